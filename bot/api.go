@@ -1,0 +1,151 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// Telegram is the seam between canhbao and the Bot API: one call, one
+// Chattable from the library, the raw result back. Tests point the real
+// implementation at a fake server rather than replacing it.
+type Telegram interface {
+	Call(ctx context.Context, c tgbotapi.Chattable) (json.RawMessage, error)
+}
+
+// API calls the Bot API through the telegram-bot-api library, adding what
+// it lacks: a context per request and errors that never carry the token.
+type API struct {
+	bot   *tgbotapi.BotAPI
+	token string
+	// Self is the bot's own user, from getMe.
+	Self tgbotapi.User
+}
+
+// NewAPI prepares a client without calling Telegram. timeout bounds each
+// request; long polls add their own wait to it.
+func NewAPI(token, endpoint string, timeout time.Duration) *API {
+	if endpoint == "" {
+		endpoint = tgbotapi.APIEndpoint
+	}
+	b := &tgbotapi.BotAPI{Token: token, Buffer: 100, Client: &http.Client{Timeout: timeout}}
+	b.SetAPIEndpoint(endpoint)
+	return &API{bot: b, token: token}
+}
+
+// Connect asks Telegram who the bot is, retrying with backoff until it
+// answers or ctx ends, so that Telegram being unreachable at start-up only
+// delays the service. A rejected token (401) is final.
+func (a *API) Connect(ctx context.Context, log *slog.Logger) error {
+	wait := time.Second
+	for {
+		self, err := a.with(ctx).GetMe()
+		err = redact(err, a.token)
+		if err == nil {
+			a.Self = self
+			log.Info("connected to Telegram", slog.String("bot", a.Self.UserName), slog.Int64("id", a.Self.ID))
+			return nil
+		}
+		var tgErr *tgbotapi.Error
+		if errors.As(err, &tgErr) && (tgErr.Code == 401 || tgErr.Code == 404) {
+			return fmt.Errorf("telegram: the bot token was rejected (%d %s)", tgErr.Code, tgErr.Message)
+		}
+		log.Warn("Telegram unreachable, retrying", slog.String("error", err.Error()), slog.Duration("in", wait))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, time.Minute)
+	}
+}
+
+// Call sends one request. The library's MakeRequest takes no context, so
+// each call runs on a shallow copy of the client whose HTTP client carries
+// ctx; cancelling ctx aborts the request, long polls included.
+func (a *API) Call(ctx context.Context, c tgbotapi.Chattable) (json.RawMessage, error) {
+	resp, err := a.with(ctx).Request(c)
+	if err != nil {
+		return nil, redact(err, a.token)
+	}
+	return resp.Result, nil
+}
+
+func (a *API) with(ctx context.Context) *tgbotapi.BotAPI {
+	b := *a.bot
+	b.Client = &ctxClient{ctx: ctx, base: a.bot.Client, token: a.token}
+	return &b
+}
+
+// ctxClient binds a context to every request and scrubs the token out of
+// transport errors, which quote the request URL.
+type ctxClient struct {
+	ctx   context.Context
+	base  tgbotapi.HTTPClient
+	token string
+}
+
+func (c *ctxClient) Do(req *http.Request) (*http.Response, error) {
+	resp, err := c.base.Do(req.WithContext(c.ctx))
+	if err != nil {
+		return nil, redact(err, c.token)
+	}
+	return resp, nil
+}
+
+// redactedError keeps the cause for errors.Is/As but prints without the
+// token.
+type redactedError struct {
+	msg   string
+	cause error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.cause }
+
+// redact removes token from err's text. Telegram's own errors never
+// contain it and are returned as they are, so callers can inspect them.
+func redact(err error, token string) error {
+	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	msg := strings.ReplaceAll(err.Error(), token, "<token>")
+	var cause error
+	if u := errors.Unwrap(err); u != nil && !strings.Contains(u.Error(), token) {
+		cause = u
+	} else if errors.Is(err, context.Canceled) {
+		cause = context.Canceled
+	} else if errors.Is(err, context.DeadlineExceeded) {
+		cause = context.DeadlineExceeded
+	}
+	return &redactedError{msg: msg, cause: cause}
+}
+
+// Redact removes the token from any text bound for a log or a user, for
+// errors that did not come through API.
+func Redact(text, token string) string {
+	if token == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, token, "<token>")
+}
+
+// backoff returns the wait before attempt n (0-based) with ±20% jitter,
+// so that many failing messages do not retry in lockstep.
+func backoff(n int, base, ceiling time.Duration) time.Duration {
+	d := base
+	for i := 0; i < n && d < ceiling; i++ {
+		d *= 2
+	}
+	d = min(d, ceiling)
+	jitter := time.Duration((rand.Float64()*0.4 - 0.2) * float64(d))
+	return d + jitter
+}

@@ -1,0 +1,231 @@
+package bot
+
+import (
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/canhbao/canhbao/store"
+)
+
+// Callback data of the buttons. Telegram allows 64 bytes.
+const (
+	cbAck     = "ack"     // "ack:12" acknowledges alert 12; "ack" alone, every alert the message carries
+	cbApprove = "approve" // "approve:<chat id>"
+	cbReject  = "reject"  // "reject:<chat id>"
+)
+
+// ackMarkup is the keyboard under every alert.
+func (r *Renderer) ackMarkup(alertID uint64) tgbotapi.InlineKeyboardMarkup {
+	data := cbAck
+	if alertID != 0 {
+		data = fmt.Sprintf("%s:%d", cbAck, alertID)
+	}
+	return tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData(r.T("ack.button"), data)))
+}
+
+func markup(rows [][]store.Button) any {
+	if len(rows) == 0 {
+		return nil
+	}
+	var kb [][]tgbotapi.InlineKeyboardButton
+	for _, row := range rows {
+		var r []tgbotapi.InlineKeyboardButton
+		for _, b := range row {
+			r = append(r, tgbotapi.NewInlineKeyboardButtonData(b.Text, b.Data))
+		}
+		kb = append(kb, r)
+	}
+	return tgbotapi.NewInlineKeyboardMarkup(kb...)
+}
+
+// build renders an outbox entry (or merged notices) into a request.
+func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chattable, error) {
+	var (
+		text     string
+		keyboard any
+		err      error
+	)
+	r := s.Render
+	switch o.Kind {
+	case store.OutText:
+		text, keyboard = o.Text, markup(o.Buttons)
+	case store.OutNotice:
+		text, keyboard = r.Notices(merged)
+	case store.OutAlert, store.OutFollowUp, store.OutReminder:
+		var a, ref store.Alert
+		var acks []store.Ack
+		var d store.Delivery
+		err = s.Store.View(func(tx *store.Tx) error {
+			if a, err = tx.Alert(o.AlertIDs[0]); err != nil {
+				return err
+			}
+			if o.Ref != 0 {
+				if ref, err = tx.Alert(o.Ref); err != nil {
+					return err
+				}
+			}
+			d, _, err = tx.Delivery(a.ID, o.ChatID)
+			if err != nil {
+				return err
+			}
+			acks, err = tx.Acks(a.ID, o.ChatID)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		switch o.Kind {
+		case store.OutAlert:
+			text = r.Card(&a, acks)
+		case store.OutFollowUp:
+			text = r.FollowUp(&a, &ref)
+		case store.OutReminder:
+			text = r.Reminder(o.AlertIDs, o.Created.Sub(d.SentAt))
+		}
+		keyboard = r.ackMarkup(a.ID)
+	case store.OutDigest:
+		var alerts []store.Alert
+		if alerts, _, err = s.loadAlerts(o.ChatID, o.AlertIDs); err != nil {
+			return nil, err
+		}
+		text, keyboard = r.Digest(alerts, nil), r.ackMarkup(0)
+	case store.OutEdit:
+		return s.buildEdit(o)
+	case store.OutCopy:
+		var a store.Alert
+		if err := s.Store.View(func(tx *store.Tx) (err error) { a, err = tx.Alert(o.AlertIDs[0]); return err }); err != nil {
+			return nil, err
+		}
+		if a.Copy == nil {
+			return nil, fmt.Errorf("alert %d has nothing to copy", a.ID)
+		}
+		c := tgbotapi.NewCopyMessage(o.ChatID, a.Copy.ChatID, a.Copy.MessageID)
+		c.ReplyMarkup = r.ackMarkup(a.ID)
+		return c, nil
+	case store.OutDocument:
+		if s.Exporter == nil || o.Export == nil {
+			return nil, fmt.Errorf("no exporter for document %d", o.ID)
+		}
+		name, data, err := s.Exporter(*o.Export)
+		if err != nil {
+			return nil, err
+		}
+		doc := tgbotapi.NewDocument(o.ChatID, tgbotapi.FileBytes{Name: name, Bytes: data})
+		doc.Caption = o.Text
+		doc.ParseMode = tgbotapi.ModeHTML
+		doc.ReplyToMessageID, doc.AllowSendingWithoutReply = o.ReplyTo, true
+		return doc, nil
+	default:
+		return nil, fmt.Errorf("unknown outbox kind %q", o.Kind)
+	}
+	m := tgbotapi.NewMessage(o.ChatID, text)
+	m.ParseMode = tgbotapi.ModeHTML
+	if o.Plain {
+		m.Text, m.ParseMode = PlainText(text), ""
+	}
+	m.DisableWebPagePreview = true
+	m.ReplyToMessageID, m.AllowSendingWithoutReply = o.ReplyTo, o.ReplyTo != 0
+	m.ReplyMarkup = keyboard
+	return m, nil
+}
+
+// buildEdit renders the live card (or digest) with the acknowledgements
+// so far.
+func (s *Sender) buildEdit(o store.Outgoing) (tgbotapi.Chattable, error) {
+	var alerts []store.Alert
+	var acks []store.Ack
+	var digest bool
+	err := s.Store.View(func(tx *store.Tx) error {
+		ds, err := tx.DeliveryByMessage(o.ChatID, o.EditMessageID)
+		if err != nil {
+			return err
+		}
+		if len(ds) == 0 {
+			return fmt.Errorf("message %d in chat %d carries no alert", o.EditMessageID, o.ChatID)
+		}
+		seen := make(map[int64]bool)
+		for _, d := range ds {
+			digest = digest || d.Via == "digest"
+			a, err := tx.Alert(d.AlertID)
+			if err != nil {
+				return err
+			}
+			alerts = append(alerts, a)
+			list, err := tx.Acks(d.AlertID, o.ChatID)
+			if err != nil {
+				return err
+			}
+			for _, k := range list {
+				if !seen[k.UserID] {
+					seen[k.UserID] = true
+					acks = append(acks, k)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := s.Render
+	var text string
+	var kb tgbotapi.InlineKeyboardMarkup
+	if digest {
+		text, kb = r.Digest(alerts, acks), r.ackMarkup(0)
+	} else {
+		text, kb = r.Card(&alerts[0], acks), r.ackMarkup(alerts[0].ID)
+	}
+	e := tgbotapi.NewEditMessageTextAndMarkup(o.ChatID, o.EditMessageID, text, kb)
+	e.ParseMode = tgbotapi.ModeHTML
+	if o.Plain {
+		e.Text, e.ParseMode = PlainText(text), ""
+	}
+	e.DisableWebPagePreview = true
+	return e, nil
+}
+
+func (s *Sender) loadAlerts(chat int64, ids []uint64) (alerts []store.Alert, acks []store.Ack, err error) {
+	err = s.Store.View(func(tx *store.Tx) error {
+		for _, id := range ids {
+			a, err := tx.Alert(id)
+			if err != nil {
+				return err
+			}
+			alerts = append(alerts, a)
+		}
+		return nil
+	})
+	return alerts, acks, err
+}
+
+// PlainText turns our own HTML into the text Telegram would show, for the
+// fallback after Telegram rejected the formatting.
+func PlainText(h string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(h, '<')
+		if i < 0 {
+			b.WriteString(h)
+			break
+		}
+		b.WriteString(h[:i])
+		j := strings.IndexByte(h[i:], '>')
+		if j < 0 {
+			break
+		}
+		h = h[i+j+1:]
+	}
+	return html.UnescapeString(b.String())
+}
+
+// parseID reads an alert number as people type it: "12" or "#12".
+func parseID(s string) (uint64, bool) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "#")
+	id, err := strconv.ParseUint(s, 10, 64)
+	return id, err == nil && id > 0
+}

@@ -1,0 +1,378 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/canhbao/canhbao/store"
+)
+
+// anonymousAdmin is the user Telegram shows as the sender of messages
+// that a group's administrators post anonymously.
+const anonymousAdmin = 1087968824
+
+// request is one command being handled.
+type request struct {
+	u     tgbotapi.Update
+	m     *tgbotapi.Message
+	cmd   string
+	args  string
+	from  *tgbotapi.User
+	chat  int64
+	admin bool // the sender is department staff
+}
+
+// reply queues html as an answer to the command.
+func (q *request) reply(tx *store.Tx, html ...string) error {
+	for _, h := range html {
+		if err := tx.Reply(q.chat, q.m.MessageID, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// who is the sender's name as stored in acknowledgements and notices.
+func (q *request) who() string { return displayName(q.from) }
+
+// handler handles a command. It may call Telegram first (getChatMember);
+// what it changes and answers happens in the transaction it returns.
+type handler func(ctx context.Context, q *request) func(tx *store.Tx) error
+
+// access says who may use a command.
+type access int
+
+const (
+	anyone access = iota
+	// staff: department admins, anywhere.
+	staff
+	// staffView: department admins, in the department chat or a private
+	// chat, since the answer shows other agencies.
+	staffView
+)
+
+type command struct {
+	run    handler
+	access access
+	help   string // catalog key of its line in /help
+}
+
+func (b *Bot) commands() map[string]command {
+	return map[string]command{
+		"start":       {b.cmdHelp, anyone, ""},
+		"help":        {b.cmdHelp, anyone, "cmd.help"},
+		"subscribe":   {b.cmdSubscribe, anyone, "cmd.subscribe"},
+		"unsubscribe": {b.cmdUnsubscribe, anyone, "cmd.unsubscribe"},
+		"ack":         {b.cmdAck, anyone, "cmd.ack"},
+		"done":        {b.cmdDone, anyone, "cmd.done"},
+		"pending":     {b.cmdPending, anyone, "cmd.pending"},
+		"approve":     {b.cmdDecide(store.ChatApproved), staff, "cmd.approve"},
+		"reject":      {b.cmdDecide(store.ChatRejected), staff, ""},
+		"report":      {b.cmdReport, staffView, "cmd.report"},
+		"agencies":    {b.cmdAgencies, staffView, "cmd.agencies"},
+		"alerts":      {b.cmdAlerts, staffView, "cmd.alerts"},
+	}
+}
+
+// helpOrder is the order of /help.
+var helpOrder = []string{"subscribe", "ack", "done", "pending", "unsubscribe", "help",
+	"approve", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
+
+func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
+
+func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
+	m := u.Message
+	switch {
+	case m.MigrateToChatID != 0:
+		return b.commit(u, func(tx *store.Tx) error {
+			return tx.MigrateChat(b.Config.AdminChat, m.Chat.ID, m.MigrateToChatID, b.now())
+		})
+	case m.MigrateFromChatID != 0:
+		return b.commit(u, func(tx *store.Tx) error {
+			return tx.MigrateChat(b.Config.AdminChat, m.MigrateFromChatID, m.Chat.ID, b.now())
+		})
+	case !m.IsCommand():
+		return b.commit(u, nil)
+	}
+	name := strings.ToLower(m.Command())
+	if at := m.CommandWithAt(); strings.Contains(at, "@") && b.Username != "" &&
+		!strings.EqualFold(at[strings.IndexByte(at, '@')+1:], b.Username) {
+		return b.commit(u, nil) // another bot's command
+	}
+	q := &request{u: u, m: m, cmd: name, args: strings.TrimSpace(m.CommandArguments()), from: m.From,
+		chat: m.Chat.ID}
+	if m.From != nil {
+		q.admin = b.isAdmin(m.From.ID)
+	}
+	c, ok := b.commands()[name]
+	if !ok {
+		// In a group, a bare unknown command may be meant for another bot.
+		addressed := m.Chat.IsPrivate() || m.Chat.ID == b.Config.AdminChat || strings.Contains(m.CommandWithAt(), "@")
+		if !addressed {
+			return b.commit(u, nil)
+		}
+		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.unknown_cmd")) })
+	}
+	switch {
+	case c.access != anyone && !q.admin:
+		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.admin_only")) })
+	case c.access == staffView && !m.Chat.IsPrivate() && m.Chat.ID != b.Config.AdminChat:
+		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.private_only")) })
+	}
+	return b.commit(u, c.run(ctx, q))
+}
+
+func (b *Bot) cmdHelp(_ context.Context, q *request) func(tx *store.Tx) error {
+	return func(tx *store.Tx) error {
+		cmds := b.commands()
+		lines := []string{b.Render.T("help.intro"), "", b.Render.T("help.agency")}
+		for _, name := range helpOrder {
+			c, ok := cmds[name]
+			if !ok || c.help == "" || c.access != anyone {
+				continue
+			}
+			lines = append(lines, b.Render.T(c.help))
+		}
+		if q.admin {
+			lines = append(lines, "", b.Render.T("help.admin"))
+			for _, name := range helpOrder {
+				if c, ok := cmds[name]; ok && c.help != "" && c.access != anyone {
+					lines = append(lines, b.Render.T(c.help))
+				}
+			}
+		}
+		return q.reply(tx, Lines(lines)...)
+	}
+}
+
+func (b *Bot) cmdSubscribe(_ context.Context, q *request) func(tx *store.Tx) error {
+	agency := cutText(strings.Join(strings.Fields(q.args), " "), 120)
+	now := b.now()
+	return func(tx *store.Tx) error {
+		c, known, err := tx.Chat(q.chat)
+		if err != nil {
+			return err
+		}
+		switch {
+		case known && c.Status == store.ChatApproved:
+			return q.reply(tx, b.Render.T("sub.already", Esc(c.Name())))
+		case known && c.Status == store.ChatPending:
+			return q.reply(tx, b.Render.T("sub.already_pending"))
+		case known && c.Status == store.ChatGone && c.GoneFrom == store.ChatApproved:
+			c.Status, c.GoneReason, c.GoneFrom = store.ChatApproved, "", ""
+			if agency != "" {
+				c.Agency = agency
+			}
+			if err := tx.PutChat(c); err != nil {
+				return err
+			}
+			if err := tx.Notify(b.Config.AdminChat, store.Notice{Event: store.EventRestored, ChatID: c.ID, Agency: c.Name(), At: now}, false); err != nil {
+				return err
+			}
+			return q.reply(tx, b.Render.T("sub.restored", Esc(c.Name())))
+		case agency == "":
+			return q.reply(tx, b.Render.T("sub.usage"))
+		}
+		c.ID, c.Agency, c.Status = q.chat, agency, store.ChatPending
+		c.Title, c.Type = q.m.Chat.Title, q.m.Chat.Type
+		if c.Title == "" {
+			c.Title = displayName(q.from)
+		}
+		c.RequestedBy, c.RequestedByName, c.RequestedAt = q.from.ID, q.who(), now
+		c.GoneReason, c.GoneFrom = "", ""
+		if err := tx.PutChat(c); err != nil {
+			return err
+		}
+		if err := tx.Notify(b.Config.AdminChat, store.Notice{Event: store.EventSubscribeRequest, ChatID: c.ID,
+			Agency: agency, UserID: q.from.ID, UserName: q.who(), Detail: c.Title, At: now}, false); err != nil {
+			return err
+		}
+		return q.reply(tx, b.Render.T("sub.pending", Esc(agency)))
+	}
+}
+
+// isChatAdmin asks Telegram whether the sender administers the chat. In a
+// private chat the sender owns it.
+func (b *Bot) isChatAdmin(ctx context.Context, q *request) (bool, error) {
+	if q.m.Chat.IsPrivate() {
+		return true, nil
+	}
+	if q.from.ID == anonymousAdmin && q.m.SenderChat != nil && q.m.SenderChat.ID == q.chat {
+		return true, nil
+	}
+	raw, err := b.API.Call(ctx, tgbotapi.GetChatMemberConfig{ChatConfigWithUser: tgbotapi.ChatConfigWithUser{ChatID: q.chat, UserID: q.from.ID}})
+	if err != nil {
+		return false, err
+	}
+	var member tgbotapi.ChatMember
+	if err := json.Unmarshal(raw, &member); err != nil {
+		return false, err
+	}
+	return member.IsCreator() || member.IsAdministrator(), nil
+}
+
+func (b *Bot) cmdUnsubscribe(ctx context.Context, q *request) func(tx *store.Tx) error {
+	allowed := q.admin
+	if !allowed {
+		ok, err := b.isChatAdmin(ctx, q)
+		if err != nil {
+			b.Log.Warn("getChatMember", "chat", q.chat, "error", err.Error())
+			return func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.internal")) }
+		}
+		allowed = ok
+	}
+	now := b.now()
+	return func(tx *store.Tx) error {
+		if !allowed {
+			return q.reply(tx, b.Render.T("err.chat_admin"))
+		}
+		c, known, err := tx.Chat(q.chat)
+		if err != nil {
+			return err
+		}
+		if !known || c.Status == store.ChatUnsubscribed || c.Status == store.ChatRejected {
+			return q.reply(tx, b.Render.T("err.not_subscribed"))
+		}
+		c.Status = store.ChatUnsubscribed
+		if err := tx.PutChat(c); err != nil {
+			return err
+		}
+		if _, err := tx.CancelQueued(b.Config.AdminChat, c.ID, "unsubscribed", now); err != nil {
+			return err
+		}
+		if err := tx.Notify(b.Config.AdminChat, store.Notice{Event: store.EventUnsubscribed, ChatID: c.ID,
+			Agency: c.Name(), UserID: q.from.ID, UserName: q.who(), At: now}, false); err != nil {
+			return err
+		}
+		return q.reply(tx, b.Render.T("sub.unsubscribed"))
+	}
+}
+
+// cmdDecide approves or rejects a chat's request: /approve <chat_id>.
+func (b *Bot) cmdDecide(to store.ChatStatus) handler {
+	return func(_ context.Context, q *request) func(tx *store.Tx) error {
+		return func(tx *store.Tx) error {
+			id, err := parseChatID(q.args)
+			if err != nil {
+				return q.reply(tx, b.Render.T("err.bad_chat", Esc(q.args)))
+			}
+			msg, err := b.decide(tx, id, to, q.from)
+			if err != nil {
+				return err
+			}
+			return q.reply(tx, msg)
+		}
+	}
+}
+
+// decide moves a chat to approved or rejected, tells the group, records
+// the decision in the audit log and tells the department chat. It returns
+// the answer for the admin.
+func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgbotapi.User) (string, error) {
+	r := b.Render
+	c, known, err := tx.Chat(chatID)
+	if err != nil {
+		return "", err
+	}
+	if !known || c.MigratedTo != 0 {
+		return r.T("err.no_chat", chatID), nil
+	}
+	if c.Status == to {
+		return r.T("admin.already", Esc(c.Name()), c.ID, r.T("status."+string(c.Status))), nil
+	}
+	now := b.now()
+	c.Status, c.DecidedBy, c.DecidedAt = to, admin.ID, now
+	c.GoneReason, c.GoneFrom = "", ""
+	if err := tx.PutChat(c); err != nil {
+		return "", err
+	}
+	event, groupMsg, answer := store.EventApproved, r.T("sub.approved_group", Esc(c.Name())), r.T("admin.approved", Esc(c.Name()), c.ID)
+	if to == store.ChatRejected {
+		event, groupMsg, answer = store.EventRejected, r.T("sub.rejected_group"), r.T("admin.rejected", Esc(c.Name()), c.ID)
+		if _, err := tx.CancelQueued(b.Config.AdminChat, c.ID, "rejected", now); err != nil {
+			return "", err
+		}
+	}
+	if err := tx.Reply(c.ID, 0, groupMsg); err != nil {
+		return "", err
+	}
+	if err := tx.Audit(store.AuditEntry{At: now, UserID: admin.ID, UserName: displayName(admin), Action: event,
+		Detail: fmt.Sprintf("%s (%d)", c.Name(), c.ID)}); err != nil {
+		return "", err
+	}
+	if err := tx.Notify(b.Config.AdminChat, store.Notice{Event: event, ChatID: c.ID, Agency: c.Name(),
+		UserID: admin.ID, UserName: displayName(admin), At: now}, false); err != nil {
+		return "", err
+	}
+	return answer, nil
+}
+
+func (b *Bot) cmdPending(_ context.Context, q *request) func(tx *store.Tx) error {
+	return func(tx *store.Tx) error {
+		alerts, err := tx.Unacked(q.chat)
+		if err != nil {
+			return err
+		}
+		return q.reply(tx, b.Render.Pending(alerts)...)
+	}
+}
+
+func (b *Bot) cmdReport(_ context.Context, q *request) func(tx *store.Tx) error {
+	now := b.now()
+	return func(tx *store.Tx) error {
+		id, ok := parseID(q.args)
+		if !ok {
+			return q.reply(tx, b.Render.T("err.bad_id", Esc(q.args)))
+		}
+		rep, err := tx.Report(id)
+		if store.IsNotFound(err) {
+			return q.reply(tx, b.Render.T("err.no_alert", id))
+		}
+		if err != nil {
+			return err
+		}
+		return q.reply(tx, b.Render.Report(rep, now)...)
+	}
+}
+
+func (b *Bot) cmdAgencies(_ context.Context, q *request) func(tx *store.Tx) error {
+	return func(tx *store.Tx) error {
+		chats, err := tx.Chats()
+		if err != nil {
+			return err
+		}
+		return q.reply(tx, b.Render.Agencies(chats)...)
+	}
+}
+
+func (b *Bot) cmdAlerts(_ context.Context, q *request) func(tx *store.Tx) error {
+	return func(tx *store.Tx) error {
+		alerts, err := tx.RecentAlerts(20)
+		if err != nil {
+			return err
+		}
+		lines := make([]AlertLine, len(alerts))
+		for i, a := range alerts {
+			c, err := tx.Counts(a.ID)
+			if err != nil {
+				return err
+			}
+			lines[i] = AlertLine{Alert: a, Counts: c}
+		}
+		return q.reply(tx, b.Render.Alerts(lines)...)
+	}
+}
+
+func parseChatID(s string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || id == 0 {
+		return 0, fmt.Errorf("bad chat id %q", s)
+	}
+	return id, nil
+}

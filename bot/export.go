@@ -1,0 +1,85 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/canhbao/canhbao/store"
+)
+
+// utf8BOM makes Excel open the CSV as UTF-8, so that Vietnamese shows.
+const utf8BOM = "\uFEFF"
+
+// csvHeader names the columns of the export.
+var csvHeader = map[Lang][]string{
+	Vietnamese: {"Số cảnh báo", "Tiêu đề", "Mức độ", "Nguồn", "Đơn vị", "Mã nhóm", "Trạng thái gửi", "Thời điểm gửi",
+		"Người xác nhận", "Thời điểm xác nhận", "Thời gian đến khi xác nhận (phút)", "Báo cáo xử lý"},
+	English: {"Alert", "Title", "Severity", "Source", "Agency", "Chat id", "Delivery", "Delivered at",
+		"Acknowledged by", "Acknowledged at", "Minutes to acknowledge", "Remediation note"},
+}
+
+// WriteCSV writes one row per alert × agency (and per acknowledging
+// person when several acknowledged), for the department's records.
+func WriteCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) error {
+	if _, err := io.WriteString(w, utf8BOM); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader[r.Lang]); err != nil {
+		return err
+	}
+	date := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(r.Loc).Format("2006-01-02 15:04:05")
+	}
+	err := st.View(func(tx *store.Tx) error {
+		return tx.EachReport(q, func(rep store.Report) error {
+			a := rep.Alert
+			for _, row := range rep.Rows {
+				base := []string{strconv.FormatUint(a.ID, 10), a.Title, r.Severity(a.Severity), r.SourceName(&a),
+					row.Chat.Name(), strconv.FormatInt(row.Chat.ID, 10), string(row.Delivery.State), date(row.Delivery.SentAt)}
+				if len(row.Acks) == 0 {
+					if err := cw.Write(append(base, "", "", "", "")); err != nil {
+						return err
+					}
+					continue
+				}
+				for _, k := range row.Acks {
+					took := ""
+					if !row.Delivery.SentAt.IsZero() {
+						took = strconv.FormatInt(int64(k.At.Sub(row.Delivery.SentAt)/time.Minute), 10)
+					}
+					if err := cw.Write(append(base, k.Name, date(k.At), took, k.Note)); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ExportFile builds the CSV as a named file for /export.
+func ExportFile(st *store.Store, r *Renderer, q store.ExportQuery) (string, []byte, error) {
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, st, r, q); err != nil {
+		return "", nil, err
+	}
+	name := "canhbao-" + time.Now().In(r.Loc).Format("20060102-1504")
+	if q.AlertID != 0 {
+		name += fmt.Sprintf("-%d", q.AlertID)
+	}
+	return strings.ToLower(name) + ".csv", buf.Bytes(), nil
+}

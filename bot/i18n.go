@@ -1,0 +1,188 @@
+package bot
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/canhbao/canhbao/store"
+)
+
+// Lang is the language of every message the bot sends.
+type Lang string
+
+// The supported languages. Vietnamese is the default: the readers are
+// Vietnamese civil servants.
+const (
+	Vietnamese Lang = "vi"
+	English    Lang = "en"
+)
+
+// text is one message in both languages. Arguments are HTML-escaped by the
+// caller before they are formatted in.
+type text struct{ vi, en string }
+
+// catalog holds every user-facing sentence, so that a reviewer can read the
+// Vietnamese wording in one place.
+var catalog = map[string]text{
+	"ack.button":               {"✅ Đã nhận", "✅ Acknowledge"},
+	"card.source":              {"Nguồn: %s", "Source: %s"},
+	"card.published":           {"Thời gian: %s", "Published: %s"},
+	"card.cve":                 {"CVE: %s", "CVE: %s"},
+	"card.vendors":             {"Sản phẩm: %s", "Products: %s"},
+	"card.exploited":           {"⚠️ <b>Đang bị khai thác trong thực tế</b>", "⚠️ <b>Exploited in the wild</b>"},
+	"card.link":                {"Xem chi tiết", "Details"},
+	"card.department":          {"Sở Thông tin và Truyền thông", "The department"},
+	"card.acked":               {"✅ Đã nhận: %s", "✅ Acknowledged: %s"},
+	"card.action":              {"Đề nghị các đơn vị kiểm tra, rà soát hệ thống và bấm <b>Đã nhận</b> hoặc gửi /ack %d.", "Please check your systems and press <b>Acknowledge</b> or send /ack %d."},
+	"digest.title":             {"📋 <b>Tổng hợp %d cảnh báo mới từ %s</b>", "📋 <b>%d new alerts from %s</b>"},
+	"digest.count":             {"%s: %d", "%s: %d"},
+	"digest.more":              {"… và %d cảnh báo khác: /pending", "… and %d more: /pending"},
+	"digest.hint":              {"Bấm <b>Đã nhận</b> để xác nhận tất cả cảnh báo trong bản tổng hợp này.", "Press <b>Acknowledge</b> to acknowledge every alert in this digest."},
+	"followup":                 {"🔁 <b>#%d · %s</b>\n%s\nCùng lỗ hổng với cảnh báo #%d (%s) mà đơn vị đã nhận.", "🔁 <b>#%d · %s</b>\n%s\nSame vulnerability as alert #%d (%s), which you already received."},
+	"reminder":                 {"⏰ <b>Nhắc nhở:</b> cảnh báo %s chưa được xác nhận sau %s. Đề nghị đơn vị kiểm tra và bấm <b>Đã nhận</b> hoặc gửi /ack %d.", "⏰ <b>Reminder:</b> alert %s has not been acknowledged after %s. Please check and press <b>Acknowledge</b> or send /ack %d."},
+	"sev.critical":             {"Nghiêm trọng", "Critical"},
+	"sev.high":                 {"Cao", "High"},
+	"sev.medium":               {"Trung bình", "Medium"},
+	"sev.low":                  {"Thấp", "Low"},
+	"sev.unknown":              {"Chưa xác định", "Unknown"},
+	"date.layout":              {"15:04 02/01/2006", "02 Jan 2006 15:04"},
+	"time.layout":              {"15:04 02/01", "15:04 02 Jan"},
+	"age.minutes":              {"%d phút", "%d min"},
+	"age.hours":                {"%d giờ", "%d h"},
+	"age.days":                 {"%d ngày", "%d days"},
+	"age.dayshours":            {"%d ngày %d giờ", "%d days %d h"},
+	"help.intro":               {"🛡 <b>canhbao</b> chuyển cảnh báo an toàn thông tin của Sở tới nhóm Telegram của các cơ quan, đơn vị và ghi nhận đơn vị nào đã nhận.", "🛡 <b>canhbao</b> relays the department's cybersecurity warnings to agencies' Telegram groups and records who has acknowledged them."},
+	"help.agency":              {"<b>Lệnh cho đơn vị</b>", "<b>Commands for agencies</b>"},
+	"help.admin":               {"<b>Lệnh cho cán bộ Sở</b>", "<b>Commands for department staff</b>"},
+	"cmd.subscribe":            {"/subscribe &lt;tên đơn vị&gt; — đăng ký nhận cảnh báo cho nhóm này", "/subscribe &lt;agency name&gt; — subscribe this group"},
+	"cmd.ack":                  {"/ack &lt;số&gt; — xác nhận đã nhận cảnh báo (hoặc trả lời /ack vào tin cảnh báo)", "/ack &lt;number&gt; — acknowledge an alert (or reply /ack to it)"},
+	"cmd.done":                 {"/done &lt;số&gt; &lt;nội dung&gt; — báo cáo kết quả xử lý (cũng là xác nhận)", "/done &lt;number&gt; &lt;text&gt; — report what was done (also acknowledges)"},
+	"cmd.pending":              {"/pending — cảnh báo nhóm chưa xác nhận", "/pending — alerts this group has not acknowledged"},
+	"cmd.filter":               {"/filter — xem và đặt bộ lọc cảnh báo của nhóm", "/filter — show or set this group's filter"},
+	"cmd.unsubscribe":          {"/unsubscribe — ngừng nhận cảnh báo (quản trị nhóm)", "/unsubscribe — stop receiving alerts (group admins)"},
+	"cmd.help":                 {"/help — hướng dẫn", "/help — this help"},
+	"cmd.approve":              {"/approve &lt;chat_id&gt;, /reject &lt;chat_id&gt; — duyệt hoặc từ chối đăng ký", "/approve &lt;chat_id&gt;, /reject &lt;chat_id&gt; — decide a subscription"},
+	"cmd.report":               {"/report &lt;số&gt; — đơn vị nào đã nhận cảnh báo", "/report &lt;number&gt; — who has acknowledged an alert"},
+	"cmd.agencies":             {"/agencies — danh sách đơn vị", "/agencies — list agencies"},
+	"cmd.alerts":               {"/alerts — cảnh báo gần đây", "/alerts — recent alerts"},
+	"cmd.queue":                {"/queue — hàng đợi gửi tin", "/queue — the delivery queue"},
+	"cmd.overdue":              {"/overdue — đơn vị quá hạn xác nhận", "/overdue — agencies past their deadline"},
+	"cmd.broadcast":            {"/broadcast &lt;nội dung&gt; — phát hành cảnh báo của Sở", "/broadcast &lt;text&gt; — publish a department advisory"},
+	"cmd.export":               {"/export [số] — xuất báo cáo CSV", "/export [number] — CSV export"},
+	"cmd.audit":                {"/audit — nhật ký thao tác quản trị", "/audit — admin action log"},
+	"cmd.sources":              {"/sources, /source add|pause|resume|remove — nguồn cảnh báo", "/sources, /source add|pause|resume|remove — alert sources"},
+	"err.unknown_cmd":          {"Lệnh không hợp lệ. Gõ /help để xem các lệnh.", "Unknown command. Send /help for the list."},
+	"err.admin_only":           {"⛔ Lệnh này chỉ dành cho cán bộ Sở.", "⛔ This command is for department staff only."},
+	"err.private_only":         {"⛔ Lệnh này chỉ dùng trong nhóm của Sở hoặc tin nhắn riêng với bot.", "⛔ Use this command in the department's chat or in a private chat with the bot."},
+	"err.chat_admin":           {"⛔ Chỉ quản trị viên của nhóm hoặc cán bộ Sở mới được thực hiện thao tác này.", "⛔ Only a group administrator or department staff may do this."},
+	"err.bad_id":               {"Số cảnh báo không hợp lệ: %s. Ví dụ: /ack 12", "Not a valid alert number: %s. Example: /ack 12"},
+	"err.no_alert":             {"Không tìm thấy cảnh báo #%d.", "There is no alert #%d."},
+	"err.not_delivered":        {"Cảnh báo #%d chưa được gửi tới nhóm này.", "Alert #%d has not been delivered to this chat."},
+	"err.bad_chat":             {"Mã nhóm không hợp lệ: %s. Ví dụ: /approve -1001234567890", "Not a valid chat id: %s. Example: /approve -1001234567890"},
+	"err.no_chat":              {"Không tìm thấy nhóm %d trong danh sách đăng ký.", "Chat %d has not asked to subscribe."},
+	"err.internal":             {"⚠️ Có lỗi khi xử lý yêu cầu. Vui lòng thử lại sau.", "⚠️ Something went wrong. Please try again later."},
+	"err.not_subscribed":       {"Nhóm này chưa đăng ký nhận cảnh báo. Gửi /subscribe &lt;tên đơn vị&gt; để đăng ký.", "This chat is not subscribed. Send /subscribe &lt;agency name&gt;."},
+	"ack.usage":                {"Cách dùng: /ack &lt;số cảnh báo&gt;, ví dụ /ack 12, hoặc trả lời /ack vào tin cảnh báo.", "Usage: /ack &lt;alert number&gt;, e.g. /ack 12, or reply /ack to the alert."},
+	"ack.done":                 {"✅ %s đã xác nhận cảnh báo %s lúc %s.", "✅ %s acknowledged alert %s at %s."},
+	"ack.again":                {"Bạn đã xác nhận cảnh báo %s trước đó rồi, cảm ơn.", "You have already acknowledged alert %s, thank you."},
+	"ack.toast":                {"Đã ghi nhận xác nhận của bạn.", "Your acknowledgement is recorded."},
+	"ack.toast_again":          {"Bạn đã xác nhận cảnh báo này rồi.", "You had already acknowledged this alert."},
+	"ack.toast_unknown":        {"Không tìm thấy cảnh báo của tin nhắn này.", "This message carries no alert I know."},
+	"ack.reply_unknown":        {"Tin nhắn được trả lời không phải là cảnh báo. Dùng /ack &lt;số&gt;.", "The message you replied to is not an alert. Use /ack &lt;number&gt;."},
+	"done.usage":               {"Cách dùng: /done &lt;số cảnh báo&gt; &lt;kết quả xử lý&gt;, ví dụ /done 12 đã vá 40/42 máy", "Usage: /done &lt;alert number&gt; &lt;what was done&gt;, e.g. /done 12 patched 40/42 machines"},
+	"done.updated":             {"📝 Đã cập nhật báo cáo xử lý cho %s.", "📝 Remediation report updated for %s."},
+	"pending.none":             {"✅ Nhóm đã xác nhận tất cả cảnh báo.", "✅ This chat has acknowledged every alert."},
+	"pending.title":            {"<b>Cảnh báo chưa xác nhận (%d)</b>", "<b>Unacknowledged alerts (%d)</b>"},
+	"pending.hint":             {"Gửi /ack &lt;số&gt; để xác nhận.", "Send /ack &lt;number&gt; to acknowledge."},
+	"sub.usage":                {"Cách dùng: /subscribe &lt;tên đơn vị&gt;, ví dụ /subscribe Sở Y tế", "Usage: /subscribe &lt;agency name&gt;, e.g. /subscribe Department of Health"},
+	"sub.pending":              {"📨 Đã gửi yêu cầu đăng ký của <b>%s</b> tới Sở. Nhóm sẽ nhận cảnh báo sau khi được duyệt.", "📨 The request for <b>%s</b> was sent to the department. Alerts start once it is approved."},
+	"sub.already_pending":      {"Yêu cầu đăng ký của nhóm đang chờ Sở duyệt.", "This chat's request is waiting for the department's approval."},
+	"sub.already":              {"Nhóm đã đăng ký nhận cảnh báo (<b>%s</b>).", "This chat is already subscribed (<b>%s</b>)."},
+	"sub.restored":             {"✅ Đã khôi phục đăng ký của <b>%s</b>. Nhóm tiếp tục nhận cảnh báo.", "✅ The subscription of <b>%s</b> is restored."},
+	"sub.approved_group":       {"✅ Sở đã duyệt đăng ký của <b>%s</b>. Nhóm sẽ nhận cảnh báo an toàn thông tin từ bây giờ.\nBấm <b>Đã nhận</b> dưới mỗi cảnh báo hoặc gửi /ack &lt;số&gt;.", "✅ The department approved <b>%s</b>. This chat now receives cybersecurity alerts.\nPress <b>Acknowledge</b> under each alert or send /ack &lt;number&gt;."},
+	"sub.rejected_group":       {"Sở đã từ chối yêu cầu đăng ký của nhóm. Liên hệ Sở nếu cần.", "The department declined this chat's request. Contact the department if needed."},
+	"sub.unsubscribed":         {"Đã ngừng gửi cảnh báo tới nhóm. Lịch sử được giữ lại; gửi /subscribe để đăng ký lại.", "Alerts to this chat are stopped. History is kept; send /subscribe to subscribe again."},
+	"admin.approved":           {"✅ Đã duyệt %s (%d).", "✅ Approved %s (%d)."},
+	"admin.rejected":           {"❌ Đã từ chối %s (%d).", "❌ Rejected %s (%d)."},
+	"admin.already":            {"%s (%d) đang ở trạng thái: %s.", "%s (%d) is already %s."},
+	"btn.approve":              {"✅ Duyệt %s", "✅ Approve %s"},
+	"btn.reject":               {"❌ Từ chối", "❌ Reject"},
+	"status.pending":           {"chờ duyệt", "pending"},
+	"status.approved":          {"đã duyệt", "approved"},
+	"status.rejected":          {"bị từ chối", "rejected"},
+	"status.unsubscribed":      {"đã hủy đăng ký", "unsubscribed"},
+	"status.gone":              {"không gửi được", "unreachable"},
+	"notice.subscribe_request": {"📨 <b>Yêu cầu đăng ký</b>: %s\nNhóm: %s (<code>%d</code>)\nNgười gửi: %s (<code>%d</code>)\nDuyệt: /approve %d — Từ chối: /reject %d", "📨 <b>Subscription request</b>: %s\nChat: %s (<code>%d</code>)\nFrom: %s (<code>%d</code>)\nApprove: /approve %d — Reject: /reject %d"},
+	"notice.approved":          {"✅ %s đã duyệt %s (<code>%d</code>).", "✅ %s approved %s (<code>%d</code>)."},
+	"notice.rejected":          {"❌ %s đã từ chối %s (<code>%d</code>).", "❌ %s rejected %s (<code>%d</code>)."},
+	"notice.unsubscribed":      {"🔕 %s (<code>%d</code>) đã hủy nhận cảnh báo, do %s (<code>%d</code>) thực hiện.", "🔕 %s (<code>%d</code>) unsubscribed, by %s (<code>%d</code>)."},
+	"notice.restored":          {"🔔 %s (<code>%d</code>) đã đăng ký lại và được khôi phục.", "🔔 %s (<code>%d</code>) subscribed again and was restored."},
+	"notice.chat_gone":         {"🚫 <b>Không gửi được tới %s</b> (<code>%d</code>): %s. Các tin đang chờ đã bị hủy; đơn vị cần thêm lại bot và gửi /subscribe.", "🚫 <b>Cannot reach %s</b> (<code>%d</code>): %s. Its queued messages were dropped; the agency must re-add the bot and send /subscribe."},
+	"notice.migrated":          {"ℹ️ Nhóm %s đã chuyển thành siêu nhóm: %s → <code>%d</code>. Đăng ký và lịch sử đã được chuyển theo.", "ℹ️ %s became a supergroup: %s → <code>%d</code>. Subscription and history moved with it."},
+	"notice.delivery_failed":   {"⚠️ <b>Gửi thất bại</b> %s tới %s (<code>%d</code>): %s", "⚠️ <b>Delivery failed</b>: %s to %s (<code>%d</code>): %s"},
+	"notice.source_down":       {"📡 <b>Nguồn %s lỗi</b> từ %s: %s", "📡 <b>Source %s failing</b> since %s: %s"},
+	"notice.source_up":         {"📡 Nguồn %s đã hoạt động trở lại.", "📡 Source %s is working again."},
+	"notice.escalation":        {"🚨 <b>Cảnh báo #%d chưa được xác nhận sau %s</b>\n%s\nĐơn vị chưa xác nhận (%d): %s", "🚨 <b>Alert #%d unacknowledged after %s</b>\n%s\nAgencies that have not acknowledged (%d): %s"},
+	"report.title":             {"📊 <b>Báo cáo cảnh báo #%d</b>\n%s", "📊 <b>Report for alert #%d</b>\n%s"},
+	"report.total":             {"<b>%d/%d đã xác nhận</b>", "<b>%d/%d acknowledged</b>"},
+	"report.states":            {"Đã gửi %d · đang chờ %d · thất bại %d", "Sent %d · queued %d · failed %d"},
+	"report.acked":             {"✅ %s — %s", "✅ %s — %s"},
+	"report.by":                {"%s lúc %s", "%s at %s"},
+	"report.not_acked":         {"⏳ %s — chưa xác nhận (%s)", "⏳ %s — not acknowledged (%s)"},
+	"report.note":              {"   📝 %s", "   📝 %s"},
+	"report.none":              {"Cảnh báo #%d chưa được gửi tới đơn vị nào.", "Alert #%d has not been sent to any agency."},
+	"state.queued":             {"đang chờ gửi", "queued"},
+	"state.sent":               {"đã gửi %s", "delivered %s"},
+	"state.failed":             {"gửi thất bại: %s", "failed: %s"},
+	"agencies.title":           {"<b>Đơn vị (%d)</b>", "<b>Agencies (%d)</b>"},
+	"agencies.none":            {"Chưa có đơn vị nào đăng ký.", "No agency has subscribed yet."},
+	"agencies.row":             {"%s %s — <code>%d</code> — %s", "%s %s — <code>%d</code> — %s"},
+	"alerts.title":             {"<b>Cảnh báo gần đây</b>", "<b>Recent alerts</b>"},
+	"alerts.none":              {"Chưa có cảnh báo nào.", "No alerts yet."},
+	"alerts.row":               {"#%d %s %s — %d/%d đã nhận", "#%d %s %s — %d/%d acknowledged"},
+	"welcome.group":            {"👋 Xin chào! Tôi là bot cảnh báo an toàn thông tin của Sở.\nĐể nhận cảnh báo, gửi /subscribe &lt;tên đơn vị&gt;, ví dụ: /subscribe Sở Y tế", "👋 Hello! I relay the department's cybersecurity warnings.\nTo receive them, send /subscribe &lt;agency name&gt;."},
+	"truncated":                {"…", "…"},
+}
+
+// T formats the sentence key in the renderer's language.
+func (r *Renderer) T(key string, args ...any) string {
+	t, ok := catalog[key]
+	if !ok {
+		return key
+	}
+	s := t.vi
+	if r.Lang == English {
+		s = t.en
+	}
+	if len(args) == 0 {
+		return s
+	}
+	return fmt.Sprintf(s, args...)
+}
+
+// Severity names a severity in the renderer's language.
+func (r *Renderer) Severity(s store.Severity) string { return r.T("sev." + string(s.Normal())) }
+
+// Date formats t in the department's time zone.
+func (r *Renderer) Date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(r.Loc).Format(r.T("date.layout"))
+}
+
+// Clock formats t as time of day and day, for acknowledgement lists.
+func (r *Renderer) Clock(t time.Time) string { return t.In(r.Loc).Format(r.T("time.layout")) }
+
+// Age formats a duration the way people say it: minutes, hours or days.
+func (r *Renderer) Age(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return r.T("age.minutes", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return r.T("age.hours", int(d/time.Hour))
+	case d%(24*time.Hour) < time.Hour:
+		return r.T("age.days", int(d/(24*time.Hour)))
+	}
+	return r.T("age.dayshours", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+}

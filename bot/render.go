@@ -1,0 +1,334 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/canhbao/canhbao/store"
+)
+
+// MaxMessage is Telegram's limit on a message's text, counted in UTF-16
+// code units after entity parsing.
+const MaxMessage = 4096
+
+// Renderer turns alerts, notices and reports into Telegram HTML in one
+// language and time zone.
+type Renderer struct {
+	Lang Lang
+	Loc  *time.Location
+}
+
+// NewRenderer returns a renderer for lang in Asia/Ho_Chi_Minh, falling
+// back to a fixed UTC+7 zone when the system has no time zone database.
+func NewRenderer(lang Lang) *Renderer {
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		loc = time.FixedZone("ICT", 7*3600)
+	}
+	if lang != English {
+		lang = Vietnamese
+	}
+	return &Renderer{Lang: lang, Loc: loc}
+}
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+// Esc escapes text from a feed or a user for Telegram HTML, so that
+// "Exchange < 2019 & Outlook" reads exactly so.
+func Esc(s string) string { return htmlEscaper.Replace(s) }
+
+// severityIcon gives each severity a colour people can scan for.
+func severityIcon(s store.Severity) string {
+	switch s.Normal() {
+	case store.SeverityCritical:
+		return "🔴"
+	case store.SeverityHigh:
+		return "🟠"
+	case store.SeverityMedium:
+		return "🟡"
+	case store.SeverityLow:
+		return "🟢"
+	}
+	return "⚪"
+}
+
+// SourceName is how a source is shown; department advisories get the
+// department's name.
+func (r *Renderer) SourceName(a *store.Alert) string {
+	if a.Source == store.DepartmentSource {
+		return r.T("card.department")
+	}
+	return a.Source
+}
+
+// Card renders an alert as the message agencies receive, with the
+// acknowledgements so far (the live card).
+func (r *Renderer) Card(a *store.Alert, acks []store.Ack) string {
+	var head, foot strings.Builder
+	fmt.Fprintf(&head, "%s <b>#%d · %s</b>\n", severityIcon(a.Severity), a.ID, strings.ToUpper(r.Severity(a.Severity)))
+	fmt.Fprintf(&head, "<b>%s</b>\n", Esc(cutText(a.Title, 300)))
+	head.WriteString(r.T("card.source", Esc(r.SourceName(a))) + "\n")
+	head.WriteString(r.T("card.published", r.Date(a.When())) + "\n")
+	if len(a.CVEs) > 0 {
+		head.WriteString(r.T("card.cve", Esc(strings.Join(limitList(a.CVEs, 10), ", "))) + "\n")
+	}
+	if len(a.Vendors) > 0 {
+		head.WriteString(r.T("card.vendors", Esc(strings.Join(limitList(a.Vendors, 8), ", "))) + "\n")
+	}
+	if a.Exploited {
+		head.WriteString(r.T("card.exploited") + "\n")
+	}
+	if a.Link != "" {
+		fmt.Fprintf(&foot, "\n🔗 <a href=\"%s\">%s</a>", Esc(a.Link), r.T("card.link"))
+	}
+	foot.WriteString("\n" + r.T("card.action", a.ID))
+	if line := r.ackLine(acks); line != "" {
+		foot.WriteString("\n\n" + line)
+	}
+	budget := MaxMessage - VisibleLen(head.String()) - VisibleLen(foot.String()) - 2
+	summary := ""
+	if s := strings.TrimSpace(a.Summary); s != "" && budget > 20 {
+		summary = "\n" + Esc(fitPlain(s, budget)) + "\n"
+	}
+	return FitHTML(head.String()+summary+foot.String(), MaxMessage)
+}
+
+// ackLine lists who acknowledged, with the time of day.
+func (r *Renderer) ackLine(acks []store.Ack) string {
+	if len(acks) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(acks))
+	for _, a := range acks {
+		names = append(names, fmt.Sprintf("%s, %s", Esc(a.Name), a.At.In(r.Loc).Format("15:04")))
+	}
+	return r.T("card.acked", strings.Join(limitList(names, 20), "; "))
+}
+
+// Digest renders several alerts of one source as one message: counts by
+// severity, then the critical and high ones by number.
+func (r *Renderer) Digest(alerts []store.Alert, acks []store.Ack) string {
+	if len(alerts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(r.T("digest.title", len(alerts), Esc(r.SourceName(&alerts[0]))) + "\n")
+	counts := make(map[store.Severity]int)
+	for _, a := range alerts {
+		counts[a.Severity.Normal()]++
+	}
+	var parts []string
+	for _, s := range store.Severities {
+		if counts[s] > 0 {
+			parts = append(parts, severityIcon(s)+" "+r.T("digest.count", r.Severity(s), counts[s]))
+		}
+	}
+	b.WriteString(strings.Join(parts, " · ") + "\n\n")
+	var lines []string
+	for _, a := range alerts {
+		if a.Severity.Urgent() {
+			lines = append(lines, fmt.Sprintf("%s #%d %s", severityIcon(a.Severity), a.ID, Esc(cutText(a.Title, 160))))
+		}
+	}
+	foot := "\n" + r.T("digest.hint")
+	if line := r.ackLine(acks); line != "" {
+		foot += "\n\n" + line
+	}
+	budget := MaxMessage - VisibleLen(b.String()) - VisibleLen(foot) - 60
+	for i, l := range lines {
+		if VisibleLen(l)+1 > budget {
+			b.WriteString(r.T("digest.more", len(lines)-i) + "\n")
+			break
+		}
+		budget -= VisibleLen(l) + 1
+		b.WriteString(l + "\n")
+	}
+	return FitHTML(b.String()+foot, MaxMessage)
+}
+
+// FollowUp renders an alert that repeats the CVE ids of one the chat
+// already has, as a short note instead of a second card.
+func (r *Renderer) FollowUp(a, earlier *store.Alert) string {
+	link := Esc(cutText(a.Title, 300))
+	if a.Link != "" {
+		link = fmt.Sprintf("<a href=\"%s\">%s</a>", Esc(a.Link), link)
+	}
+	return FitHTML(r.T("followup", a.ID, Esc(r.SourceName(a)), link, earlier.ID, Esc(strings.Join(limitList(a.CVEs, 5), ", "))), MaxMessage)
+}
+
+// Reminder is the reply posted under an unacknowledged card (or digest,
+// which carries several alerts).
+func (r *Renderer) Reminder(ids []uint64, after time.Duration) string {
+	return r.T("reminder", r.alertNumbers(ids), r.Age(after), ids[0])
+}
+
+// Lines joins report lines into as few messages as Telegram allows,
+// never splitting a line.
+func Lines(lines []string) []string {
+	var out []string
+	var cur strings.Builder
+	n := 0
+	for _, l := range lines {
+		l = FitHTML(l, MaxMessage-1)
+		ln := VisibleLen(l) + 1
+		if n > 0 && n+ln > MaxMessage {
+			out = append(out, strings.TrimSuffix(cur.String(), "\n"))
+			cur.Reset()
+			n = 0
+		}
+		cur.WriteString(l + "\n")
+		n += ln
+	}
+	if n > 0 {
+		out = append(out, strings.TrimSuffix(cur.String(), "\n"))
+	}
+	return out
+}
+
+func limitList(items []string, n int) []string {
+	if len(items) <= n {
+		return items
+	}
+	return append(items[:n:n], fmt.Sprintf("+%d", len(items)-n))
+}
+
+// cutText shortens plain text to at most n runes at a word boundary.
+func cutText(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)[:n]
+	cut := len(runes)
+	for i := len(runes) - 1; i > n*2/3; i-- {
+		if unicode.IsSpace(runes[i]) {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRightFunc(string(runes[:cut]), unicode.IsSpace) + "…"
+}
+
+// fitPlain shortens plain text to at most limit UTF-16 units once escaped
+// entities count as one, cutting at a word boundary.
+func fitPlain(s string, limit int) string {
+	if utf16Len(s) <= limit {
+		return s
+	}
+	var b strings.Builder
+	n := 0
+	lastSpace := -1
+	for _, r := range s {
+		w := utf16.RuneLen(r)
+		if n+w > limit-1 {
+			break
+		}
+		if unicode.IsSpace(r) {
+			lastSpace = b.Len()
+		}
+		b.WriteRune(r)
+		n += w
+	}
+	out := b.String()
+	if lastSpace > len(out)/2 {
+		out = out[:lastSpace]
+	}
+	return strings.TrimRightFunc(out, unicode.IsSpace) + "…"
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// VisibleLen counts text the way Telegram limits it: UTF-16 code units of
+// the text after tags are removed and entities decoded.
+func VisibleLen(html string) int {
+	n := 0
+	for i := 0; i < len(html); {
+		switch html[i] {
+		case '<':
+			if j := strings.IndexByte(html[i:], '>'); j >= 0 {
+				i += j + 1
+				continue
+			}
+		case '&':
+			if j := strings.IndexByte(html[i:], ';'); j > 0 && j < 10 {
+				i += j + 1
+				n++
+				continue
+			}
+		}
+		r, size := utf8.DecodeRuneInString(html[i:])
+		n += utf16.RuneLen(r)
+		i += size
+	}
+	return n
+}
+
+// FitHTML cuts HTML that we built (escaped text and simple tags) so that
+// it stays within limit: never inside a tag or an entity, never inside a
+// character, closing the tags left open and ending with "…". A trailing
+// link that would be cut is kept whole when it fits.
+func FitHTML(html string, limit int) string {
+	if VisibleLen(html) <= limit {
+		return html
+	}
+	var open []string
+	n := 0
+	end := 0
+	for i := 0; i < len(html); {
+		switch html[i] {
+		case '<':
+			j := strings.IndexByte(html[i:], '>')
+			if j < 0 {
+				break
+			}
+			tag := html[i+1 : i+j]
+			if strings.HasPrefix(tag, "/") {
+				if len(open) > 0 {
+					open = open[:len(open)-1]
+				}
+			} else {
+				name, _, _ := strings.Cut(tag, " ")
+				open = append(open, name)
+			}
+			i += j + 1
+			end = i
+			continue
+		case '&':
+			if j := strings.IndexByte(html[i:], ';'); j > 0 && j < 10 {
+				if n+1 > limit-1 {
+					return closeTags(html[:end], open)
+				}
+				n++
+				i += j + 1
+				end = i
+				continue
+			}
+		}
+		r, size := utf8.DecodeRuneInString(html[i:])
+		w := utf16.RuneLen(r)
+		if n+w > limit-1 {
+			return closeTags(html[:end], open)
+		}
+		n += w
+		i += size
+		end = i
+	}
+	return html
+}
+
+func closeTags(s string, open []string) string {
+	s += "…"
+	for i := len(open) - 1; i >= 0; i-- {
+		s += "</" + open[i] + ">"
+	}
+	return s
+}

@@ -1,0 +1,194 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/canhbao/canhbao/store"
+)
+
+// Config is what the bot needs to know about the department.
+type Config struct {
+	// AdminIDs are the department staff's Telegram user ids.
+	AdminIDs []int64
+	// AdminChat is the department's chat for requests and notices.
+	AdminChat int64
+	// EditDelay gathers acknowledgements pressed within it into one edit
+	// of the card.
+	EditDelay time.Duration
+	// PollTimeout is the long-poll wait of getUpdates.
+	PollTimeout time.Duration
+}
+
+// Bot receives updates from Telegram and answers them. Every update is
+// handled in one store transaction that also records it as handled, so a
+// restart never applies a command twice.
+type Bot struct {
+	API    Telegram
+	Store  *store.Store
+	Render *Renderer
+	Sender *Sender
+	Log    *slog.Logger
+	Config Config
+	// Username is the bot's @name, to tell our commands from other bots'
+	// in groups.
+	Username string
+	// Now is the clock; tests may set it.
+	Now func() time.Time
+}
+
+func (b *Bot) now() time.Time {
+	if b.Now != nil {
+		return b.Now()
+	}
+	return time.Now()
+}
+
+// allowedUpdates are the update types the bot acts on.
+var allowedUpdates = []string{"message", "callback_query", "my_chat_member"}
+
+// Run long-polls getUpdates until ctx ends. It is written here rather than
+// taken from the library, whose update channel logs errors with the token
+// in the URL, ignores retry_after and cannot be cancelled.
+func (b *Bot) Run(ctx context.Context) error {
+	poll := b.Config.PollTimeout
+	if poll <= 0 {
+		poll = 30 * time.Second
+	}
+	var offset int
+	if err := b.Store.View(func(tx *store.Tx) error { offset = tx.Offset() + 1; return nil }); err != nil {
+		return err
+	}
+	failures := 0
+	for ctx.Err() == nil {
+		reqCtx, cancel := context.WithTimeout(ctx, poll+15*time.Second)
+		raw, err := b.API.Call(reqCtx, tgbotapi.UpdateConfig{Offset: offset, Limit: 100,
+			Timeout: int(poll / time.Second), AllowedUpdates: allowedUpdates})
+		cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			wait := backoff(failures, time.Second, 30*time.Second)
+			var tg *tgbotapi.Error
+			if errors.As(err, &tg) && tg.RetryAfter > 0 {
+				wait = time.Duration(tg.RetryAfter) * time.Second
+			}
+			failures++
+			b.Log.Warn("getUpdates failed", slog.String("error", err.Error()), slog.Duration("retry_in", wait))
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(wait):
+			}
+			continue
+		}
+		failures = 0
+		var updates []tgbotapi.Update
+		if err := json.Unmarshal(raw, &updates); err != nil {
+			b.Log.Error("decode updates", slog.String("error", err.Error()))
+			continue
+		}
+		for _, u := range updates {
+			if u.UpdateID < offset {
+				continue
+			}
+			b.Handle(ctx, u)
+			offset = u.UpdateID + 1
+		}
+	}
+	return nil
+}
+
+// Handle applies one update. A handler that keeps failing (the store
+// cannot be written) is retried a few times and then skipped with an
+// error in the log, so that one bad update cannot stall the bot.
+func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) {
+	var err error
+	for attempt := range 3 {
+		if err = b.handle(ctx, u); err == nil {
+			return
+		}
+		b.Log.Error("handle update", slog.Int("update", u.UpdateID), slog.String("error", err.Error()), slog.Int("attempt", attempt))
+		time.Sleep(backoff(attempt, 200*time.Millisecond, 2*time.Second))
+	}
+	if err := b.commit(u, nil); err != nil {
+		b.Log.Error("skip update", slog.Int("update", u.UpdateID), slog.String("error", err.Error()))
+	}
+}
+
+func (b *Bot) handle(ctx context.Context, u tgbotapi.Update) error {
+	switch {
+	case u.Message != nil:
+		return b.onMessage(ctx, u)
+	case u.CallbackQuery != nil:
+		return b.onCallback(ctx, u)
+	case u.MyChatMember != nil:
+		return b.onMembership(u)
+	}
+	return b.commit(u, nil)
+}
+
+// commit runs fn and records u as handled in one transaction, then wakes
+// the sender for the replies fn queued.
+func (b *Bot) commit(u tgbotapi.Update, fn func(tx *store.Tx) error) error {
+	err := b.Store.Update(func(tx *store.Tx) error {
+		if u.UpdateID != 0 && u.UpdateID <= tx.Offset() {
+			return nil // handled before a restart
+		}
+		if fn != nil {
+			if err := fn(tx); err != nil {
+				return err
+			}
+		}
+		return tx.SetOffset(u.UpdateID)
+	})
+	if err == nil && fn != nil && b.Sender != nil {
+		b.Sender.Wake()
+	}
+	return err
+}
+
+// onMembership follows the bot being added to or removed from a chat.
+func (b *Bot) onMembership(u tgbotapi.Update) error {
+	m := u.MyChatMember
+	chat := m.Chat.ID
+	switch status := m.NewChatMember.Status; status {
+	case "member", "administrator":
+		was := m.OldChatMember.Status
+		if was != "left" && was != "kicked" && was != "" {
+			return b.commit(u, nil) // a change of rights, not an arrival
+		}
+		return b.commit(u, func(tx *store.Tx) error {
+			if m.Chat.IsPrivate() {
+				return nil
+			}
+			return tx.Reply(chat, 0, b.Render.T("welcome.group"))
+		})
+	case "left", "kicked":
+		reason := "bot " + status + " by " + displayName(&m.From)
+		return b.commit(u, func(tx *store.Tx) error {
+			return tx.ChatGone(b.Config.AdminChat, chat, reason, b.now())
+		})
+	}
+	return b.commit(u, nil)
+}
+
+func displayName(u *tgbotapi.User) string {
+	if u == nil {
+		return ""
+	}
+	name := u.FirstName
+	if u.LastName != "" {
+		name += " " + u.LastName
+	}
+	if name == "" && u.UserName != "" {
+		name = "@" + u.UserName
+	}
+	return name
+}

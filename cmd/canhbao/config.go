@@ -1,0 +1,177 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/canhbao/canhbao/bot"
+	"github.com/canhbao/canhbao/feeds"
+	"github.com/canhbao/canhbao/store"
+)
+
+// Config is every setting of the service, read once at start-up from the
+// environment (and .env) and passed down as plain values.
+type Config struct {
+	Token            string
+	APIEndpoint      string
+	DB               string
+	Feeds            []store.Source
+	PollInterval     time.Duration
+	AdminIDs         []int64
+	AdminChat        int64
+	Lang             bot.Lang
+	Backfill         time.Duration
+	SendRate         float64
+	GiveUp           time.Duration
+	RemindUrgent     time.Duration
+	Remind           time.Duration
+	Escalate         time.Duration
+	DigestOver       int
+	SourceAlertAfter time.Duration
+	LogLevel         string
+}
+
+// variable is one environment variable: its name, default, what it means
+// (for `canhbao config` and the README) and how it is parsed into Config.
+type variable struct {
+	name  string
+	def   string
+	doc   string
+	parse func(c *Config, v string) error
+}
+
+// variables is the one table of settings. Names given by the issues are a
+// contract: they do not change.
+var variables = []variable{
+	{"TELEGRAM_BOT_TOKEN", "", "bot token from @BotFather; required for `canhbao run`",
+		func(c *Config, v string) error { c.Token = v; return nil }},
+	{"TELEGRAM_API_ENDPOINT", "", "Bot API URL template with two %s (token, method), for a local Bot API server; empty means Telegram's own",
+		func(c *Config, v string) error {
+			if v != "" && strings.Count(v, "%s") != 2 {
+				return errors.New("must contain %s twice, like https://api.telegram.org/bot%s/%s")
+			}
+			c.APIEndpoint = v
+			return nil
+		}},
+	{"CANHBAO_DB", "data/canhbao.db", "bbolt database file (created with its folder)",
+		func(c *Config, v string) error {
+			if v == "" {
+				return errors.New("must not be empty")
+			}
+			c.DB = v
+			return nil
+		}},
+	{"CANHBAO_FEEDS", "", "sources as NAME=URL entries separated by spaces or new lines; empty means the built-in list",
+		func(c *Config, v string) (err error) {
+			if strings.TrimSpace(v) == "" {
+				c.Feeds = feeds.Defaults()
+				return nil
+			}
+			c.Feeds, err = feeds.ParseSources(v)
+			return err
+		}},
+	{"CANHBAO_POLL_INTERVAL", "10m", "how often every source is fetched (Go duration)", positiveDuration(func(c *Config) *time.Duration { return &c.PollInterval })},
+	{"CANHBAO_ADMIN_IDS", "", "Telegram user ids of department staff, comma separated",
+		func(c *Config, v string) error {
+			for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+				id, err := strconv.ParseInt(f, 10, 64)
+				if err != nil || id <= 0 {
+					return fmt.Errorf("%q is not a user id", f)
+				}
+				c.AdminIDs = append(c.AdminIDs, id)
+			}
+			return nil
+		}},
+	{"CANHBAO_ADMIN_CHAT_ID", "", "the department's chat id, for subscription requests and notices",
+		func(c *Config, v string) (err error) {
+			if v == "" {
+				return nil
+			}
+			c.AdminChat, err = strconv.ParseInt(v, 10, 64)
+			if err != nil || c.AdminChat == 0 {
+				return fmt.Errorf("%q is not a chat id", v)
+			}
+			return nil
+		}},
+	{"CANHBAO_LANG", "vi", "language of messages: vi or en",
+		func(c *Config, v string) error {
+			switch bot.Lang(v) {
+			case bot.Vietnamese, bot.English:
+				c.Lang = bot.Lang(v)
+				return nil
+			}
+			return fmt.Errorf("%q is not vi or en", v)
+		}},
+	{"CANHBAO_BACKFILL", "72h", "on a source's first poll, older items (and undated ones) are stored but not pushed", nonNegativeDuration(func(c *Config) *time.Duration { return &c.Backfill })},
+	{"CANHBAO_SEND_RATE", "25", "messages per second overall (Telegram allows about 30)",
+		func(c *Config, v string) (err error) {
+			c.SendRate, err = strconv.ParseFloat(v, 64)
+			if err != nil || c.SendRate <= 0 || c.SendRate > 1000 {
+				return fmt.Errorf("%q is not a rate between 0 and 1000", v)
+			}
+			return nil
+		}},
+	{"CANHBAO_GIVE_UP", "24h", "how long a message is retried after network faults before it is marked failed", positiveDuration(func(c *Config) *time.Duration { return &c.GiveUp })},
+	{"CANHBAO_REMIND_URGENT_AFTER", "4h", "reminder after this long without acknowledgement, for critical and high alerts", positiveDuration(func(c *Config) *time.Duration { return &c.RemindUrgent })},
+	{"CANHBAO_REMIND_AFTER", "24h", "reminder after this long without acknowledgement, for other alerts", positiveDuration(func(c *Config) *time.Duration { return &c.Remind })},
+	{"CANHBAO_ESCALATE_AFTER", "72h", "the department chat is told of agencies that have not acknowledged after this long", positiveDuration(func(c *Config) *time.Duration { return &c.Escalate })},
+	{"CANHBAO_DIGEST_OVER", "5", "more new alerts than this for one chat in one poll become one digest; 0 turns digests off",
+		func(c *Config, v string) (err error) {
+			c.DigestOver, err = strconv.Atoi(v)
+			if err != nil || c.DigestOver < 0 {
+				return fmt.Errorf("%q is not a whole number ≥ 0", v)
+			}
+			return nil
+		}},
+	{"CANHBAO_SOURCE_ALERT_AFTER", "6h", "a source failing for longer than this is reported to the department chat", positiveDuration(func(c *Config) *time.Duration { return &c.SourceAlertAfter })},
+	{"CANHBAO_LOG_LEVEL", "info", "debug, info, warn or error",
+		func(c *Config, v string) error {
+			switch v {
+			case "debug", "info", "warn", "error":
+				c.LogLevel = v
+				return nil
+			}
+			return fmt.Errorf("%q is not debug, info, warn or error", v)
+		}},
+}
+
+func positiveDuration(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%q is not a positive duration like 90s, 10m or 24h", v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func nonNegativeDuration(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("%q is not a duration like 0s, 10m or 72h", v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+// LoadConfig reads every variable through getenv; the first bad value
+// stops it with an error that names the variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	var c Config
+	for _, v := range variables {
+		val := strings.TrimSpace(getenv(v.name))
+		if val == "" {
+			val = v.def
+		}
+		if err := v.parse(&c, val); err != nil {
+			return Config{}, fmt.Errorf("%s: %w", v.name, err)
+		}
+	}
+	return c, nil
+}

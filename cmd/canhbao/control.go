@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/canhbao/canhbao/bot"
+	"github.com/canhbao/canhbao/store"
+)
+
+// bbolt's file lock keeps a second process out even for reading, so the
+// running service answers backup and export requests itself, on an HTTP
+// server bound to a Unix socket beside the database. The socket is mode
+// 0600: only the service's own user can use it.
+
+// socketPath is where the control socket of the database at db lives.
+func socketPath(db string) string { return db + ".sock" }
+
+// controlServer serves /backup and /export on the control socket.
+type controlServer struct {
+	store  *store.Store
+	render *bot.Renderer
+	log    *slog.Logger
+}
+
+func (c *controlServer) run(ctx context.Context) error {
+	path := socketPath(c.store.Path())
+	// We hold the database lock, so a socket file left here belongs to a
+	// process that died.
+	_ = os.Remove(path)
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return fmt.Errorf("control socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return fmt.Errorf("control socket: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /backup", c.backup)
+	mux.HandleFunc("GET /export", c.export)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+	err = srv.Serve(ln)
+	_ = os.Remove(path)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+func (c *controlServer) backup(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if _, err := c.store.WriteTo(w); err != nil {
+		c.log.Error("backup over control socket", slog.String("error", err.Error()))
+	}
+}
+
+func (c *controlServer) export(w http.ResponseWriter, r *http.Request) {
+	q, err := exportQueryFromURL(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	if err := bot.WriteCSV(w, c.store, c.render, q); err != nil {
+		c.log.Error("export over control socket", slog.String("error", err.Error()))
+	}
+}
+
+func exportQueryFromURL(v url.Values) (store.ExportQuery, error) {
+	var q store.ExportQuery
+	var err error
+	if s := v.Get("alert"); s != "" {
+		if q.AlertID, err = strconv.ParseUint(s, 10, 64); err != nil {
+			return q, fmt.Errorf("alert: %q is not a number", s)
+		}
+	}
+	for key, t := range map[string]*time.Time{"from": &q.From, "to": &q.To} {
+		if s := v.Get(key); s != "" {
+			if *t, err = time.Parse(time.RFC3339, s); err != nil {
+				return q, fmt.Errorf("%s: %w", key, err)
+			}
+		}
+	}
+	return q, nil
+}
+
+// controlGet asks the running service for path and copies the answer to
+// w. ok is false when no service answers on the socket.
+func controlGet(ctx context.Context, db, path string, w io.Writer) (ok bool, err error) {
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socketPath(db))
+		},
+	}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://canhbao"+path, nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false, nil // no service: the caller opens the file itself
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return true, fmt.Errorf("service answered %s: %s", resp.Status, msg)
+	}
+	_, err = io.Copy(w, resp.Body)
+	return true, err
+}

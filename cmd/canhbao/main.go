@@ -1,0 +1,122 @@
+// Command canhbao relays cybersecurity warnings from advisory feeds to the
+// Telegram groups of the agencies a department oversees, and records who
+// has acknowledged each one.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // Asia/Ho_Chi_Minh on machines without a zone database
+
+	"github.com/joho/godotenv"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `canhbao: cybersecurity warnings to agencies' Telegram groups
+
+Usage:
+  canhbao [run]          run the service (needs TELEGRAM_BOT_TOKEN)
+  canhbao preview        fetch the configured feeds once and print the alerts; no token, writes nothing
+  canhbao backup FILE    write a consistent copy of the database to FILE (works while the service runs)
+  canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD]
+                         CSV of alerts × agencies to standard output
+  canhbao config         list every setting with its default
+  canhbao version        print the version
+
+Settings come from environment variables, and from .env in the working folder if present.
+`
+
+// exitUsage is the exit code for bad settings or arguments.
+const exitUsage = 2
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	// Real environment variables win over .env: godotenv.Load never
+	// overrides a variable that is already set.
+	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(stderr, "canhbao: .env: %v\n", err)
+		return exitUsage
+	}
+	cmd := "run"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "canhbao", version)
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "config":
+		printConfig(stdout)
+		return 0
+	}
+	cfg, err := LoadConfig(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "canhbao: %v\n", err)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := newLogger(stderr, cfg)
+	switch cmd {
+	case "run":
+		if cfg.Token == "" {
+			fmt.Fprintln(stderr, "canhbao: TELEGRAM_BOT_TOKEN: required for run (try `canhbao preview` without one)")
+			return exitUsage
+		}
+		err = serve(ctx, cfg, log)
+	case "preview":
+		err = preview(ctx, cfg, stdout, log)
+	case "backup":
+		if len(args) != 1 {
+			fmt.Fprintln(stderr, "canhbao: usage: canhbao backup FILE")
+			return exitUsage
+		}
+		err = backup(ctx, cfg, args[0], stdout)
+	case "export":
+		var q exportArgs
+		if q, err = parseExportArgs(args); err != nil {
+			fmt.Fprintf(stderr, "canhbao: export: %v\n", err)
+			return exitUsage
+		}
+		err = export(ctx, cfg, q, stdout)
+	default:
+		fmt.Fprintf(stderr, "canhbao: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "canhbao: %s\n", redactToken(err.Error(), cfg.Token))
+		return 1
+	}
+	return 0
+}
+
+func newLogger(w io.Writer, cfg Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	h := slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})
+	return slog.New(&redactingHandler{Handler: h, token: cfg.Token})
+}
+
+func printConfig(w io.Writer) {
+	for _, v := range variables {
+		def := v.def
+		if def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(w, "%-28s %-16s %s\n", v.name, def, v.doc)
+	}
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/canhbao/canhbao/bot"
+	"github.com/canhbao/canhbao/feeds"
+	"github.com/canhbao/canhbao/store"
+)
+
+// shutdownGrace bounds a clean stop: SIGTERM must end the process within
+// five seconds.
+const shutdownGrace = 4 * time.Second
+
+// followUpWindow: a new alert sharing CVE ids with one a chat received
+// this recently arrives as a short follow-up.
+const followUpWindow = 14 * 24 * time.Hour
+
+// serve runs the service until ctx ends: the poller starts at once, the
+// Telegram side as soon as Telegram answers.
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	st, err := store.Open(cfg.DB, store.Options{LockTimeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SeedSources(cfg.Feeds); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	render := bot.NewRenderer(cfg.Lang)
+	api := bot.NewAPI(cfg.Token, cfg.APIEndpoint, 2*time.Minute)
+	sender := &bot.Sender{API: api, Store: st, Render: render, Log: log.With("part", "sender"),
+		DeptChat: cfg.AdminChat, Rate: cfg.SendRate, GiveUp: cfg.GiveUp, Workers: 8,
+		Exporter: func(q store.ExportQuery) (string, []byte, error) { return bot.ExportFile(st, render, q) }}
+	poller := &feeds.Poller{
+		Fetcher:  feeds.NewFetcher(version),
+		Sources:  func(context.Context) ([]store.Source, error) { return st.ListSources() },
+		Sink:     &sink{store: st, sender: sender, cfg: cfg, log: log.With("part", "ingest")},
+		Interval: cfg.PollInterval,
+		Log:      log.With("part", "poller"),
+	}
+	b := &bot.Bot{API: api, Store: st, Render: render, Sender: sender, Log: log.With("part", "bot"),
+		Config: bot.Config{AdminIDs: cfg.AdminIDs, AdminChat: cfg.AdminChat, EditDelay: 3 * time.Second}}
+	reminders := &bot.Reminders{Store: st, Sender: sender, Log: log.With("part", "reminders"),
+		DeptChat: cfg.AdminChat, UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate}
+	control := &controlServer{store: st, render: render, log: log.With("part", "control")}
+
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := poller.Run(ctx); err != nil {
+			cancel(fmt.Errorf("poller: %w", err))
+		}
+	})
+	wg.Go(func() {
+		if err := control.run(ctx); err != nil {
+			log.Warn("control socket unavailable; backup and export need the service stopped", slog.String("error", err.Error()))
+		}
+	})
+	wg.Go(func() {
+		if err := api.Connect(ctx, log); err != nil {
+			if ctx.Err() == nil {
+				cancel(err)
+			}
+			return
+		}
+		b.Username = api.Self.UserName
+		var inner sync.WaitGroup
+		inner.Go(func() { _ = sender.Run(ctx) })
+		inner.Go(func() { _ = b.Run(ctx) })
+		inner.Go(func() { reminders.Run(ctx) })
+		inner.Wait()
+	})
+	log.Info("canhbao started", slog.String("version", version), slog.String("db", cfg.DB),
+		slog.Int("sources", len(cfg.Feeds)), slog.Duration("poll", cfg.PollInterval))
+	<-ctx.Done()
+	stopped := make(chan struct{})
+	go func() { wg.Wait(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(shutdownGrace):
+		log.Warn("some parts did not stop in time")
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	log.Info("canhbao stopped")
+	return nil
+}
+
+// sink stores what the poller read and wakes the sender.
+type sink struct {
+	store  *store.Store
+	sender *bot.Sender
+	cfg    Config
+	log    *slog.Logger
+}
+
+func (s *sink) Ingest(_ context.Context, src store.Source, alerts []store.Alert) error {
+	res, err := s.store.Ingest(src.Name, alerts, store.IngestOptions{Now: time.Now(), Backfill: s.cfg.Backfill,
+		DigestOver: s.cfg.DigestOver, FollowUpWindow: followUpWindow})
+	if err != nil {
+		return err
+	}
+	if len(res.New) > 0 {
+		s.log.Info("new alerts", slog.String("source", src.Name), slog.Int("new", len(res.New)),
+			slog.Int("pushed", res.Pushed), slog.Int("messages", res.Messages))
+	}
+	if res.Messages > 0 {
+		s.sender.Wake()
+	}
+	return nil
+}
+
+func (s *sink) RecordPoll(_ context.Context, name string, r feeds.PollResult) error {
+	err := s.store.RecordPoll(name, store.PollReport{At: r.At, Err: r.Err, Items: r.Items, Next: r.Next},
+		s.cfg.AdminChat, s.cfg.SourceAlertAfter)
+	s.sender.Wake()
+	return err
+}

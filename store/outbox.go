@@ -1,0 +1,326 @@
+package store
+
+import (
+	"fmt"
+	"time"
+)
+
+// Status is what became of one attempt to send an outbox entry.
+type Status int
+
+// The statuses a sender reports.
+const (
+	// Sent: Telegram accepted the message.
+	Sent Status = iota + 1
+	// Retry: try again at RetryAt (flood limit, network fault, 5xx).
+	Retry
+	// Failed: permanent; the entry is dropped and deliveries fail.
+	Failed
+	// Gone: the chat no longer takes messages (bot removed, chat deleted).
+	Gone
+	// Migrated: the group became a supergroup with id MigrateTo.
+	Migrated
+)
+
+// Result is the outcome of one outbox entry, reported by the sender.
+type Result struct {
+	ID        uint64
+	Status    Status
+	At        time.Time
+	MessageID int
+	// Error is Telegram's or the network's reason, for every status but
+	// Sent.
+	Error     string
+	RetryAt   time.Time
+	MigrateTo int64
+	// Plain asks for the next attempt without HTML.
+	Plain bool
+}
+
+// Due returns the outbox entries that may be sent at now, oldest first,
+// and the earliest time a later entry becomes due (zero when none waits).
+func (s *Store) Due(now time.Time) (due []Outgoing, next time.Time, err error) {
+	err = s.View(func(tx *Tx) error {
+		return each(tx, bucketOutbox, nil, func(_ []byte, o *Outgoing) error {
+			if o.NotBefore.After(now) {
+				if next.IsZero() || o.NotBefore.Before(next) {
+					next = o.NotBefore
+				}
+				return nil
+			}
+			due = append(due, *o)
+			return nil
+		})
+	})
+	return due, next, err
+}
+
+// Complete records a batch of send results in one transaction, so that a
+// fan-out to a thousand groups costs a handful of disk syncs. deptChat is
+// told of failures.
+func (s *Store) Complete(deptChat int64, results []Result) error {
+	return s.Update(func(tx *Tx) error {
+		for _, r := range results {
+			if err := tx.complete(deptChat, r); err != nil {
+				return fmt.Errorf("store: complete %d: %w", r.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+func (t *Tx) complete(deptChat int64, r Result) error {
+	o, ok, err := t.Outgoing(r.ID)
+	if err != nil || !ok {
+		return err // already settled, e.g. its chat went away meanwhile
+	}
+	switch r.Status {
+	case Sent:
+		return t.settleSent(o, r)
+	case Retry:
+		o.Attempts++
+		o.NotBefore, o.LastError = r.RetryAt, r.Error
+		o.Plain = o.Plain || r.Plain
+		return t.putOutgoing(o)
+	case Failed:
+		if err := t.dropOutgoing(o.ID); err != nil {
+			return err
+		}
+		return t.failEntry(deptChat, o, r.Error, r.At)
+	case Gone:
+		return t.chatGone(deptChat, o.ChatID, r.Error, r.At)
+	case Migrated:
+		if err := t.MigrateChat(deptChat, o.ChatID, r.MigrateTo, r.At); err != nil {
+			return err
+		}
+		o.ChatID, o.LastError = r.MigrateTo, r.Error
+		return t.putOutgoing(o)
+	}
+	return fmt.Errorf("unknown status %d", r.Status)
+}
+
+func (t *Tx) settleSent(o Outgoing, r Result) error {
+	if err := t.dropOutgoing(o.ID); err != nil {
+		return err
+	}
+	switch {
+	case o.Kind.Delivers():
+		for _, id := range o.AlertIDs {
+			d, ok, err := t.Delivery(id, o.ChatID)
+			if err != nil || !ok {
+				return err
+			}
+			d.State, d.SentAt, d.MessageID, d.Error = DeliverySent, r.At, r.MessageID, ""
+			if err := t.PutDelivery(d); err != nil {
+				return err
+			}
+			if !t.Acked(id, o.ChatID) {
+				a, err := t.Alert(id)
+				if err != nil {
+					return err
+				}
+				if err := t.putOpen(id, o.ChatID, openEntry{SentAt: r.At, Severity: a.Severity}); err != nil {
+					return err
+				}
+			}
+		}
+	case o.Kind == OutEdit:
+		return t.clearEditQueued(o)
+	}
+	return nil
+}
+
+func (t *Tx) clearEditQueued(o Outgoing) error {
+	for _, id := range o.AlertIDs {
+		d, ok, err := t.Delivery(id, o.ChatID)
+		if err != nil || !ok {
+			return err
+		}
+		d.EditQueued = false
+		if err := t.PutDelivery(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// failEntry marks what a dropped entry carried as failed and, for alerts,
+// tells the department.
+func (t *Tx) failEntry(deptChat int64, o Outgoing, reason string, at time.Time) error {
+	switch {
+	case o.Kind == OutEdit:
+		return t.clearEditQueued(o)
+	case !o.Kind.Delivers():
+		return nil
+	}
+	for _, id := range o.AlertIDs {
+		d, ok, err := t.Delivery(id, o.ChatID)
+		if err != nil {
+			return err
+		}
+		if !ok || d.State != DeliveryQueued {
+			continue
+		}
+		d.State, d.Error, d.FailedAt = DeliveryFailed, reason, at
+		if err := t.PutDelivery(d); err != nil {
+			return err
+		}
+	}
+	c, _, err := t.Chat(o.ChatID)
+	if err != nil {
+		return err
+	}
+	if c.Status == ChatGone {
+		return nil // the department was told when the chat went away
+	}
+	return t.Notify(deptChat, Notice{Event: EventDeliveryFailed, ChatID: o.ChatID, Agency: c.Name(),
+		AlertIDs: o.AlertIDs, Detail: reason, At: at}, true)
+}
+
+// CancelQueued drops every outbox entry for chat and marks what they
+// carried as failed with reason. Returns how many entries were dropped.
+func (t *Tx) CancelQueued(deptChat int64, chat int64, reason string, at time.Time) (int, error) {
+	all, err := t.Outbox()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, o := range all {
+		if o.ChatID != chat {
+			continue
+		}
+		if err := t.dropOutgoing(o.ID); err != nil {
+			return n, err
+		}
+		if o.Kind.Delivers() || o.Kind == OutEdit {
+			if err := t.failEntry(deptChat, o, reason, at); err != nil {
+				return n, err
+			}
+		}
+		n++
+	}
+	return n, nil
+}
+
+// chatGone retires a chat Telegram will not deliver to, keeping its
+// subscription and history so that /subscribe can restore it. The
+// department is told once.
+func (t *Tx) chatGone(deptChat, chatID int64, reason string, at time.Time) error {
+	c, known, err := t.Chat(chatID)
+	if err != nil {
+		return err
+	}
+	changed := known && c.Status != ChatGone
+	if changed {
+		c.GoneFrom, c.Status, c.GoneReason, c.GoneAt = c.Status, ChatGone, reason, at
+		if err := t.PutChat(c); err != nil {
+			return err
+		}
+	}
+	if _, err := t.CancelQueued(deptChat, chatID, reason, at); err != nil {
+		return err
+	}
+	if !changed || chatID == deptChat {
+		return nil
+	}
+	return t.Notify(deptChat, Notice{Event: EventChatGone, ChatID: chatID, Agency: c.Name(), Detail: reason, At: at}, true)
+}
+
+// ChatGone is chatGone for the update handlers (my_chat_member removal).
+func (t *Tx) ChatGone(deptChat, chatID int64, reason string, at time.Time) error {
+	return t.chatGone(deptChat, chatID, reason, at)
+}
+
+// MigrateChat moves a group's subscription, history and queue to the id of
+// the supergroup Telegram upgraded it to. It is idempotent: the service
+// message and a failed send may both report the same migration.
+func (t *Tx) MigrateChat(deptChat, from, to int64, at time.Time) error {
+	if from == to || to == 0 {
+		return nil
+	}
+	old, ok, err := t.Chat(from)
+	if err != nil {
+		return err
+	}
+	if ok && old.MigratedTo == 0 {
+		moved, exists, err := t.Chat(to)
+		if err != nil {
+			return err
+		}
+		if !exists || moved.Status != ChatApproved {
+			moved = old
+			moved.ID, moved.MigratedTo = to, 0
+		}
+		if err := t.PutChat(moved); err != nil {
+			return err
+		}
+		old.MigratedTo = to
+		old.Status = ChatUnsubscribed
+		if err := t.PutChat(old); err != nil {
+			return err
+		}
+		if err := t.moveHistory(from, to); err != nil {
+			return err
+		}
+		if err := t.Notify(deptChat, Notice{Event: EventMigrated, ChatID: to, Agency: moved.Name(),
+			Detail: fmt.Sprint(from), At: at}, false); err != nil {
+			return err
+		}
+	}
+	all, err := t.Outbox()
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		if o.ChatID == from {
+			o.ChatID = to
+			if err := t.putOutgoing(o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// moveHistory re-keys a chat's deliveries and acknowledgements.
+func (t *Tx) moveHistory(from, to int64) error {
+	ds, err := t.ChatDeliveries(from)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		acks, err := t.Acks(d.AlertID, from)
+		if err != nil {
+			return err
+		}
+		for _, a := range acks {
+			if err := t.bucket(bucketAcks).Delete(ackKey(a.AlertID, from, a.UserID)); err != nil {
+				return err
+			}
+			a.ChatID = to
+			if err := t.put(bucketAcks, ackKey(a.AlertID, to, a.UserID), &a); err != nil {
+				return err
+			}
+		}
+		if err := t.bucket(bucketDeliveries).Delete(deliveryKey(d.AlertID, from)); err != nil {
+			return err
+		}
+		if err := t.bucket(bucketByChat).Delete(byChatKey(from, d.AlertID)); err != nil {
+			return err
+		}
+		if v := t.bucket(bucketOpen).Get(deliveryKey(d.AlertID, from)); v != nil {
+			v = append([]byte(nil), v...)
+			if err := t.bucket(bucketOpen).Delete(deliveryKey(d.AlertID, from)); err != nil {
+				return err
+			}
+			if err := t.bucket(bucketOpen).Put(deliveryKey(d.AlertID, to), v); err != nil {
+				return err
+			}
+		}
+		d.ChatID = to
+		if err := t.PutDelivery(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,272 @@
+package store
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// ChatStatus is where a chat stands in the subscription workflow.
+type ChatStatus string
+
+// The chat statuses. Only approved chats receive alerts.
+const (
+	ChatPending      ChatStatus = "pending"
+	ChatApproved     ChatStatus = "approved"
+	ChatRejected     ChatStatus = "rejected"
+	ChatUnsubscribed ChatStatus = "unsubscribed"
+	// ChatGone means Telegram refused to deliver (the bot was removed, the
+	// chat deleted). History is kept so that /subscribe can restore it.
+	ChatGone ChatStatus = "gone"
+)
+
+// Chat is an agency's Telegram group (or a private chat) and its
+// subscription. The department's own chat is not stored as a Chat.
+type Chat struct {
+	V      int        `json:"v"`
+	ID     int64      `json:"id"`
+	Title  string     `json:"title,omitempty"`
+	Type   string     `json:"type,omitempty"`
+	Agency string     `json:"agency"`
+	Status ChatStatus `json:"status"`
+
+	RequestedBy     int64     `json:"requested_by,omitempty"`
+	RequestedByName string    `json:"requested_by_name,omitempty"`
+	RequestedAt     time.Time `json:"requested_at,omitzero"`
+	DecidedBy       int64     `json:"decided_by,omitempty"`
+	DecidedAt       time.Time `json:"decided_at,omitzero"`
+
+	// GoneReason is Telegram's answer when the chat became gone; GoneFrom
+	// is the status it had, so that /subscribe can restore an approval.
+	GoneReason string     `json:"gone_reason,omitempty"`
+	GoneAt     time.Time  `json:"gone_at,omitzero"`
+	GoneFrom   ChatStatus `json:"gone_from,omitempty"`
+
+	Filter Filter `json:"filter,omitzero"`
+	// MigratedTo is set on the record of a group that Telegram upgraded
+	// to a supergroup; the live record is under the new id.
+	MigratedTo int64 `json:"migrated_to,omitempty"`
+}
+
+// Private reports whether the chat is a one-to-one chat, which Telegram
+// paces differently from groups.
+func (c *Chat) Private() bool { return c.ID > 0 }
+
+// Name is how the chat is shown to the department: the agency name, else
+// the group title.
+func (c *Chat) Name() string {
+	if c.Agency != "" {
+		return c.Agency
+	}
+	return c.Title
+}
+
+// Filter narrows which alerts a chat receives. The zero Filter lets
+// everything through.
+type Filter struct {
+	// MinSeverity drops alerts less urgent than it; an empty value or
+	// unknown keeps all.
+	MinSeverity Severity `json:"min_severity,omitempty"`
+	// Keywords keep only alerts whose title, summary, vendors or CVE ids
+	// contain at least one of them (case-insensitive).
+	Keywords []string `json:"keywords,omitempty"`
+	// Sources keep only alerts from these sources. The department's own
+	// advisories always pass.
+	Sources []string `json:"sources,omitempty"`
+}
+
+// IsZero reports whether the filter lets everything through.
+func (f Filter) IsZero() bool {
+	return f.MinSeverity.Rank() == 0 && len(f.Keywords) == 0 && len(f.Sources) == 0
+}
+
+// Matches reports whether a chat with this filter should receive a.
+// Department advisories always match: they are orders, not news.
+func (f Filter) Matches(a *Alert) bool {
+	if a.Source == DepartmentSource {
+		return true
+	}
+	if f.MinSeverity.Rank() > 0 && a.Severity.Rank() < f.MinSeverity.Rank() {
+		return false
+	}
+	if len(f.Sources) > 0 && !slices.ContainsFunc(f.Sources, func(s string) bool { return strings.EqualFold(s, a.Source) }) {
+		return false
+	}
+	if len(f.Keywords) == 0 {
+		return true
+	}
+	text := strings.ToLower(a.Title + "\n" + a.Summary + "\n" + strings.Join(a.Vendors, "\n") + "\n" + strings.Join(a.CVEs, "\n"))
+	for _, k := range f.Keywords {
+		if k = strings.ToLower(strings.TrimSpace(k)); k != "" && strings.Contains(text, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// DeliveryState is where one alert stands for one chat.
+type DeliveryState string
+
+// The delivery states.
+const (
+	DeliveryQueued DeliveryState = "queued"
+	DeliverySent   DeliveryState = "sent"
+	DeliveryFailed DeliveryState = "failed"
+)
+
+// Delivery is one alert for one chat: queued, then sent (with the Telegram
+// message that carries it) or failed with a reason.
+type Delivery struct {
+	V         int           `json:"v"`
+	AlertID   uint64        `json:"alert"`
+	ChatID    int64         `json:"chat"`
+	State     DeliveryState `json:"state"`
+	QueuedAt  time.Time     `json:"queued_at"`
+	SentAt    time.Time     `json:"sent_at,omitzero"`
+	MessageID int           `json:"message_id,omitempty"`
+	Error     string        `json:"error,omitempty"`
+	FailedAt  time.Time     `json:"failed_at,omitzero"`
+	// Via says how the alert reached the chat when it was not its own
+	// card: "digest" or "followup".
+	Via string `json:"via,omitempty"`
+	// RemindedAt and EscalatedAt are set once each, so that a restart
+	// never repeats a reminder.
+	RemindedAt  time.Time `json:"reminded_at,omitzero"`
+	EscalatedAt time.Time `json:"escalated_at,omitzero"`
+	// EditQueued is set while an edit of the card is waiting in the
+	// outbox, so that several presses make one edit.
+	EditQueued bool `json:"edit_queued,omitempty"`
+}
+
+// Ack is one person's acknowledgement of an alert in a chat. A chat has
+// acknowledged an alert when it has at least one Ack.
+type Ack struct {
+	V       int       `json:"v"`
+	AlertID uint64    `json:"alert"`
+	ChatID  int64     `json:"chat"`
+	UserID  int64     `json:"user"`
+	Name    string    `json:"name"`
+	At      time.Time `json:"at"`
+	// Note is the remediation report sent with /done.
+	Note string `json:"note,omitempty"`
+}
+
+// Kind says what an outbox entry carries and so how the sender renders it
+// and what it records once Telegram accepted it.
+type Kind string
+
+// The kinds of outgoing message.
+const (
+	// OutAlert is an alert card with the acknowledge button.
+	OutAlert Kind = "alert"
+	// OutDigest gathers several alerts of one poll into one message.
+	OutDigest Kind = "digest"
+	// OutFollowUp is a short note for an alert that repeats the CVE ids
+	// of one the chat already received.
+	OutFollowUp Kind = "followup"
+	// OutCopy copies a department message (document, photo) to a group.
+	OutCopy Kind = "copy"
+	// OutEdit rewrites a delivered card to show who acknowledged it.
+	OutEdit Kind = "edit"
+	// OutReminder replies to an unacknowledged alert card.
+	OutReminder Kind = "reminder"
+	// OutNotice tells the department of an event; notices due together
+	// are sent as one message.
+	OutNotice Kind = "notice"
+	// OutText is a prepared reply to a command.
+	OutText Kind = "text"
+	// OutDocument sends a generated file (the CSV export) to an admin.
+	OutDocument Kind = "document"
+)
+
+// Delivers reports whether sending this kind records alert deliveries.
+func (k Kind) Delivers() bool {
+	return k == OutAlert || k == OutDigest || k == OutFollowUp || k == OutCopy
+}
+
+// Button is an inline keyboard button: label and callback data.
+type Button struct {
+	Text string `json:"text"`
+	Data string `json:"data"`
+}
+
+// Notice is an event the department is told of. It is stored as data and
+// rendered when sent, in the configured language.
+type Notice struct {
+	Event    string    `json:"event"`
+	ChatID   int64     `json:"chat,omitempty"`
+	Agency   string    `json:"agency,omitempty"`
+	UserID   int64     `json:"user,omitempty"`
+	UserName string    `json:"user_name,omitempty"`
+	Source   string    `json:"source,omitempty"`
+	AlertIDs []uint64  `json:"alerts,omitempty"`
+	Agencies []string  `json:"agencies,omitempty"`
+	Detail   string    `json:"detail,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// The notice events.
+const (
+	EventSubscribeRequest = "subscribe_request"
+	EventApproved         = "approved"
+	EventRejected         = "rejected"
+	EventUnsubscribed     = "unsubscribed"
+	EventRestored         = "restored"
+	EventChatGone         = "chat_gone"
+	EventMigrated         = "migrated"
+	EventDeliveryFailed   = "delivery_failed"
+	EventSourceDown       = "source_down"
+	EventSourceUp         = "source_up"
+	EventEscalation       = "escalation"
+)
+
+// Outgoing is one entry of the outbox: a message that must reach a chat.
+// Every message canhbao sends is one, so that pacing, retries and crash
+// safety are written once.
+type Outgoing struct {
+	V        int      `json:"v"`
+	ID       uint64   `json:"id"`
+	Kind     Kind     `json:"kind"`
+	ChatID   int64    `json:"chat"`
+	AlertIDs []uint64 `json:"alerts,omitempty"`
+	// Ref is the earlier alert a follow-up points to.
+	Ref uint64 `json:"ref,omitempty"`
+	// Text is the prepared HTML of OutText entries.
+	Text    string     `json:"text,omitempty"`
+	Buttons [][]Button `json:"buttons,omitempty"`
+	ReplyTo int        `json:"reply_to,omitempty"`
+	Notice  *Notice    `json:"notice,omitempty"`
+	// EditMessageID is the message an OutEdit rewrites.
+	EditMessageID int `json:"edit_message,omitempty"`
+	// Export limits an OutDocument export.
+	Export *ExportQuery `json:"export,omitempty"`
+	// Urgent entries go ahead of routine ones to the same chat.
+	Urgent bool `json:"urgent,omitempty"`
+	// Plain asks the sender to send without HTML after Telegram rejected
+	// the formatted text.
+	Plain bool `json:"plain,omitempty"`
+
+	Created   time.Time `json:"created"`
+	NotBefore time.Time `json:"not_before,omitzero"`
+	Attempts  int       `json:"attempts,omitempty"`
+	LastError string    `json:"last_error,omitempty"`
+}
+
+// ExportQuery selects the rows of an export: one alert, or a time range
+// of alert first-seen times (zero bounds are open).
+type ExportQuery struct {
+	AlertID uint64    `json:"alert,omitempty"`
+	From    time.Time `json:"from,omitzero"`
+	To      time.Time `json:"to,omitzero"`
+}
+
+// AuditEntry records one admin action.
+type AuditEntry struct {
+	V        int       `json:"v"`
+	ID       uint64    `json:"id"`
+	At       time.Time `json:"at"`
+	UserID   int64     `json:"user"`
+	UserName string    `json:"user_name,omitempty"`
+	Action   string    `json:"action"`
+	Detail   string    `json:"detail,omitempty"`
+}

@@ -1,0 +1,209 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names. Keys are big-endian so that cursors walk them in order.
+var (
+	bucketMeta       = []byte("meta")       // "offset" → last handled update id
+	bucketAlerts     = []byte("alerts")     // alert id → Alert
+	bucketAlertKeys  = []byte("alert_keys") // source \x00 key → alert id
+	bucketCVEs       = []byte("cves")       // CVE id \x00 alert id → nothing
+	bucketChats      = []byte("chats")      // chat id → Chat
+	bucketDeliveries = []byte("deliveries") // alert id, chat id → Delivery
+	bucketByChat     = []byte("by_chat")    // chat id, alert id → nothing
+	bucketAcks       = []byte("acks")       // alert id, chat id, user id → Ack
+	bucketOutbox     = []byte("outbox")     // entry id → Outgoing
+	bucketSources    = []byte("sources")    // name → Source
+	bucketAudit      = []byte("audit")      // entry id → AuditEntry
+	// bucketOpen indexes sent deliveries nobody has acknowledged and that
+	// still await a reminder or an escalation, so that the reminder scan
+	// never walks the whole history.
+	bucketOpen = []byte("open") // alert id, chat id → nothing
+	allBuckets = [][]byte{bucketMeta, bucketAlerts, bucketAlertKeys, bucketCVEs, bucketChats,
+		bucketDeliveries, bucketByChat, bucketAcks, bucketOutbox, bucketSources, bucketAudit, bucketOpen}
+)
+
+// ErrLocked is returned by Open when another process holds the database.
+var ErrLocked = errors.New("store: database is in use by another process")
+
+// ErrNotFound is returned when a record asked for by id does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// Store is the bbolt database: the only code in canhbao that reads or
+// writes it.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// Options tune Open.
+type Options struct {
+	// LockTimeout is how long Open waits for another process to release
+	// the file before it gives up with ErrLocked.
+	LockTimeout time.Duration
+	// ReadOnly opens the file for reading only (backup, export).
+	ReadOnly bool
+}
+
+// Open opens (creating if needed) the database at path.
+func Open(path string, opt Options) (*Store, error) {
+	if opt.LockTimeout <= 0 {
+		opt.LockTimeout = time.Second
+	}
+	if !opt.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("store: create folder: %w", err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s (is canhbao already running?)", ErrLocked, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	if opt.ReadOnly {
+		return s, nil
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: init %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close releases the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the database file, beside which the control socket lives.
+func (s *Store) Path() string { return s.path }
+
+// Tx is one bbolt transaction seen through the data model. Handlers use it
+// to make a state change, queue their replies and record the update as
+// handled, all or nothing.
+type Tx struct {
+	tx *bolt.Tx
+}
+
+// Update runs fn in a read-write transaction.
+func (s *Store) Update(fn func(*Tx) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(*Tx) error) error {
+	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+}
+
+func (t *Tx) bucket(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+
+// get decodes the value at key into v and reports whether it was there.
+func (t *Tx) get(bucket, key []byte, v any) (bool, error) {
+	b := t.bucket(bucket)
+	if b == nil {
+		return false, nil
+	}
+	data := b.Get(key)
+	if data == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, fmt.Errorf("store: decode %s/%x: %w", bucket, key, err)
+	}
+	return true, nil
+}
+
+func (t *Tx) put(bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: encode %s: %w", bucket, err)
+	}
+	return t.bucket(bucket).Put(key, data)
+}
+
+// each calls fn for every value under prefix, decoding into a fresh T.
+// Returning errStop from fn ends the walk without error.
+func each[T any](t *Tx, bucket, prefix []byte, fn func(k []byte, v *T) error) error {
+	b := t.bucket(bucket)
+	if b == nil {
+		return nil
+	}
+	c := b.Cursor()
+	for k, data := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, data = c.Next() {
+		v := new(T)
+		if err := json.Unmarshal(data, v); err != nil {
+			return fmt.Errorf("store: decode %s/%x: %w", bucket, k, err)
+		}
+		if err := fn(k, v); err != nil {
+			if errors.Is(err, errStop) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+var errStop = errors.New("stop")
+
+func hasPrefix(k, prefix []byte) bool {
+	return len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix)
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// i64 encodes a signed id so that negative group ids sort before positive
+// user ids.
+func i64(v int64) []byte { return u64(uint64(v) ^ 1<<63) }
+
+func readU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+func readI64(b []byte) int64  { return int64(readU64(b) ^ 1<<63) }
+
+func join(parts ...[]byte) []byte {
+	var out []byte
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func deliveryKey(alert uint64, chat int64) []byte { return join(u64(alert), i64(chat)) }
+func byChatKey(chat int64, alert uint64) []byte   { return join(i64(chat), u64(alert)) }
+func ackKey(alert uint64, chat, user int64) []byte {
+	return join(u64(alert), i64(chat), i64(user))
+}
+
+func jsonDecode(data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("store: decode: %w", err)
+	}
+	return nil
+}
+
+type boltTx = bolt.Tx
+
+// IsNotFound reports whether err says a record does not exist.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
