@@ -26,6 +26,8 @@ type request struct {
 	from  *tgbotapi.User
 	chat  int64
 	admin bool // the sender is department staff
+	// after runs once the handler's transaction committed.
+	after func()
 }
 
 // reply queues html as an answer to the command.
@@ -77,11 +79,19 @@ func (b *Bot) commands() map[string]command {
 		"report":      {b.cmdReport, staffView, "cmd.report"},
 		"agencies":    {b.cmdAgencies, staffView, "cmd.agencies"},
 		"alerts":      {b.cmdAlerts, staffView, "cmd.alerts"},
+		"overdue":     {b.cmdOverdue, staffView, "cmd.overdue"},
+		"queue":       {b.cmdQueue, staffView, "cmd.queue"},
+		"broadcast":   {b.cmdBroadcast, staffView, "cmd.broadcast"},
+		"export":      {b.cmdExport, staffView, "cmd.export"},
+		"audit":       {b.cmdAudit, staffView, "cmd.audit"},
+		"filter":      {b.cmdFilter, anyone, "cmd.filter"},
+		"sources":     {b.cmdSources, staffView, "cmd.sources"},
+		"source":      {b.cmdSource, staffView, ""},
 	}
 }
 
 // helpOrder is the order of /help.
-var helpOrder = []string{"subscribe", "ack", "done", "pending", "unsubscribe", "help",
+var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "unsubscribe", "help",
 	"approve", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
@@ -125,7 +135,13 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 	case c.access == staffView && !m.Chat.IsPrivate() && m.Chat.ID != b.Config.AdminChat:
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.private_only")) })
 	}
-	return b.commit(u, c.run(ctx, q))
+	if err := b.commit(u, c.run(ctx, q)); err != nil {
+		return err
+	}
+	if q.after != nil {
+		q.after()
+	}
+	return nil
 }
 
 func (b *Bot) cmdHelp(_ context.Context, q *request) func(tx *store.Tx) error {

@@ -40,6 +40,13 @@ type Bot struct {
 	Username string
 	// Now is the clock; tests may set it.
 	Now func() time.Time
+	// Deadlines decide what /overdue lists.
+	Deadlines store.Deadlines
+	// ParseSource reads /source add NAME URL (the feeds package's rules).
+	ParseSource func(name, rawURL string) (store.Source, error)
+	// SourcesChanged is called after /source changed the list, so the
+	// poller picks it up at once.
+	SourcesChanged func()
 }
 
 func (b *Bot) now() time.Time {

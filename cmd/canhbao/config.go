@@ -32,6 +32,11 @@ type Config struct {
 	DigestOver       int
 	SourceAlertAfter time.Duration
 	LogLevel         string
+
+	// Knobs no variable sets; tests shorten them.
+	editDelay   time.Duration // acknowledgements within it make one card edit
+	remindEvery time.Duration // how often reminder deadlines are checked
+	pollTimeout time.Duration // getUpdates long-poll wait
 }
 
 // variable is one environment variable: its name, default, what it means

@@ -23,7 +23,7 @@ const previewPerSource = 3
 // alerts as groups would receive them. It needs no token and writes
 // nothing, so a newcomer can see the service work before creating a bot.
 func preview(ctx context.Context, cfg Config, w io.Writer, log *slog.Logger) error {
-	poller := &feeds.Poller{Fetcher: feeds.NewFetcher(version), Log: log}
+	poller := &feeds.Poller{Fetcher: &feeds.Fetcher{UserAgent: feeds.UserAgent(version)}, Log: log}
 	render := bot.NewRenderer(cfg.Lang)
 	type result struct {
 		alerts []store.Alert

@@ -41,16 +41,20 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		DeptChat: cfg.AdminChat, Rate: cfg.SendRate, GiveUp: cfg.GiveUp, Workers: 8,
 		Exporter: func(q store.ExportQuery) (string, []byte, error) { return bot.ExportFile(st, render, q) }}
 	poller := &feeds.Poller{
-		Fetcher:  feeds.NewFetcher(version),
+		Fetcher:  &feeds.Fetcher{UserAgent: feeds.UserAgent(version)},
 		Sources:  func(context.Context) ([]store.Source, error) { return st.ListSources() },
 		Sink:     &sink{store: st, sender: sender, cfg: cfg, log: log.With("part", "ingest")},
 		Interval: cfg.PollInterval,
 		Log:      log.With("part", "poller"),
 	}
 	b := &bot.Bot{API: api, Store: st, Render: render, Sender: sender, Log: log.With("part", "bot"),
-		Config: bot.Config{AdminIDs: cfg.AdminIDs, AdminChat: cfg.AdminChat, EditDelay: 3 * time.Second}}
+		Config: bot.Config{AdminIDs: cfg.AdminIDs, AdminChat: cfg.AdminChat, EditDelay: orDefault(cfg.editDelay, 3*time.Second),
+			PollTimeout: orDefault(cfg.pollTimeout, 30*time.Second)},
+		Deadlines:   store.Deadlines{UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate},
+		ParseSource: feeds.ParseSource, SourcesChanged: poller.Wake}
 	reminders := &bot.Reminders{Store: st, Sender: sender, Log: log.With("part", "reminders"),
-		DeptChat: cfg.AdminChat, UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate}
+		DeptChat: cfg.AdminChat, UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate,
+		Every: orDefault(cfg.remindEvery, time.Minute)}
 	control := &controlServer{store: st, render: render, log: log.With("part", "control")}
 
 	var wg sync.WaitGroup
@@ -124,4 +128,11 @@ func (s *sink) RecordPoll(_ context.Context, name string, r feeds.PollResult) er
 		s.cfg.AdminChat, s.cfg.SourceAlertAfter)
 	s.sender.Wake()
 	return err
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }

@@ -1,0 +1,417 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/canhbao/canhbao/store"
+)
+
+// audit records an admin action in the caller's transaction.
+func (q *request) audit(tx *store.Tx, action, detail string, at time.Time) error {
+	return tx.Audit(store.AuditEntry{At: at, UserID: q.from.ID, UserName: q.who(), Action: action, Detail: detail})
+}
+
+// cmdBroadcast publishes a department advisory: /broadcast <text>, whose
+// first line is the title and whose first words may name the severity,
+// or /broadcast as a reply to a document or photo, which is copied to
+// every group.
+func (b *Bot) cmdBroadcast(_ context.Context, q *request) func(tx *store.Tx) error {
+	now := b.now()
+	r := b.Render
+	return func(tx *store.Tx) error {
+		a := store.Alert{Author: q.from.ID, AuthorName: q.who(), Severity: store.SeverityUnknown}
+		text := q.args
+		if src := q.m.ReplyToMessage; src != nil && text == "" {
+			if src.Document == nil && src.Photo == nil && src.Text == "" {
+				return q.reply(tx, r.T("broadcast.usage"))
+			}
+			text = src.Caption
+			if src.Document != nil || src.Photo != nil {
+				a.Copy = &store.MessageRef{ChatID: q.chat, MessageID: src.MessageID}
+			} else {
+				text = src.Text
+			}
+		}
+		text = strings.TrimSpace(text)
+		if text == "" && a.Copy == nil {
+			return q.reply(tx, r.T("broadcast.usage"))
+		}
+		a.Severity, text = leadingSeverity(text)
+		title, body, _ := strings.Cut(text, "\n")
+		a.Title, a.Summary = strings.TrimSpace(title), strings.TrimSpace(body)
+		if a.Title == "" {
+			a.Title = r.T("broadcast.untitled")
+		}
+		a.Title = cutText(a.Title, 300)
+		a.Key = fmt.Sprintf("update-%d", q.u.UpdateID)
+		a, n, err := tx.Publish(a, now)
+		if err != nil {
+			return err
+		}
+		if err := q.audit(tx, "broadcast", fmt.Sprintf("#%d %s → %d", a.ID, a.Title, n), now); err != nil {
+			return err
+		}
+		return q.reply(tx, r.T("broadcast.done", a.ID, Esc(a.Title), n))
+	}
+}
+
+// leadingSeverity reads a severity word at the start of an advisory
+// ("cao", "nghiêm trọng", "critical") and returns the rest of the text.
+func leadingSeverity(text string) (store.Severity, string) {
+	fields := strings.Fields(strings.SplitN(text, "\n", 2)[0])
+	for n := min(3, len(fields)); n >= 1; n-- {
+		word := strings.Trim(strings.Join(fields[:n], " "), ":,.-–")
+		if s, ok := store.ParseSeverity(word); ok && s != store.SeverityUnknown {
+			rest := strings.TrimSpace(text)
+			for range n {
+				rest = strings.TrimSpace(strings.TrimPrefix(rest, strings.Fields(rest)[0]))
+			}
+			return s, strings.TrimLeft(rest, ":,.-– ")
+		}
+	}
+	return store.SeverityUnknown, text
+}
+
+func (b *Bot) cmdOverdue(_ context.Context, q *request) func(tx *store.Tx) error {
+	now := b.now()
+	r := b.Render
+	return func(tx *store.Tx) error {
+		list, err := tx.OverdueChats(now, b.Deadlines)
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			return q.reply(tx, r.T("overdue.none"))
+		}
+		lines := []string{r.T("overdue.title", len(list))}
+		for _, o := range list {
+			lines = append(lines, r.T("overdue.row", Esc(o.Chat.Name()), o.Chat.ID, len(o.Alerts), r.alertNumbers(o.Alerts), r.Age(now.Sub(o.Oldest))))
+		}
+		return q.reply(tx, Lines(lines)...)
+	}
+}
+
+func (b *Bot) cmdExport(_ context.Context, q *request) func(tx *store.Tx) error {
+	now := b.now()
+	return func(tx *store.Tx) error {
+		var query store.ExportQuery
+		if q.args != "" {
+			id, ok := parseID(q.args)
+			if !ok {
+				return q.reply(tx, b.Render.T("err.bad_id", Esc(q.args)))
+			}
+			if _, err := tx.Alert(id); store.IsNotFound(err) {
+				return q.reply(tx, b.Render.T("err.no_alert", id))
+			} else if err != nil {
+				return err
+			}
+			query.AlertID = id
+		}
+		if err := q.audit(tx, "export", q.args, now); err != nil {
+			return err
+		}
+		_, err := tx.Enqueue(store.Outgoing{Kind: store.OutDocument, ChatID: q.chat, ReplyTo: q.m.MessageID,
+			Export: &query, Text: b.Render.T("export.caption"), Created: now})
+		return err
+	}
+}
+
+func (b *Bot) cmdAudit(_ context.Context, q *request) func(tx *store.Tx) error {
+	r := b.Render
+	return func(tx *store.Tx) error {
+		list, err := tx.AuditLog(30)
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			return q.reply(tx, r.T("audit.none"))
+		}
+		lines := []string{r.T("audit.title")}
+		for _, e := range list {
+			lines = append(lines, fmt.Sprintf("%s — %s (<code>%d</code>): <b>%s</b> %s", r.Date(e.At), Esc(e.UserName), e.UserID, Esc(e.Action), Esc(cutText(e.Detail, 200))))
+		}
+		return q.reply(tx, Lines(lines)...)
+	}
+}
+
+// cmdQueue shows what waits in the outbox and what failed recently.
+func (b *Bot) cmdQueue(_ context.Context, q *request) func(tx *store.Tx) error {
+	now := b.now()
+	r := b.Render
+	return func(tx *store.Tx) error {
+		entries, err := tx.Outbox()
+		if err != nil {
+			return err
+		}
+		var waiting, retrying int
+		var retryLines []string
+		for _, o := range entries {
+			if o.Attempts == 0 {
+				waiting++
+				continue
+			}
+			retrying++
+			if len(retryLines) < 20 {
+				retryLines = append(retryLines, r.T("queue.retry", r.kindName(o.Kind), alertRef(o), o.ChatID, o.Attempts, Esc(cutText(o.LastError, 120)), r.Date(o.NotBefore)))
+			}
+		}
+		lines := []string{r.T("queue.title"), r.T("queue.counts", waiting, retrying)}
+		lines = append(lines, retryLines...)
+		recent, err := tx.RecentAlerts(50)
+		if err != nil {
+			return err
+		}
+		var failed []string
+		for _, a := range recent {
+			ds, err := tx.Deliveries(a.ID)
+			if err != nil {
+				return err
+			}
+			for _, d := range ds {
+				if d.State == store.DeliveryFailed && now.Sub(d.FailedAt) < 7*24*time.Hour {
+					c, _, _ := tx.Chat(d.ChatID)
+					c.ID = d.ChatID
+					failed = append(failed, r.T("queue.failed_row", a.ID, Esc(c.Name()), c.ID, Esc(cutText(d.Error, 120))))
+				}
+			}
+		}
+		if len(failed) > 0 {
+			lines = append(lines, "", r.T("queue.failed", len(failed)))
+			lines = append(lines, failed[:min(len(failed), 40)]...)
+		}
+		return q.reply(tx, Lines(lines)...)
+	}
+}
+
+func alertRef(o store.Outgoing) string {
+	if len(o.AlertIDs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" #%d", o.AlertIDs[0])
+}
+
+func (r *Renderer) kindName(k store.Kind) string { return r.T("kind." + string(k)) }
+
+// cmdFilter shows or changes a chat's filter. Forms (Vietnamese and
+// English, with or without diacritics):
+//
+//	/filter                       show
+//	/filter mức cao               minimum severity (min high)
+//	/filter từ-khóa microsoft, vpn keywords or vendors (keywords …)
+//	/filter nguồn cisa msrc       sources (sources …)
+//	/filter xóa                   reset (reset)
+//
+// A part given without values is cleared. Admins may name a chat first:
+// /filter -1001234567890 mức cao.
+func (b *Bot) cmdFilter(ctx context.Context, q *request) func(tx *store.Tx) error {
+	r := b.Render
+	args := strings.Fields(q.args)
+	target := q.chat
+	if len(args) > 0 && q.admin {
+		if id, err := parseChatID(args[0]); err == nil {
+			target, args = id, args[1:]
+		}
+	}
+	allowed := q.admin || len(args) == 0
+	if !allowed {
+		ok, err := b.isChatAdmin(ctx, q)
+		if err != nil {
+			b.Log.Warn("getChatMember", "chat", q.chat, "error", err.Error())
+			return func(tx *store.Tx) error { return q.reply(tx, r.T("err.internal")) }
+		}
+		allowed = ok
+	}
+	now := b.now()
+	return func(tx *store.Tx) error {
+		c, known, err := tx.Chat(target)
+		if err != nil {
+			return err
+		}
+		if !known || c.MigratedTo != 0 {
+			if target != q.chat {
+				return q.reply(tx, r.T("err.no_chat", target))
+			}
+			return q.reply(tx, r.T("err.not_subscribed"))
+		}
+		if len(args) == 0 {
+			return q.reply(tx, r.FilterView(c))
+		}
+		if !allowed {
+			return q.reply(tx, r.T("err.chat_admin"))
+		}
+		f, err := applyFilter(c.Filter, args)
+		if err != nil {
+			return q.reply(tx, r.T("filter.usage"))
+		}
+		c.Filter = f
+		if err := tx.PutChat(c); err != nil {
+			return err
+		}
+		if err := q.audit(tx, "filter", fmt.Sprintf("%s (%d): %s", c.Name(), c.ID, strings.Join(args, " ")), now); err != nil {
+			return err
+		}
+		return q.reply(tx, r.FilterView(c))
+	}
+}
+
+// fold removes Vietnamese diacritics and case for matching command words.
+func fold(s string) string {
+	return strings.ToLower(foldReplacer.Replace(s))
+}
+
+var foldReplacer = strings.NewReplacer(
+	"á", "a", "à", "a", "ả", "a", "ã", "a", "ạ", "a", "ă", "a", "ắ", "a", "ằ", "a", "ẳ", "a", "ẵ", "a", "ặ", "a",
+	"â", "a", "ấ", "a", "ầ", "a", "ẩ", "a", "ẫ", "a", "ậ", "a", "đ", "d", "Đ", "d",
+	"é", "e", "è", "e", "ẻ", "e", "ẽ", "e", "ẹ", "e", "ê", "e", "ế", "e", "ề", "e", "ể", "e", "ễ", "e", "ệ", "e",
+	"í", "i", "ì", "i", "ỉ", "i", "ĩ", "i", "ị", "i",
+	"ó", "o", "ò", "o", "ỏ", "o", "õ", "o", "ọ", "o", "ô", "o", "ố", "o", "ồ", "o", "ổ", "o", "ỗ", "o", "ộ", "o",
+	"ơ", "o", "ớ", "o", "ờ", "o", "ở", "o", "ỡ", "o", "ợ", "o",
+	"ú", "u", "ù", "u", "ủ", "u", "ũ", "u", "ụ", "u", "ư", "u", "ứ", "u", "ừ", "u", "ử", "u", "ữ", "u", "ự", "u",
+	"ý", "y", "ỳ", "y", "ỷ", "y", "ỹ", "y", "ỵ", "y", "-", "", "_", "")
+
+func applyFilter(f store.Filter, args []string) (store.Filter, error) {
+	values := args[1:]
+	list := func() []string {
+		var out []string
+		for _, v := range strings.FieldsFunc(strings.Join(values, " "), func(r rune) bool { return r == ',' || r == ';' }) {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	switch fold(args[0]) {
+	case "muc", "mucdo", "min", "severity":
+		if len(values) == 0 {
+			f.MinSeverity = ""
+			return f, nil
+		}
+		s, ok := store.ParseSeverity(strings.Join(values, " "))
+		if !ok {
+			return f, fmt.Errorf("unknown severity %q", strings.Join(values, " "))
+		}
+		f.MinSeverity = s
+		if s == store.SeverityUnknown {
+			f.MinSeverity = ""
+		}
+	case "tukhoa", "keywords", "keyword", "vendors", "vendor", "hang":
+		f.Keywords = list()
+	case "nguon", "sources", "source":
+		f.Sources = strings.Fields(strings.ReplaceAll(strings.Join(values, " "), ",", " "))
+	case "xoa", "reset", "clear", "tatca", "all":
+		f = store.Filter{}
+	default:
+		return f, fmt.Errorf("unknown filter part %q", args[0])
+	}
+	return f, nil
+}
+
+// FilterView renders a chat's filter.
+func (r *Renderer) FilterView(c store.Chat) string {
+	f := c.Filter
+	none := r.T("filter.any")
+	sev, kw, src := none, none, none
+	if f.MinSeverity.Rank() > 0 {
+		sev = r.T("filter.from", r.Severity(f.MinSeverity))
+	}
+	if len(f.Keywords) > 0 {
+		kw = Esc(strings.Join(f.Keywords, ", "))
+	}
+	if len(f.Sources) > 0 {
+		src = Esc(strings.Join(f.Sources, ", "))
+	}
+	return r.T("filter.view", Esc(c.Name()), sev, kw, src) + "\n\n" + r.T("filter.usage")
+}
+
+// cmdSources lists every source with its health.
+func (b *Bot) cmdSources(_ context.Context, q *request) func(tx *store.Tx) error {
+	r := b.Render
+	return func(tx *store.Tx) error {
+		list, err := tx.Sources()
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			return q.reply(tx, r.T("sources.none"))
+		}
+		lines := []string{r.T("sources.title", len(list))}
+		for _, s := range list {
+			icon := "🟢"
+			switch {
+			case s.Paused:
+				icon = "⏸"
+			case !s.FailingSince.IsZero():
+				icon = "🔴"
+			case s.LastSuccess.IsZero():
+				icon = "⚪"
+			}
+			line := r.T("sources.row", icon, Esc(s.Name), Esc(string(s.Kind)), r.Severity(s.Severity), r.Date(s.LastSuccess), s.Items, r.Date(s.NextPoll))
+			if s.LastError != "" && !s.FailingSince.IsZero() {
+				line += "\n   " + r.T("sources.error", r.Date(s.LastErrorAt), Esc(cutText(s.LastError, 200)))
+			}
+			lines = append(lines, line)
+		}
+		return q.reply(tx, Lines(lines)...)
+	}
+}
+
+// cmdSource manages sources: /source add NAME URL, pause|resume|remove NAME.
+func (b *Bot) cmdSource(_ context.Context, q *request) func(tx *store.Tx) error {
+	r := b.Render
+	now := b.now()
+	args := strings.Fields(q.args)
+	return func(tx *store.Tx) error {
+		if len(args) < 2 {
+			return q.reply(tx, r.T("source.usage"))
+		}
+		verb, name := fold(args[0]), args[1]
+		old, known, err := tx.Source(name)
+		if err != nil {
+			return err
+		}
+		switch verb {
+		case "add", "them":
+			if len(args) != 3 {
+				return q.reply(tx, r.T("source.usage"))
+			}
+			if b.ParseSource == nil {
+				return q.reply(tx, r.T("err.internal"))
+			}
+			src, err := b.ParseSource(name, args[2])
+			if err != nil {
+				return q.reply(tx, r.T("source.bad", Esc(err.Error())))
+			}
+			if known {
+				src.LastSuccess, src.Items = old.LastSuccess, old.Items
+			}
+			if err := tx.PutSource(src); err != nil {
+				return err
+			}
+		case "pause", "tamdung", "resume", "tiep", "tieptuc":
+			if !known {
+				return q.reply(tx, r.T("source.unknown", Esc(name)))
+			}
+			old.Paused = verb == "pause" || verb == "tamdung"
+			if err := tx.PutSource(old); err != nil {
+				return err
+			}
+		case "remove", "xoa":
+			if !known {
+				return q.reply(tx, r.T("source.unknown", Esc(name)))
+			}
+			if err := tx.DeleteSource(name); err != nil {
+				return err
+			}
+		default:
+			return q.reply(tx, r.T("source.usage"))
+		}
+		if err := q.audit(tx, "source "+verb, strings.Join(args[1:], " "), now); err != nil {
+			return err
+		}
+		q.after = b.SourcesChanged
+		return q.reply(tx, r.T("source.done", Esc(verb), Esc(name)))
+	}
+}

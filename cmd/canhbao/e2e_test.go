@@ -1,0 +1,193 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/canhbao/canhbao/bot/telegramtest"
+	"github.com/canhbao/canhbao/store"
+)
+
+// TestEndToEnd walks the whole path a department uses: an agency
+// subscribes, the department approves, the poller finds alerts, they reach
+// the group, staff acknowledge them, and the department reads the report.
+func TestEndToEnd(t *testing.T) {
+	tg := telegramtest.New(t)
+	doc := readTestdata(t, "cisa-all-advisories-first2.xml")
+	feed := newFeedServer(t, withoutItems(doc))
+	cfg := testConfig(t, tg, store.Source{Name: "cisa", URL: feed.URL, Kind: store.KindFeed, Severity: store.SeverityHigh})
+	start(t, tg, cfg)
+
+	admin := telegramtest.NewUser(adminID, "Phạm Quản Trị")
+	contact := telegramtest.NewUser(201, "Nguyễn Văn An")
+	staff := telegramtest.NewUser(202, "Trần Thị Bình")
+	stranger := telegramtest.NewUser(203, "Lê Văn Cường")
+	health := telegramtest.Group(-4001, "Sở Y tế - ATTT")
+	district := telegramtest.Group(-4002, "UBND huyện Đông Anh")
+	dept := telegramtest.Group(deptChat, "Sở TT&TT - Trực ATTT")
+
+	// 2. An agency contact subscribes; the department is asked.
+	tg.AddBot(health, contact)
+	waitText(t, tg, health.ID, "/subscribe")
+	tg.SendText(health, contact, "/subscribe Sở Y tế")
+	waitText(t, tg, health.ID, "Đã gửi yêu cầu đăng ký của Sở Y tế")
+	req := waitText(t, tg, deptChat, "Yêu cầu đăng ký", "Sở Y tế", "-4001", "Nguyễn Văn An")
+	if got := req.CallbackData(); len(got) != 2 || got[0] != "approve:-4001" || got[1] != "reject:-4001" {
+		t.Fatalf("request buttons: %v", got)
+	}
+
+	// 3. Only department staff may approve.
+	tg.PressButton(deptChat, req.MessageID, stranger, "approve:-4001")
+	tg.WaitFor(t, 5*time.Second, func() bool { return len(tg.CallbackAnswers()) == 1 }, "refusal answer")
+	if a := tg.CallbackAnswers()[0]; !strings.Contains(a.Text, "chỉ dành cho cán bộ Sở") {
+		t.Fatalf("refusal: %+v", a)
+	}
+	tg.SendText(health, stranger, "/approve -4001")
+	waitText(t, tg, health.ID, "chỉ dành cho cán bộ Sở")
+	tg.PressButton(deptChat, req.MessageID, admin, "approve:-4001")
+	waitText(t, tg, health.ID, "Sở đã duyệt đăng ký của Sở Y tế")
+
+	tg.SendText(district, contact, "/subscribe@canhbao_test_bot UBND huyện Đông Anh")
+	waitText(t, tg, deptChat, "Yêu cầu đăng ký", "UBND huyện Đông Anh")
+	tg.SendText(dept, admin, "/approve -4002")
+	waitText(t, tg, district.ID, "Sở đã duyệt")
+	waitText(t, tg, deptChat, "Đã duyệt UBND huyện Đông Anh")
+
+	// 4. The source publishes; every approved group gets each alert once.
+	feed.set(doc)
+	for _, chat := range []int64{health.ID, district.ID} {
+		// Items are numbered oldest first.
+		card := waitText(t, tg, chat, "#2", "CISA Adds Two Known Exploited Vulnerabilities to Catalog")
+		for _, want := range []string{"Nguồn: cisa", "CVE-2026-81578", "Thời gian: 19:00 31/08/2026", "Xem chi tiết"} {
+			if !strings.Contains(card.Plain, want) {
+				t.Errorf("card in %d lacks %q:\n%s", chat, want, card.Plain)
+			}
+		}
+		if !strings.Contains(card.Text, `<a href="https://www.cisa.gov/news-events/alerts/2026/08/31/cisa-adds-two-known-exploited-vulnerabilities-catalog">`) {
+			t.Errorf("card link:\n%s", card.Text)
+		}
+		if got := card.CallbackData(); len(got) != 1 || got[0] != "ack:2" {
+			t.Errorf("card button: %v", got)
+		}
+		waitText(t, tg, chat, "#1", "ASE2000")
+	}
+
+	// 5. Acknowledge with the button, twice by the same person.
+	card1 := waitText(t, tg, health.ID, "#1")
+	tg.PressButton(health.ID, card1.MessageID, staff, "ack:1")
+	tg.WaitFor(t, 5*time.Second, func() bool { return len(tg.CallbackAnswers()) == 3 }, "ack answer")
+	if a := tg.CallbackAnswers()[2]; a.Text != "Đã ghi nhận xác nhận của bạn." {
+		t.Fatalf("ack answer: %+v", a)
+	}
+	tg.PressButton(health.ID, card1.MessageID, staff, "ack:1")
+	tg.WaitFor(t, 5*time.Second, func() bool { return len(tg.CallbackAnswers()) == 4 }, "second ack answer")
+	if a := tg.CallbackAnswers()[3]; !strings.Contains(a.Text, "đã xác nhận cảnh báo này rồi") {
+		t.Fatalf("second ack answer: %+v", a)
+	}
+	// The card shows who acknowledged.
+	tg.WaitFor(t, 5*time.Second, func() bool {
+		m, _ := tg.Message(health.ID, card1.MessageID)
+		return strings.Contains(m.Plain, "Đã nhận: Trần Thị Bình")
+	}, "live card edit")
+
+	// /ack #2 and /ack by reply; wrong ids get clear answers.
+	tg.SendText(health, contact, "/ack #2")
+	waitText(t, tg, health.ID, "Nguyễn Văn An đã xác nhận cảnh báo #2")
+	tg.SendText(health, contact, "/ack 2")
+	waitText(t, tg, health.ID, "đã xác nhận cảnh báo #2 trước đó rồi")
+	tg.SendText(health, contact, "/ack 99")
+	waitText(t, tg, health.ID, "Không tìm thấy cảnh báo #99")
+	tg.SendText(health, contact, "/ack abc")
+	waitText(t, tg, health.ID, "Số cảnh báo không hợp lệ: abc")
+	tg.SendText(health, contact, "/ack@some_other_bot 1") // not ours: no answer
+	dcard := waitText(t, tg, district.ID, "#1")
+	tg.Reply(district, staff, dcard.MessageID, "/ack")
+	waitText(t, tg, district.ID, "Trần Thị Bình đã xác nhận cảnh báo #1")
+
+	// An agency cannot acknowledge what it was not sent.
+	other := telegramtest.Group(-4003, "Báo tỉnh")
+	tg.SendText(other, contact, "/ack 1")
+	waitText(t, tg, other.ID, "Cảnh báo #1 chưa được gửi tới nhóm này")
+
+	// 6. /pending lists what the chat has not acknowledged.
+	tg.SendText(district, staff, "/pending")
+	p := waitText(t, tg, district.ID, "Cảnh báo chưa xác nhận (1)")
+	if !strings.Contains(p.Plain, "#2") || strings.Contains(p.Plain, "#1 ") {
+		t.Fatalf("pending:\n%s", p.Plain)
+	}
+	tg.SendText(health, staff, "/pending")
+	waitText(t, tg, health.ID, "Nhóm đã xác nhận tất cả cảnh báo")
+
+	// 7. Reports are for the department only.
+	tg.SendText(health, contact, "/report 1")
+	tg.WaitFor(t, 5*time.Second, func() bool { return strings.Contains(lastText(tg, health.ID), "chỉ dành cho cán bộ Sở") }, "report refusal")
+	tg.SendText(dept, admin, "/report 2")
+	rep := waitText(t, tg, deptChat, "Báo cáo cảnh báo #2")
+	for _, want := range []string{"1/2 đã xác nhận", "Sở Y tế — Nguyễn Văn An lúc", "UBND huyện Đông Anh — chưa xác nhận"} {
+		if !strings.Contains(rep.Plain, want) {
+			t.Errorf("report lacks %q:\n%s", want, rep.Plain)
+		}
+	}
+	tg.SendText(dept, admin, "/agencies")
+	ag := waitText(t, tg, deptChat, "Đơn vị (2)")
+	if !strings.Contains(ag.Plain, "Sở Y tế — -4001 — đã duyệt") {
+		t.Errorf("agencies:\n%s", ag.Plain)
+	}
+	tg.SendText(dept, admin, "/alerts")
+	al := waitText(t, tg, deptChat, "Cảnh báo gần đây")
+	if !strings.Contains(al.Plain, "#1") || !strings.Contains(al.Plain, "2/2 đã nhận") || !strings.Contains(al.Plain, "1/2 đã nhận") {
+		t.Errorf("alerts:\n%s", al.Plain)
+	}
+
+	// 8. Help lists what the caller may use; unknown commands are answered.
+	tg.SendText(health, contact, "/help")
+	h := waitText(t, tg, health.ID, "Lệnh cho đơn vị")
+	if strings.Contains(h.Plain, "/approve") {
+		t.Errorf("agency help shows admin commands:\n%s", h.Plain)
+	}
+	tg.SendText(telegramtest.PrivateChat(admin), admin, "/start")
+	ah := waitText(t, tg, admin.ID, "Lệnh cho cán bộ Sở")
+	if !strings.Contains(ah.Plain, "/approve") || !strings.Contains(ah.Plain, "/report") {
+		t.Errorf("admin help:\n%s", ah.Plain)
+	}
+	tg.SendText(telegramtest.PrivateChat(admin), admin, "/frobnicate")
+	waitText(t, tg, admin.ID, "Lệnh không hợp lệ")
+
+	// Unsubscribe: members may not, chat administrators may.
+	tg.SendText(district, staff, "/unsubscribe")
+	waitText(t, tg, district.ID, "Chỉ quản trị viên của nhóm")
+	tg.SetMember(district.ID, contact.ID, "administrator")
+	tg.SendText(district, contact, "/unsubscribe")
+	waitText(t, tg, district.ID, "Đã ngừng gửi cảnh báo tới nhóm")
+	waitText(t, tg, deptChat, "UBND huyện Đông Anh", "đã hủy nhận cảnh báo")
+
+	// A new item reaches only the groups still subscribed, its text
+	// escaped exactly.
+	feed.set(withItem(doc, `<item><title>Exchange &lt; 2019 &amp; Outlook: &lt;script&gt;alert(1)&lt;/script&gt;</title>
+<link>https://example.gov.vn/canh-bao/3</link><description>Nghiêm trọng, CVSS 9,8</description>
+<pubDate>Mon, 31 Aug 26 13:00:00 +0000</pubDate><guid isPermaLink="false">/node/3</guid></item>`))
+	c3 := waitText(t, tg, health.ID, "#3", "Exchange < 2019 & Outlook:")
+	if strings.Contains(c3.Plain, "script") || !strings.Contains(c3.Text, "Exchange &lt; 2019 &amp; Outlook") {
+		t.Errorf("escaping:\n%s", c3.Text)
+	}
+	time.Sleep(1500 * time.Millisecond) // two more polls: nothing new, nothing repeated
+	for _, chat := range []int64{health.ID, district.ID} {
+		seen := map[string]int{}
+		for _, m := range tg.Messages(chat) {
+			for _, n := range []string{"#1 ·", "#2 ·", "#3 ·"} {
+				if strings.HasPrefix(strings.TrimLeft(m.Plain, "🔴🟠🟡🟢⚪ "), n) {
+					seen[n]++
+				}
+			}
+		}
+		want := map[string]int{"#1 ·": 1, "#2 ·": 1, "#3 ·": 1}
+		if chat == district.ID {
+			delete(want, "#3 ·")
+		}
+		if fmt.Sprint(seen) != fmt.Sprint(want) {
+			t.Errorf("cards in %d: %v, want %v", chat, seen, want)
+		}
+	}
+}
