@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/canhbao/canhbao/bot/telegramtest"
+	"github.com/canhbao/canhbao/store"
+)
+
+// seedChats writes approved agencies into the database before the
+// service starts, as if they had subscribed earlier.
+func seedChats(t *testing.T, db string, chats ...store.Chat) {
+	t.Helper()
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	err = st.Update(func(tx *store.Tx) error {
+		for _, c := range chats {
+			if c.Status == "" {
+				c.Status = store.ChatApproved
+			}
+			if err := tx.PutChat(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDepartmentView covers what the department relies on: live cards,
+// one reminder as a reply, one escalation, remediation notes, its own
+// advisories (text and documents), the CSV export and the audit log.
+func TestDepartmentView(t *testing.T) {
+	tg := telegramtest.New(t)
+	doc := readTestdata(t, "cisa-all-advisories-first2.xml")
+	feed := newFeedServer(t, withoutItems(doc))
+	cfg := testConfig(t, tg, store.Source{Name: "cisa", URL: feed.URL, Kind: store.KindFeed, Severity: store.SeverityHigh})
+	cfg.RemindUrgent, cfg.Remind, cfg.Escalate = 2*time.Second, time.Hour, 4*time.Second
+	health := telegramtest.Group(-5001, "Sở Y tế")
+	district := telegramtest.Group(-5002, "UBND huyện Sóc Sơn")
+	seedChats(t, cfg.DB, store.Chat{ID: health.ID, Agency: "Sở Y tế"}, store.Chat{ID: district.ID, Agency: "UBND huyện Sóc Sơn"})
+	start(t, tg, cfg)
+
+	admin := telegramtest.NewUser(adminID, "Phạm Quản Trị")
+	an := telegramtest.NewUser(301, "Nguyễn Văn An")
+	binh := telegramtest.NewUser(302, "Trần Thị Bình")
+	dept := telegramtest.Group(deptChat, "Sở TT&TT")
+
+	feed.set(doc)
+	hc := waitText(t, tg, health.ID, "#1", "ASE2000")
+	dc := waitText(t, tg, district.ID, "#1", "ASE2000")
+	waitText(t, tg, district.ID, "#2")
+
+	// Two presses close together make one edit listing both people.
+	tg.PressButton(health.ID, hc.MessageID, an, "ack:1")
+	tg.PressButton(health.ID, hc.MessageID, binh, "ack:1")
+	tg.WaitFor(t, 5*time.Second, func() bool {
+		m, _ := tg.Message(health.ID, hc.MessageID)
+		return strings.Contains(m.Plain, "Nguyễn Văn An") && strings.Contains(m.Plain, "Trần Thị Bình")
+	}, "card edited with both names")
+	if n := len(tg.Edits(health.ID)); n != 1 {
+		t.Errorf("%d edits for two quick presses, want 1", n)
+	}
+	if m, _ := tg.Message(health.ID, hc.MessageID); len(m.CallbackData()) != 1 {
+		t.Errorf("the edit dropped the button: %v", m.CallbackData())
+	}
+
+	// The district did not acknowledge #1: one reminder, as a reply.
+	rem := waitText(t, tg, district.ID, "Nhắc nhở", "#1")
+	if rem.ReplyToMessageID != dc.MessageID {
+		t.Errorf("reminder replies to %d, want the card %d", rem.ReplyToMessageID, dc.MessageID)
+	}
+	// The health department acknowledged #1 in time: no reminder for it.
+	for _, m := range tg.Messages(health.ID) {
+		if strings.Contains(m.Plain, "Nhắc nhở") && strings.Contains(m.Plain, "#1") {
+			t.Errorf("reminder after acknowledgement: %s", m.Plain)
+		}
+	}
+	// One escalation per alert, naming those who have not acknowledged.
+	esc := waitText(t, tg, deptChat, "Cảnh báo #1 chưa được xác nhận", "UBND huyện Sóc Sơn")
+	if strings.Contains(esc.Plain, "Sở Y tế") {
+		t.Errorf("escalation names an agency that acknowledged:\n%s", esc.Plain)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	count := func(chat int64, parts ...string) int {
+		n := 0
+		for _, m := range tg.Messages(chat) {
+			ok := true
+			for _, p := range parts {
+				ok = ok && strings.Contains(m.Plain, p)
+			}
+			if ok {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(district.ID, "Nhắc nhở", "#1"); n != 1 {
+		t.Errorf("%d reminders for #1 in the district, want 1", n)
+	}
+	if n := count(deptChat, "Cảnh báo #1 chưa được xác nhận"); n != 1 {
+		t.Errorf("%d escalations for #1, want 1", n)
+	}
+
+	// A remediation report acknowledges and shows in /report.
+	tg.SendText(district, binh, "/done 1 đã vá 40/42 máy")
+	waitText(t, tg, district.ID, "Trần Thị Bình đã xác nhận cảnh báo #1")
+	tg.SendText(dept, admin, "/report 1")
+	rep := waitText(t, tg, deptChat, "Báo cáo cảnh báo #1")
+	for _, want := range []string{"2/2 đã xác nhận", "Trần Thị Bình: đã vá 40/42 máy"} {
+		if !strings.Contains(rep.Plain, want) {
+			t.Errorf("report lacks %q:\n%s", want, rep.Plain)
+		}
+	}
+	tg.SendText(district, binh, "/done 1")
+	waitText(t, tg, district.ID, "Cách dùng: /done")
+
+	// /overdue: #2 is unacknowledged everywhere past its deadline.
+	tg.SendText(dept, admin, "/overdue")
+	od := waitText(t, tg, deptChat, "Đơn vị quá hạn xác nhận (2)")
+	if !strings.Contains(od.Plain, "#2") {
+		t.Errorf("overdue:\n%s", od.Plain)
+	}
+
+	// The department's own advisory, with a severity word in front.
+	tg.SendText(dept, admin, "/broadcast cao Cảnh báo dịp nghỉ lễ\nĐề nghị các đơn vị trực 24/7, cập nhật bản vá Microsoft.")
+	waitText(t, tg, deptChat, "Đã phát hành cảnh báo #3", "tới 2 đơn vị")
+	for _, chat := range []int64{health.ID, district.ID} {
+		c := waitText(t, tg, chat, "#3 · CAO", "Cảnh báo dịp nghỉ lễ", "Sở Thông tin và Truyền thông", "trực 24/7")
+		if got := c.CallbackData(); len(got) != 1 || got[0] != "ack:3" {
+			t.Errorf("advisory button in %d: %v", chat, got)
+		}
+	}
+	// A letter as a document is copied to every group with the button.
+	letter := tg.SendDocument(dept, admin, "Công văn 123/STTTT-ATTT")
+	tg.Reply(dept, admin, letter.MessageID, "/broadcast")
+	waitText(t, tg, deptChat, "Đã phát hành cảnh báo #4")
+	tg.WaitFor(t, 10*time.Second, func() bool {
+		for _, chat := range []int64{health.ID, district.ID} {
+			found := false
+			for _, m := range tg.Messages(chat) {
+				found = found || m.Method == "copyMessage" && m.CopiedFrom != nil && m.CopiedFrom.MessageID == letter.MessageID && len(m.CallbackData()) == 1
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	}, "the letter copied to both groups with a button")
+
+	// Non-admins get a clear refusal.
+	tg.SendText(health, an, "/broadcast hello")
+	waitText(t, tg, health.ID, "chỉ dành cho cán bộ Sở")
+	tg.SendText(health, an, "/export")
+	tg.SendText(health, an, "/audit")
+
+	// /export sends the CSV to the admin.
+	tg.SendText(dept, admin, "/export 1")
+	tg.WaitFor(t, 10*time.Second, func() bool { return len(tg.Documents(deptChat)) == 1 }, "export document")
+	d := tg.Documents(deptChat)[0]
+	rows := readCSV(t, d.Data)
+	if len(rows) != 4 { // header, two people in health, one in the district
+		t.Fatalf("export rows: %v", rows)
+	}
+	if rows[0][0] != "Số cảnh báo" || rows[0][11] != "Báo cáo xử lý" {
+		t.Errorf("header: %v", rows[0])
+	}
+	var districtRow []string
+	for _, r := range rows[1:] {
+		if r[5] == "-5002" {
+			districtRow = r
+		}
+	}
+	want := map[int]string{0: "1", 2: "Nghiêm trọng", 3: "cisa", 4: "UBND huyện Sóc Sơn", 6: "sent", 8: "Trần Thị Bình", 11: "đã vá 40/42 máy"}
+	for i, w := range want {
+		if districtRow == nil || districtRow[i] != w {
+			t.Errorf("district row field %d = %q, want %q (row %v)", i, at(districtRow, i), w, districtRow)
+		}
+	}
+	if districtRow != nil && (districtRow[7] == "" || districtRow[9] == "" || districtRow[10] == "") {
+		t.Errorf("times missing: %v", districtRow)
+	}
+
+	// The same export from the command line, through the control socket.
+	var out bytes.Buffer
+	if err := export(context.Background(), cfg, exportArgs{}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(out.Bytes(), []byte("\uFEFF")) {
+		t.Error("CSV without BOM")
+	}
+	if rows := readCSV(t, out.Bytes()); len(rows) < 8 {
+		t.Errorf("full export has %d rows", len(rows))
+	}
+
+	tg.SendText(dept, admin, "/audit")
+	au := waitText(t, tg, deptChat, "Nhật ký thao tác quản trị")
+	for _, want := range []string{"broadcast", "export"} {
+		if !strings.Contains(au.Plain, want) {
+			t.Errorf("audit lacks %q:\n%s", want, au.Plain)
+		}
+	}
+}
+
+func at(row []string, i int) string {
+	if i < len(row) {
+		return row[i]
+	}
+	return ""
+}
+
+func readCSV(t *testing.T, data []byte) [][]string {
+	t.Helper()
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\uFEFF")))).ReadAll()
+	if err != nil {
+		t.Fatalf("CSV: %v\n%s", err, data)
+	}
+	return rows
+}
