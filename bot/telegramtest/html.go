@@ -400,3 +400,18 @@ func isHex(c byte) bool   { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x
 
 // validUTF8 reports whether Telegram would accept the string at all.
 func validUTF8(s string) bool { return utf8.ValidString(s) }
+
+// CheckHTML reads text as Telegram reads a parse_mode=HTML message and
+// returns what the user would see, or the error Telegram would answer
+// (including "message is too long"), so that fuzz tests can check
+// rendered messages without a server.
+func CheckHTML(text string) (plain string, err error) {
+	plain, _, err = parseHTML(text, true)
+	if err != nil {
+		return "", err
+	}
+	if n := utf16LenString(plain); n > 4096 {
+		return "", fmt.Errorf("message is too long: %d UTF-16 code units", n)
+	}
+	return plain, nil
+}
