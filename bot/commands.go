@@ -74,6 +74,7 @@ func (b *Bot) commands() map[string]command {
 		"ack":         {b.cmdAck, anyone, "cmd.ack"},
 		"done":        {b.cmdDone, anyone, "cmd.done"},
 		"pending":     {b.cmdPending, anyone, "cmd.pending"},
+		"id":          {b.cmdID, anyone, "cmd.id"},
 		"approve":     {b.cmdDecide(store.ChatApproved), staff, "cmd.approve"},
 		"reject":      {b.cmdDecide(store.ChatRejected), staff, ""},
 		"report":      {b.cmdReport, staffView, "cmd.report"},
@@ -91,7 +92,7 @@ func (b *Bot) commands() map[string]command {
 }
 
 // helpOrder is the order of /help.
-var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "unsubscribe", "help",
+var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "unsubscribe", "id", "help",
 	"approve", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
@@ -327,6 +328,14 @@ func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgb
 		return "", err
 	}
 	return answer, nil
+}
+
+// cmdID tells the ids people need for the configuration: the chat's (for
+// CANHBAO_ADMIN_CHAT_ID) and the sender's (for CANHBAO_ADMIN_IDS).
+func (b *Bot) cmdID(_ context.Context, q *request) func(tx *store.Tx) error {
+	return func(tx *store.Tx) error {
+		return q.reply(tx, b.Render.T("id", q.chat, q.from.ID))
+	}
 }
 
 func (b *Bot) cmdPending(_ context.Context, q *request) func(tx *store.Tx) error {

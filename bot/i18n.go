@@ -60,6 +60,8 @@ var catalog = map[string]text{
 	"cmd.pending":              {"/pending — cảnh báo nhóm chưa xác nhận", "/pending — alerts this group has not acknowledged"},
 	"cmd.filter":               {"/filter — xem và đặt bộ lọc cảnh báo của nhóm", "/filter — show or set this group's filter"},
 	"cmd.unsubscribe":          {"/unsubscribe — ngừng nhận cảnh báo (quản trị nhóm)", "/unsubscribe — stop receiving alerts (group admins)"},
+	"cmd.id":                   {"/id — mã nhóm và mã người dùng của bạn", "/id — this chat's id and your user id"},
+	"id":                       {"Mã nhóm (chat id): <code>%d</code>\nMã người dùng của bạn (user id): <code>%d</code>", "Chat id: <code>%d</code>\nYour user id: <code>%d</code>"},
 	"cmd.help":                 {"/help — hướng dẫn", "/help — this help"},
 	"cmd.approve":              {"/approve &lt;chat_id&gt;, /reject &lt;chat_id&gt; — duyệt hoặc từ chối đăng ký", "/approve &lt;chat_id&gt;, /reject &lt;chat_id&gt; — decide a subscription"},
 	"cmd.report":               {"/report &lt;số&gt; — đơn vị nào đã nhận cảnh báo", "/report &lt;number&gt; — who has acknowledged an alert"},

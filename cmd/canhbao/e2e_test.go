@@ -152,6 +152,8 @@ func TestEndToEnd(t *testing.T) {
 	if !strings.Contains(ah.Plain, "/approve") || !strings.Contains(ah.Plain, "/report") {
 		t.Errorf("admin help:\n%s", ah.Plain)
 	}
+	tg.SendText(health, contact, "/id")
+	waitText(t, tg, health.ID, "Mã nhóm (chat id): -4001", "Mã người dùng của bạn (user id): 201")
 	tg.SendText(telegramtest.PrivateChat(admin), admin, "/frobnicate")
 	waitText(t, tg, admin.ID, "Lệnh không hợp lệ")
 
