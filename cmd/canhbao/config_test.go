@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := LoadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DB != "data/canhbao.db" || c.PollInterval != 10*time.Minute || c.Lang != "vi" || c.Backfill != 72*time.Hour ||
+		c.SendRate != 25 || c.GiveUp != 24*time.Hour || c.DigestOver != 5 || len(c.Feeds) == 0 {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestLoadConfigValues(t *testing.T) {
+	c, err := LoadConfig(env(map[string]string{
+		"CANHBAO_POLL_INTERVAL": "1s",
+		"CANHBAO_ADMIN_IDS":     "11, 22",
+		"CANHBAO_ADMIN_CHAT_ID": "-1001234567890",
+		"CANHBAO_FEEDS":         "a=https://example.org/a.xml\n  b=https://example.org/b.xml",
+		"CANHBAO_LANG":          "en",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PollInterval != time.Second || len(c.AdminIDs) != 2 || c.AdminIDs[1] != 22 || c.AdminChat != -1001234567890 ||
+		len(c.Feeds) != 2 || c.Feeds[1].Name != "b" || c.Lang != "en" {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
+	tests := map[string]string{
+		"CANHBAO_POLL_INTERVAL":       "abc",
+		"CANHBAO_FEEDS":               "no-equals-sign",
+		"CANHBAO_ADMIN_IDS":           "12,abc",
+		"CANHBAO_ADMIN_CHAT_ID":       "group",
+		"CANHBAO_LANG":                "fr",
+		"CANHBAO_BACKFILL":            "-1h",
+		"CANHBAO_SEND_RATE":           "0",
+		"CANHBAO_GIVE_UP":             "soon",
+		"CANHBAO_REMIND_URGENT_AFTER": "0s",
+		"CANHBAO_DIGEST_OVER":         "-2",
+		"TELEGRAM_API_ENDPOINT":       "https://example.org/bot",
+	}
+	for name, value := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := LoadConfig(env(map[string]string{name: value}))
+			if err == nil || !strings.HasPrefix(err.Error(), name+": ") {
+				t.Fatalf("error %v does not start with %s", err, name)
+			}
+		})
+	}
+}
+
+// TestEveryVariableIsDocumented keeps .env.example and the README in step
+// with the one table of settings.
+func TestEveryVariableIsDocumented(t *testing.T) {
+	example, err := os.ReadFile(filepath.Join("..", "..", ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range variables {
+		if !bytes.Contains(example, []byte("\n"+v.name+"="+v.def+"\n")) {
+			t.Errorf(".env.example lacks %s=%s", v.name, v.def)
+		}
+		def := v.def
+		if def == "" {
+			def = "—"
+		}
+		if !bytes.Contains(readme, []byte("| `"+v.name+"` | `"+def+"` |")) && !bytes.Contains(readme, []byte("| `"+v.name+"` | "+def+" |")) {
+			t.Errorf("README lacks the row for %s with default %s", v.name, def)
+		}
+	}
+}
+
+// TestBadSettingExitsWithOneLine checks start-up failures: exit code 2
+// and one clear line naming the variable.
+func TestBadSettingExitsWithOneLine(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("CANHBAO_POLL_INTERVAL", "abc")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"run"}, &out, &errOut); code != exitUsage {
+		t.Fatalf("exit code %d, want %d", code, exitUsage)
+	}
+	if got := errOut.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "CANHBAO_POLL_INTERVAL") {
+		t.Fatalf("stderr %q", got)
+	}
+}
+
+// TestDotEnvLosesToEnvironment: .env is read, but a real variable wins.
+func TestDotEnvLosesToEnvironment(t *testing.T) {
+	t.Chdir(t.TempDir())
+	os.WriteFile(".env", []byte("CANHBAO_LANG=fr\nCANHBAO_DIGEST_OVER=abc\n"), 0o600)
+	t.Setenv("CANHBAO_LANG", "en")
+	var out, errOut bytes.Buffer
+	code := run([]string{"run"}, &out, &errOut)
+	if code != exitUsage || !strings.Contains(errOut.String(), "CANHBAO_DIGEST_OVER") {
+		t.Fatalf("exit %d, stderr %q: the .env value was not read", code, errOut.String())
+	}
+	os.Unsetenv("CANHBAO_DIGEST_OVER")
+	os.WriteFile(".env", []byte("CANHBAO_LANG=fr\n"), 0o600)
+	errOut.Reset()
+	code = run([]string{"run"}, &out, &errOut)
+	if strings.Contains(errOut.String(), "CANHBAO_LANG") {
+		t.Fatalf("the .env value won over the environment: %q", errOut.String())
+	}
+	if code != exitUsage || !strings.Contains(errOut.String(), "TELEGRAM_BOT_TOKEN") {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+func TestVersionAndUnknownCommand(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var out, errOut bytes.Buffer
+	if code := run([]string{"version"}, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "canhbao ") {
+		t.Fatalf("version: %d %q", code, out.String())
+	}
+	if code := run([]string{"frobnicate"}, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "unknown command") {
+		t.Fatalf("unknown: %d %q", code, errOut.String())
+	}
+}
