@@ -1,0 +1,423 @@
+package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/canhbao/canhbao/store"
+)
+
+// Sink is where a poll's results go; cmd wires it to the store.
+type Sink interface {
+	// Ingest stores one successful poll's alerts (all of them: the store
+	// skips keys it has seen).
+	Ingest(ctx context.Context, src store.Source, alerts []store.Alert) error
+	// RecordPoll records the outcome of every poll, for source health.
+	RecordPoll(ctx context.Context, name string, res PollResult) error
+}
+
+// PollResult is the outcome of one poll of one source.
+type PollResult struct {
+	// At is when the poll started.
+	At time.Time
+	// Err is why the poll failed (fetch, parse or ingest), nil on success.
+	Err error
+	// Items is how many items the document had; for NotModified, the
+	// count of the last full poll; 0 when Err is set.
+	Items int
+	// NotModified is set when the server answered 304: nothing was parsed.
+	NotModified bool
+	// Next is when the source will be polled again, backoff included.
+	Next time.Time
+}
+
+// Defaults of a zero Poller.
+const (
+	// DefaultInterval keeps warnings timely without hammering sources;
+	// with conditional GET an unchanged feed costs a 304.
+	DefaultInterval = 15 * time.Minute
+	// DefaultConcurrency bounds polls in flight, so a slow source never
+	// waits behind others and the machine never opens dozens of fetches.
+	DefaultConcurrency = 4
+	// DefaultMaxBackoff is the longest wait after repeated failures, so a
+	// source that comes back is noticed within the hour.
+	DefaultMaxBackoff = time.Hour
+)
+
+// Poller polls every non-paused source at start and then every Interval,
+// each poll in its own goroutine so that one slow or broken source never
+// delays another. After failures a source backs off exponentially
+// (Interval·2^n, at most MaxBackoff, never less than Interval) and is
+// polled at its normal pace again after a success. Conditional-GET
+// validators are kept in memory per source, so an unchanged document costs
+// a 304 and no parsing.
+//
+// At start, sources wait for the KEV catalogue's first poll (at most 20 s,
+// and not at all when the Classifier was seeded), so that their first
+// alerts are already cross-referenced with it.
+type Poller struct {
+	// Fetcher downloads documents; nil uses a zero Fetcher.
+	Fetcher *Fetcher
+	// Sources is read before every round, so /source add, pause and remove
+	// take effect without a restart.
+	Sources func(ctx context.Context) ([]store.Source, error)
+	// Sink receives alerts and poll results.
+	Sink Sink
+	// Interval between polls of one source (CANHBAO_POLL_INTERVAL); 0
+	// means DefaultInterval.
+	Interval time.Duration
+	// Log receives errors and poll summaries; nil uses slog.Default().
+	Log *slog.Logger
+	// Classifier cross-references alerts with the CISA KEV catalogue; nil
+	// uses one of the Poller's own.
+	Classifier *Classifier
+	// Concurrency bounds polls in flight; 0 means DefaultConcurrency.
+	Concurrency int
+	// Timeout bounds one fetch and parse; 0 means the Fetcher's timeout
+	// plus a margin for parsing.
+	Timeout time.Duration
+	// MaxBackoff caps the delay after repeated failures; 0 means
+	// DefaultMaxBackoff.
+	MaxBackoff time.Duration
+
+	once    sync.Once
+	wake    chan struct{}
+	started time.Time
+	mu      sync.Mutex
+	state   map[string]*sourceState
+}
+
+// kevWait is how long, at start, sources wait for the KEV catalogue's first
+// poll, so that their first alerts are already cross-referenced: the store
+// keeps an alert as first ingested.
+const kevWait = 20 * time.Second
+
+// sourceState is what the poller remembers of a source between polls.
+type sourceState struct {
+	url        string
+	kind       store.SourceKind
+	validators Validators
+	failures   int
+	due        time.Time
+	running    bool
+	items      int
+	polls      int // finished polls, successful or not
+}
+
+func (p *Poller) init() {
+	p.once.Do(func() {
+		p.wake = make(chan struct{}, 1)
+		p.state = make(map[string]*sourceState)
+		if p.Classifier == nil {
+			p.Classifier = &Classifier{}
+		}
+		if p.Fetcher == nil {
+			p.Fetcher = &Fetcher{}
+		}
+		if p.Log == nil {
+			p.Log = slog.Default()
+		}
+	})
+}
+
+func (p *Poller) interval() time.Duration {
+	if p.Interval > 0 {
+		return p.Interval
+	}
+	return DefaultInterval
+}
+
+func (p *Poller) timeout() time.Duration {
+	if p.Timeout > 0 {
+		return p.Timeout
+	}
+	t := p.Fetcher.Timeout
+	if t <= 0 {
+		t = DefaultTimeout
+	}
+	return t + 30*time.Second
+}
+
+// Wake makes Run re-read the sources now, so that a source added with
+// /source add is polled at once. It never blocks.
+func (p *Poller) Wake() {
+	p.init()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run polls until ctx is done, then waits for polls in flight (which stop
+// with ctx) and returns nil. Call it once per Poller. It returns an error at once only when the
+// Poller lacks Sources or Sink.
+func (p *Poller) Run(ctx context.Context) error {
+	if p.Sources == nil || p.Sink == nil {
+		return errors.New("feeds: poller needs Sources and Sink")
+	}
+	p.init()
+	conc := p.Concurrency
+	if conc <= 0 {
+		conc = DefaultConcurrency
+	}
+	sem := make(chan struct{}, conc)
+	done := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+
+	p.mu.Lock()
+	p.started = time.Now()
+	p.mu.Unlock()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	var last []store.Source
+	for {
+		srcs, err := p.Sources(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			p.Log.Error("feeds: read sources", slog.Any("err", err))
+			srcs = last // keep polling what we knew
+		}
+		last = srcs
+		next := p.launch(ctx, srcs, sem, done, &wg)
+
+		// Since Go 1.23 Reset needs no draining of the timer's channel.
+		timer.Reset(max(time.Until(next), 0))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		case <-p.wake:
+		case <-done:
+		}
+	}
+}
+
+// launch starts a poll of every due, idle, non-paused source and returns
+// when the next one falls due. KEV sources go first, so that the first
+// round can already cross-reference other sources' CVEs.
+func (p *Poller) launch(ctx context.Context, srcs []store.Source, sem, done chan struct{}, wg *sync.WaitGroup) time.Time {
+	now := time.Now()
+	next := now.Add(p.interval())
+	ordered := slices.Clone(srcs)
+	slices.SortStableFunc(ordered, func(a, b store.Source) int {
+		return boolRank(a.Kind != store.KindKEV) - boolRank(b.Kind != store.KindKEV)
+	})
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// Until the KEV catalogue has been read once (or kevWait has passed,
+	// or the caller seeded the Classifier), sources never polled wait.
+	waitKEV := false
+	if now.Sub(p.started) < kevWait && p.Classifier.KEVSize() == 0 {
+		for _, src := range ordered {
+			if st := p.state[src.Name]; src.Kind == store.KindKEV && !src.Paused && (st == nil || st.polls == 0 || st.url != src.URL) {
+				waitKEV = true
+				next = minTime(next, p.started.Add(kevWait))
+			}
+		}
+	}
+	live := make(map[string]bool, len(ordered))
+	for _, src := range ordered {
+		live[src.Name] = true
+		if src.Paused {
+			continue
+		}
+		st := p.state[src.Name]
+		if st == nil {
+			st = &sourceState{}
+			p.state[src.Name] = st
+		}
+		if st.url != src.URL || st.kind != src.Kind {
+			// New, or changed by /source: start afresh. A poll of the
+			// old URL still running finishes first.
+			*st = sourceState{url: src.URL, kind: src.Kind, running: st.running}
+		}
+		if st.running || waitKEV && src.Kind != store.KindKEV && st.polls == 0 {
+			continue
+		}
+		if st.due.After(now) {
+			if st.due.Before(next) {
+				next = st.due
+			}
+			continue
+		}
+		st.running = true
+		wg.Add(1)
+		go func(src store.Source, v Validators) {
+			defer wg.Done()
+			p.pollOne(ctx, src, v, sem)
+			select {
+			case done <- struct{}{}:
+			default:
+			}
+		}(src, st.validators)
+	}
+	for name, st := range p.state {
+		if !live[name] && !st.running {
+			delete(p.state, name) // removed: forget its validators
+		}
+	}
+	return next
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// pollOne fetches, parses and ingests one source and records the result.
+func (p *Poller) pollOne(ctx context.Context, src store.Source, v Validators, sem chan struct{}) {
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		p.finish(src, nil, 0, nil)
+		return
+	}
+	defer func() { <-sem }()
+
+	start := time.Now()
+	log := p.Log.With(slog.String("source", src.Name))
+	resp, alerts, err := p.fetchParse(ctx, src, v)
+	if ctx.Err() != nil {
+		p.finish(src, nil, 0, nil) // shutting down: not the source's fault
+		return
+	}
+	if err == nil && !resp.NotModified {
+		if err = p.Sink.Ingest(ctx, src, alerts); err != nil {
+			err = fmt.Errorf("feeds: ingest %s: %w", src.Name, err)
+		}
+	}
+	res := p.finish(src, resp, len(alerts), err)
+	res.At = start
+	took := slog.Duration("took", time.Since(start).Round(time.Millisecond))
+	switch {
+	case err != nil:
+		log.Warn("feeds: poll failed", slog.Any("err", err), slog.Time("next", res.Next))
+	case res.NotModified:
+		log.Debug("feeds: not modified", took)
+	default:
+		log.Info("feeds: polled", slog.Int("items", res.Items), took)
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	if rerr := p.Sink.RecordPoll(ctx, src.Name, res); rerr != nil {
+		log.Error("feeds: record poll", slog.Any("err", rerr))
+	}
+}
+
+// finish updates the source's state after a poll of items items (resp and
+// err both nil for a poll cut short by shutdown) and returns the result.
+func (p *Poller) finish(src store.Source, resp *Response, items int, err error) PollResult {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.state[src.Name]
+	if st != nil {
+		st.running = false
+	}
+	if resp == nil && err == nil {
+		return PollResult{}
+	}
+	if st == nil || st.url != src.URL || st.kind != src.Kind {
+		st = &sourceState{} // removed or changed meanwhile: report, forget
+	}
+	st.polls++
+	now := time.Now()
+	var res PollResult
+	switch {
+	case err != nil:
+		res.Err = err
+		st.failures++
+		delay := p.backoff(st.failures)
+		var se *StatusError
+		if errors.As(err, &se) && se.RetryAfter > delay {
+			delay = min(se.RetryAfter, 24*time.Hour) // as the server asked
+		}
+		st.due = now.Add(delay)
+	case resp.NotModified:
+		res.NotModified = true
+		res.Items = st.items
+		st.failures = 0
+		st.due = now.Add(p.interval())
+		st.validators = resp.Validators
+	default:
+		res.Items = items
+		st.items = items
+		st.failures = 0
+		st.due = now.Add(p.interval())
+		// Validators are kept only once the alerts are safely ingested:
+		// a 304 must never hide items the store did not take.
+		st.validators = resp.Validators
+	}
+	res.Next = st.due
+	return res
+}
+
+// backoff is Interval·2^failures, capped at MaxBackoff but never below
+// Interval.
+func (p *Poller) backoff(failures int) time.Duration {
+	iv := p.interval()
+	limit := p.MaxBackoff
+	if limit <= 0 {
+		limit = DefaultMaxBackoff
+	}
+	limit = max(limit, iv)
+	d := iv
+	for i := 0; i < failures && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+// fetchParse is one conditional fetch and parse, bounded by the timeout.
+func (p *Poller) fetchParse(ctx context.Context, src store.Source, v Validators) (*Response, []store.Alert, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	resp, err := p.Fetcher.Fetch(ctx, src.URL, v)
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.NotModified {
+		return resp, nil, nil
+	}
+	doc := src
+	doc.URL = resp.URL // relative links resolve against the final URL
+	alerts, err := Parse(doc, resp.Body, resp.ContentType, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range alerts {
+		alerts[i].Source = src.Name
+	}
+	p.Classifier.Apply(src, alerts)
+	if n := len(alerts); n > 0 && src.Kind == store.KindKEV {
+		p.Log.Debug("feeds: KEV catalogue loaded", slog.String("source", src.Name), slog.Int("cves", p.Classifier.KEVSize()))
+	}
+	return resp, alerts, nil
+}
+
+// Fetch fetches and parses one source once, unconditionally and without
+// the Sink, cross-referenced with the KEV ids seen so far: what `canhbao
+// preview` shows.
+func (p *Poller) Fetch(ctx context.Context, src store.Source) ([]store.Alert, error) {
+	p.init()
+	_, alerts, err := p.fetchParse(ctx, src, Validators{})
+	return alerts, err
+}
