@@ -82,3 +82,24 @@ func (s *Store) RecordPoll(name string, p PollReport, deptChat int64, alertAfter
 		return nil
 	})
 }
+
+// SourceCVEs lists the CVE ids of every alert stored from source. At
+// start-up it seeds the set of known exploited vulnerabilities from the
+// stored KEV catalogue, so that other sources are classified against it
+// before the catalogue's first poll.
+func (s *Store) SourceCVEs(source string) ([]string, error) {
+	var out []string
+	err := s.View(func(tx *Tx) error {
+		prefix := join([]byte(source), []byte{0})
+		c := tx.bucket(bucketAlertKeys).Cursor()
+		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+			a, err := tx.Alert(readU64(v))
+			if err != nil {
+				return err
+			}
+			out = append(out, a.CVEs...)
+		}
+		return nil
+	})
+	return out, err
+}

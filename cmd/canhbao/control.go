@@ -63,11 +63,19 @@ func (c *controlServer) run(ctx context.Context) error {
 	return err
 }
 
+// completeTrailer is sent after the last byte of a backup or an export
+// that was written whole. A failure half-way cannot change the status
+// already sent, so without it a truncated copy would look like a good one.
+const completeTrailer = "Canhbao-Complete"
+
 func (c *controlServer) backup(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Trailer", completeTrailer)
 	if _, err := c.store.WriteTo(w); err != nil {
 		c.log.Error("backup over control socket", slog.String("error", err.Error()))
+		return
 	}
+	w.Header().Set(completeTrailer, "yes")
 }
 
 func (c *controlServer) export(w http.ResponseWriter, r *http.Request) {
@@ -77,9 +85,12 @@ func (c *controlServer) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Trailer", completeTrailer)
 	if err := bot.WriteCSV(w, c.store, c.render, q); err != nil {
 		c.log.Error("export over control socket", slog.String("error", err.Error()))
+		return
 	}
+	w.Header().Set(completeTrailer, "yes")
 }
 
 func exportQueryFromURL(v url.Values) (store.ExportQuery, error) {
@@ -122,6 +133,11 @@ func controlGet(ctx context.Context, db, path string, w io.Writer) (ok bool, err
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 		return true, fmt.Errorf("service answered %s: %s", resp.Status, msg)
 	}
-	_, err = io.Copy(w, resp.Body)
-	return true, err
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return true, fmt.Errorf("read from the service: %w", err)
+	}
+	if resp.Trailer.Get(completeTrailer) != "yes" {
+		return true, errors.New("the service stopped answering before the end (see its log)")
+	}
+	return true, nil
 }

@@ -40,12 +40,17 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	sender := &bot.Sender{API: api, Store: st, Render: render, Log: log.With("part", "sender"),
 		DeptChat: cfg.AdminChat, Rate: cfg.SendRate, GiveUp: cfg.GiveUp, Workers: 8,
 		Exporter: func(q store.ExportQuery) (string, []byte, error) { return bot.ExportFile(st, render, q) }}
+	classifier, err := seedClassifier(st, cfg.Feeds)
+	if err != nil {
+		return err
+	}
 	poller := &feeds.Poller{
-		Fetcher:  &feeds.Fetcher{UserAgent: feeds.UserAgent(version)},
-		Sources:  func(context.Context) ([]store.Source, error) { return st.ListSources() },
-		Sink:     &sink{store: st, sender: sender, cfg: cfg, log: log.With("part", "ingest")},
-		Interval: cfg.PollInterval,
-		Log:      log.With("part", "poller"),
+		Fetcher:    &feeds.Fetcher{UserAgent: feeds.UserAgent(version)},
+		Classifier: classifier,
+		Sources:    func(context.Context) ([]store.Source, error) { return st.ListSources() },
+		Sink:       &sink{store: st, sender: sender, cfg: cfg, log: log.With("part", "ingest")},
+		Interval:   cfg.PollInterval,
+		Log:        log.With("part", "poller"),
 	}
 	b := &bot.Bot{API: api, Store: st, Render: render, Sender: sender, Log: log.With("part", "bot"),
 		Config: bot.Config{AdminIDs: cfg.AdminIDs, AdminChat: cfg.AdminChat, EditDelay: orDefault(cfg.editDelay, 3*time.Second),
@@ -97,6 +102,26 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	log.Info("canhbao stopped")
 	return nil
+}
+
+// seedClassifier loads the stored KEV catalogue, so that alerts polled
+// right after a restart are raised for known exploited CVEs without
+// waiting for the catalogue's own poll.
+func seedClassifier(st *store.Store, sources []store.Source) (*feeds.Classifier, error) {
+	c := &feeds.Classifier{}
+	for _, src := range sources {
+		if src.Kind != store.KindKEV {
+			continue
+		}
+		cves, err := st.SourceCVEs(src.Name)
+		if err != nil {
+			return nil, err
+		}
+		if len(cves) > 0 {
+			c.SetKEV(src.Name, cves)
+		}
+	}
+	return c, nil
 }
 
 // sink stores what the poller read and wakes the sender.
