@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -56,6 +57,16 @@ func severityIcon(s store.Severity) string {
 	return "⚪"
 }
 
+// Score writes a CVSS score the local way: Vietnamese uses a decimal
+// comma ("9,8").
+func (r *Renderer) Score(s float64) string {
+	out := strconv.FormatFloat(s, 'f', 1, 64)
+	if r.Lang == Vietnamese {
+		out = strings.Replace(out, ".", ",", 1)
+	}
+	return out
+}
+
 // SourceName is how a source is shown; department advisories get the
 // department's name.
 func (r *Renderer) SourceName(a *store.Alert) string {
@@ -69,7 +80,11 @@ func (r *Renderer) SourceName(a *store.Alert) string {
 // acknowledgements so far (the live card).
 func (r *Renderer) Card(a *store.Alert, acks []store.Ack) string {
 	var head, foot strings.Builder
-	fmt.Fprintf(&head, "%s <b>#%d · %s</b>\n", severityIcon(a.Severity), a.ID, strings.ToUpper(r.Severity(a.Severity)))
+	fmt.Fprintf(&head, "%s <b>#%d · %s</b>", severityIcon(a.Severity), a.ID, strings.ToUpper(r.Severity(a.Severity)))
+	if a.Score > 0 {
+		fmt.Fprintf(&head, " · CVSS %s", r.Score(a.Score))
+	}
+	head.WriteString("\n")
 	fmt.Fprintf(&head, "<b>%s</b>\n", Esc(cutText(a.Title, 300)))
 	head.WriteString(r.T("card.source", Esc(r.SourceName(a))) + "\n")
 	head.WriteString(r.T("card.published", r.Date(a.When())) + "\n")

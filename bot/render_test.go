@@ -18,7 +18,7 @@ var published = time.Date(2026, 11, 26, 2, 12, 0, 0, time.UTC)
 func sampleAlert() store.Alert {
 	return store.Alert{ID: 12, Source: "cisa", Title: "Exchange < 2019 & Outlook", Summary: "Versions < 2.4 & later are affected.",
 		Link: "https://example.gov/a?x=1&y=2", Published: published, Severity: store.SeverityCritical,
-		CVEs: []string{"CVE-2026-1234"}, Vendors: []string{"Microsoft"}, Exploited: true}
+		Score: 9.8, CVEs: []string{"CVE-2026-1234"}, Vendors: []string{"Microsoft"}, Exploited: true}
 }
 
 func TestCardEscapesAndFormats(t *testing.T) {
@@ -26,8 +26,8 @@ func TestCardEscapesAndFormats(t *testing.T) {
 		lang Lang
 		want []string
 	}{
-		"vietnamese": {Vietnamese, []string{"#12 · NGHIÊM TRỌNG", "Exchange < 2019 & Outlook", "Versions < 2.4 & later", "Thời gian: 09:12 26/11/2026", "CVE: CVE-2026-1234", "Đang bị khai thác trong thực tế", "Xem chi tiết", "/ack 12"}},
-		"english":    {English, []string{"#12 · CRITICAL", "Published: 26 Nov 2026 09:12", "Exploited in the wild", "Details"}},
+		"vietnamese": {Vietnamese, []string{"#12 · NGHIÊM TRỌNG · CVSS 9,8", "Exchange < 2019 & Outlook", "Versions < 2.4 & later", "Thời gian: 09:12 26/11/2026", "CVE: CVE-2026-1234", "Đang bị khai thác trong thực tế", "Xem chi tiết", "/ack 12"}},
+		"english":    {English, []string{"#12 · CRITICAL · CVSS 9.8", "Published: 26 Nov 2026 09:12", "Exploited in the wild", "Details"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -112,6 +112,7 @@ func normaliseItem(src store.Source, base *url.URL, it *rawItem, now time.Time) 
 		Link:      link,
 		Published: published,
 		Severity:  c.Resolve(src.Severity),
+		Score:     c.Score,
 		CVEs:      c.CVEs,
 		Vendors:   vendors,
 		Exploited: c.Exploited,

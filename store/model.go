@@ -97,8 +97,10 @@ type Alert struct {
 	Published time.Time `json:"published,omitzero"`
 	FirstSeen time.Time `json:"first_seen"`
 	Severity  Severity  `json:"severity"`
-	CVEs      []string  `json:"cves,omitempty"`
-	Vendors   []string  `json:"vendors,omitempty"`
+	// Score is the highest CVSS base score the text gave, 0 when none.
+	Score   float64  `json:"score,omitempty"`
+	CVEs    []string `json:"cves,omitempty"`
+	Vendors []string `json:"vendors,omitempty"`
 	// Exploited is set when the text or a catalogue says the flaw is being
 	// exploited in the wild.
 	Exploited bool `json:"exploited,omitempty"`
