@@ -44,6 +44,12 @@ func (r Report) Totals() (acked, sent, queued, failed, all int) {
 // Report builds the report of one alert: every chat it was queued for,
 // agencies that have not acknowledged first, then by name.
 func (t *Tx) Report(alertID uint64) (Report, error) {
+	return t.report(alertID, nil)
+}
+
+// report builds a report; chats, when not nil, caches chat records across
+// the reports of an export.
+func (t *Tx) report(alertID uint64, chats map[int64]Chat) (Report, error) {
 	a, err := t.Alert(alertID)
 	if err != nil {
 		return Report{}, err
@@ -58,12 +64,18 @@ func (t *Tx) Report(alertID uint64) (Report, error) {
 	}
 	rep := Report{Alert: a, Rows: make([]ReportRow, 0, len(ds))}
 	for _, d := range ds {
-		c, ok, err := t.Chat(d.ChatID)
-		if err != nil {
-			return Report{}, err
-		}
-		if !ok {
-			c = Chat{ID: d.ChatID}
+		c, cached := chats[d.ChatID]
+		if !cached {
+			var ok bool
+			if c, ok, err = t.Chat(d.ChatID); err != nil {
+				return Report{}, err
+			}
+			if !ok {
+				c = Chat{ID: d.ChatID}
+			}
+			if chats != nil {
+				chats[d.ChatID] = c
+			}
 		}
 		rep.Rows = append(rep.Rows, ReportRow{Chat: c, Delivery: d, Acks: acks[d.ChatID]})
 	}
@@ -141,6 +153,7 @@ func (s *Store) WriteTo(w io.Writer) (int64, error) {
 // EachReport calls fn with the report of every alert q selects, oldest
 // first, one alert at a time so that memory stays flat on large exports.
 func (t *Tx) EachReport(q ExportQuery, fn func(Report) error) error {
+	chats := make(map[int64]Chat)
 	if q.AlertID != 0 {
 		rep, err := t.Report(q.AlertID)
 		if err != nil {
@@ -157,7 +170,7 @@ func (t *Tx) EachReport(q ExportQuery, fn func(Report) error) error {
 		if !q.From.IsZero() && a.FirstSeen.Before(q.From) || !q.To.IsZero() && !a.FirstSeen.Before(q.To) {
 			continue
 		}
-		rep, err := t.Report(a.ID)
+		rep, err := t.report(a.ID, chats)
 		if err != nil {
 			return err
 		}

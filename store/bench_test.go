@@ -1,0 +1,68 @@
+package store
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// BenchmarkIngest stores 100 polls of 200 new items each (one transaction
+// per poll, as the poller does), queueing every item for the approved
+// chats: items per second and allocations per item.
+func BenchmarkIngest(b *testing.B) {
+	for _, chats := range []int{0, 10} {
+		b.Run(fmt.Sprintf("chats=%d", chats), func(b *testing.B) {
+			items := 0
+			var elapsed time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				s, err := Open(filepath.Join(b.TempDir(), "x.db"), Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids := make([]int64, chats)
+				for i := range ids {
+					ids[i] = int64(-1 - i)
+				}
+				approveBench(b, s, ids)
+				batches := make([][]Alert, 100)
+				for f := range batches {
+					for i := range 200 {
+						batches[f] = append(batches[f], Alert{Key: fmt.Sprintf("https://example.org/%d/%d", f, i),
+							Title: "Multiples vulnérabilités dans le noyau Linux de Red Hat", Summary: "De multiples vulnérabilités ont été découvertes…",
+							Link: "https://www.cert.ssi.gouv.fr/avis/CERTFR-2026-AVI-0001/", Published: time.Now(), Severity: SeverityHigh,
+							CVEs: []string{fmt.Sprintf("CVE-2026-%d", f*1000+i)}})
+					}
+				}
+				b.StartTimer()
+				start := time.Now()
+				for f, batch := range batches {
+					if _, err := s.Ingest(fmt.Sprintf("src%d", f), batch, IngestOptions{Now: time.Now(), Backfill: time.Hour, FollowUpWindow: 14 * 24 * time.Hour}); err != nil {
+						b.Fatal(err)
+					}
+					items += len(batch)
+				}
+				elapsed += time.Since(start)
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(items)/elapsed.Seconds(), "items/s")
+		})
+	}
+}
+
+func approveBench(b *testing.B, s *Store, ids []int64) {
+	err := s.Update(func(tx *Tx) error {
+		for _, id := range ids {
+			if err := tx.PutChat(Chat{ID: id, Agency: "x", Status: ChatApproved}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
