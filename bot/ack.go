@@ -40,7 +40,10 @@ func (b *Bot) acknowledge(tx *store.Tx, chat int64, ids []uint64, user *tgbotapi
 		if err != nil {
 			return nil, err
 		}
-		if !ok || d.State != store.DeliverySent {
+		// A queued delivery may be in flight: Telegram can show the card
+		// a moment before the sender records it, and the card is rendered
+		// with the acknowledgements so far if it has not left yet.
+		if !ok || d.State == store.DeliveryFailed {
 			results[i] = ackNotDelivered
 			continue
 		}
