@@ -36,7 +36,11 @@ func NewAPI(token, endpoint string, timeout time.Duration) *API {
 	if endpoint == "" {
 		endpoint = tgbotapi.APIEndpoint
 	}
-	b := &tgbotapi.BotAPI{Token: token, Buffer: 100, Client: &http.Client{Timeout: timeout}}
+	// The default transport keeps two idle connections per host, so the
+	// sender's workers would dial a new connection for most requests.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 32
+	b := &tgbotapi.BotAPI{Token: token, Buffer: 100, Client: &http.Client{Timeout: timeout, Transport: tr}}
 	b.SetAPIEndpoint(endpoint)
 	return &API{bot: b, token: token}
 }

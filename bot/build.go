@@ -126,7 +126,7 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 	m := tgbotapi.NewMessage(o.ChatID, text)
 	m.ParseMode = tgbotapi.ModeHTML
 	if o.Plain {
-		m.Text, m.ParseMode = PlainText(text), ""
+		m.Text, m.ParseMode = plainFallback(text), ""
 	}
 	m.DisableWebPagePreview = true
 	m.ReplyToMessageID, m.AllowSendingWithoutReply = o.ReplyTo, o.ReplyTo != 0
@@ -183,7 +183,7 @@ func (s *Sender) buildEdit(o store.Outgoing) (tgbotapi.Chattable, error) {
 	e := tgbotapi.NewEditMessageTextAndMarkup(o.ChatID, o.EditMessageID, text, kb)
 	e.ParseMode = tgbotapi.ModeHTML
 	if o.Plain {
-		e.Text, e.ParseMode = PlainText(text), ""
+		e.Text, e.ParseMode = plainFallback(text), ""
 	}
 	e.DisableWebPagePreview = true
 	return e, nil
@@ -204,7 +204,9 @@ func (s *Sender) loadAlerts(chat int64, ids []uint64) (alerts []store.Alert, ack
 }
 
 // PlainText turns our own HTML into the text Telegram would show, for the
-// fallback after Telegram rejected the formatting.
+// fallback after Telegram rejected the formatting. A '<' that starts no
+// tag (an unescaped "a < b", the likely cause of the rejection) is kept as
+// text.
 func PlainText(h string) string {
 	var b strings.Builder
 	for {
@@ -214,13 +216,29 @@ func PlainText(h string) string {
 			break
 		}
 		b.WriteString(h[:i])
-		j := strings.IndexByte(h[i:], '>')
-		if j < 0 {
-			break
+		h = h[i:]
+		j := strings.IndexByte(h, '>')
+		if j < 0 || len(h) < 2 || !isTagStart(h[1]) {
+			b.WriteByte('<')
+			h = h[1:]
+			continue
 		}
-		h = h[i+j+1:]
+		h = h[j+1:]
 	}
 	return html.UnescapeString(b.String())
+}
+
+func isTagStart(c byte) bool { return c == '/' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// plainFallback is the text of the one plain-text attempt after Telegram
+// refused a message as malformed or too long: no markup, and within
+// Telegram's limit so that "too long" cannot happen twice.
+func plainFallback(h string) string {
+	text := PlainText(h)
+	if utf16Len(text) <= MaxMessage {
+		return text
+	}
+	return fitPlain(text, MaxMessage)
 }
 
 // parseID reads an alert number as people type it: "12" or "#12".

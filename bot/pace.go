@@ -2,61 +2,115 @@ package bot
 
 import (
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Telegram's documented pacing: about one message a second to a chat, and
-// no more than 20 a minute to a group.
+// no more than 20 a minute to a group
+// (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
 const (
 	chatInterval = time.Second
 	groupPerMin  = 20
 )
 
+// window is an exact sliding window: at most `most` events in any span of
+// length `span`. A token bucket would let a full burst through at the end
+// of one span and another at the start of the next, twice the limit.
+type window struct {
+	span  time.Duration
+	most  int
+	times []time.Time // the last `most` events, oldest first
+}
+
+// readyAt is the earliest time another event fits, now or later.
+func (w *window) readyAt(now time.Time) time.Time {
+	if len(w.times) < w.most {
+		return now
+	}
+	if free := w.times[0].Add(w.span); free.After(now) {
+		return free
+	}
+	return now
+}
+
+func (w *window) add(t time.Time) {
+	w.times = append(w.times, t)
+	if len(w.times) > w.most {
+		w.times = w.times[len(w.times)-w.most:]
+	}
+}
+
 // pace tracks how soon a chat may receive its next message.
+//
+// It counts from when Telegram answered, not from when the request left:
+// Telegram takes a message somewhere between the two, so timing from the
+// answer keeps the gap between two arrivals at least the interval however
+// the network delays vary. The sender has one request in flight per chat,
+// so every earlier send has been answered when the next is paced.
 type pace struct {
-	perSecond *rate.Limiter
-	// lastMinute holds the send times of the last groupPerMin messages to
-	// a group. A token bucket would let a full burst through at the end
-	// of one minute and another at the start of the next, twice
-	// Telegram's limit, so groups get an exact sliding window instead.
-	lastMinute []time.Time
-	group      bool
+	every time.Duration
+	// last is when Telegram answered the last request to the chat.
+	last time.Time
+	// minute holds the answer times of a group's last requests; nil for
+	// private chats.
+	minute *window
 	// pausedUntil is set from a 429's retry_after.
 	pausedUntil time.Time
 }
 
-func newPace(chatID int64) *pace {
-	return &pace{perSecond: rate.NewLimiter(rate.Every(chatInterval), 1), group: chatID < 0}
+// newPace returns the pace of a chat; zero knobs mean Telegram's values.
+func newPace(chatID int64, every, span time.Duration, most int) *pace {
+	if every <= 0 {
+		every = chatInterval
+	}
+	if span <= 0 {
+		span = time.Minute
+	}
+	if most <= 0 {
+		most = groupPerMin
+	}
+	p := &pace{every: every}
+	if chatID < 0 {
+		p.minute = &window{span: span, most: most}
+	}
+	return p
 }
 
 // readyAt returns the earliest time the chat may be sent to; a time not
 // after now means it may be sent to now.
 func (p *pace) readyAt(now time.Time) time.Time {
 	at := now
-	if p.pausedUntil.After(at) {
-		at = p.pausedUntil
-	}
-	r := p.perSecond.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 && now.Add(d).After(at) {
-		at = now.Add(d)
-	}
-	r.CancelAt(now)
-	if p.group && len(p.lastMinute) >= groupPerMin {
-		if free := p.lastMinute[0].Add(time.Minute); free.After(at) {
-			at = free
+	later := func(t time.Time) {
+		if t.After(at) {
+			at = t
 		}
+	}
+	later(p.pausedUntil)
+	if !p.last.IsZero() {
+		later(p.last.Add(p.every))
+	}
+	if p.minute != nil {
+		later(p.minute.readyAt(now))
 	}
 	return at
 }
 
-// take records a send at now.
-func (p *pace) take(now time.Time) {
-	p.perSecond.AllowN(now, 1)
-	if p.group {
-		p.lastMinute = append(p.lastMinute, now)
-		if len(p.lastMinute) > groupPerMin {
-			p.lastMinute = p.lastMinute[1:]
-		}
+// done records that Telegram answered a request to the chat at t. Every
+// answered request counts, failed ones too: Telegram counts what it
+// receives.
+func (p *pace) done(t time.Time) {
+	if t.After(p.last) {
+		p.last = t
 	}
+	if p.minute != nil {
+		p.minute.add(t)
+	}
+}
+
+// idle reports whether forgetting the pace changes nothing: no pause, no
+// interval and no window still running at now.
+func (p *pace) idle(now time.Time) bool {
+	if p.pausedUntil.After(now) || p.last.Add(p.every).After(now) {
+		return false
+	}
+	return p.minute == nil || len(p.minute.times) == 0 || !p.minute.times[len(p.minute.times)-1].Add(p.minute.span).After(now)
 }

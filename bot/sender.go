@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -21,6 +23,11 @@ import (
 // due entries to Telegram, paced per chat and overall, and records each
 // outcome in the store. A chat that is throttled or failing never holds up
 // the others.
+//
+// Crash safety: an entry leaves the outbox only in the transaction that
+// records its outcome, and at most Workers messages are between "handed
+// to a worker" and "outcome recorded" at any moment. A kill -9 can
+// therefore repeat at most Workers messages after the restart.
 type Sender struct {
 	API    Telegram
 	Store  *store.Store
@@ -34,13 +41,37 @@ type Sender struct {
 	// GiveUp is how long transient failures are retried before a message
 	// is marked failed.
 	GiveUp time.Duration
-	// Workers is how many requests may be in flight at once.
+	// Workers is how many requests may be in flight at once, and so also
+	// the most messages a crash can repeat.
 	Workers int
 	// Exporter builds the CSV of OutDocument entries.
 	Exporter func(store.ExportQuery) (name string, data []byte, err error)
 
+	// Pacing knobs, zero for Telegram's values; tests shorten them.
+	chatEvery   time.Duration // between two messages to one chat
+	groupWindow time.Duration // a group gets at most groupMax messages in any window this long
+	groupMax    int
+	retryBase   time.Duration // first backoff after a transient failure
+	sendTimeout time.Duration // how long one request may take
+	// complete records outcomes: Store.Complete, unless a test slows the
+	// disk down or breaks it.
+	complete func(deptChat int64, results []store.Result) error
+
+	once sync.Once
 	wake chan struct{}
+
+	// batches and recorded count store.Complete calls and the results
+	// they wrote, so that tests can see that disk syncs are batched.
+	batches, recorded atomic.Int64
 }
+
+// resync is how often the sender re-reads the whole outbox even when
+// nobody woke it, in case something queued a message and forgot to.
+const resync = time.Minute
+
+// Telegram refuses inline keyboards much beyond a hundred buttons; merged
+// subscription requests carry two each.
+const maxMergedRequests = 20
 
 // job is what a worker sends: one entry, or several notices for the same
 // chat merged into one message.
@@ -48,11 +79,21 @@ type job struct {
 	entries []store.Outgoing
 }
 
-// settled is a job whose results the store has recorded.
-type settled struct {
-	chat       int64
-	ids        []uint64
+// outcome is what a worker learned from Telegram about one job.
+type outcome struct {
+	chat    int64 // the chat the job was dispatched for
+	ids     []uint64
+	results []store.Result
+	// at is when Telegram answered; zero when the job never reached it
+	// (the entry had been settled meanwhile, or the sender is stopping).
+	at         time.Time
 	retryAfter time.Time // set when Telegram answered 429
+}
+
+// settled is an outcome the recorder has written (or failed to write).
+type settled struct {
+	outcome
+	recorded bool
 }
 
 // Wake tells the sender that new entries are in the outbox.
@@ -65,15 +106,23 @@ func (s *Sender) Wake() {
 }
 
 func (s *Sender) init() {
-	if s.wake == nil {
-		s.wake = make(chan struct{}, 1)
-	}
+	s.once.Do(func() { s.wake = make(chan struct{}, 1) })
 }
 
-// Run sends until ctx ends. Entries in flight when it ends stay in the
-// outbox and are sent after the next start.
+// drainTime is how long requests in flight may still finish once the
+// sender is told to stop, so that a clean stop repeats nothing after the
+// restart. The service's whole stop must fit in five seconds.
+const drainTime = 2 * time.Second
+
+// Run sends until ctx ends. Requests in flight then get drainTime to
+// finish and be recorded; entries not sent stay in the outbox and go after
+// the next start.
 func (s *Sender) Run(ctx context.Context) error {
 	s.init()
+	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReqs()
+	stopDrain := context.AfterFunc(ctx, func() { time.AfterFunc(drainTime, cancelReqs) })
+	defer stopDrain()
 	workers := max(s.Workers, 1)
 	jobs := make(chan job, workers)
 	outcomes := make(chan outcome, workers)
@@ -91,14 +140,19 @@ func (s *Sender) Run(ctx context.Context) error {
 		for range workers {
 			wg.Go(func() {
 				for j := range jobs {
-					outcomes <- s.deliver(ctx, j)
+					if ctx.Err() != nil { // stopping: start nothing new
+						outcomes <- outcome{chat: j.entries[0].ChatID}
+						continue
+					}
+					outcomes <- s.deliver(reqCtx, j)
 				}
 			})
 		}
 		wg.Wait()
 	}()
 
-	err := s.dispatch(ctx, workers, jobs, settledCh)
+	d := s.newDispatcher(workers)
+	err := d.run(ctx, jobs, settledCh)
 	close(jobs)
 	// Drain settled reports while workers finish, so nobody blocks.
 	go func() {
@@ -112,118 +166,71 @@ func (s *Sender) Run(ctx context.Context) error {
 	return err
 }
 
-// dispatch owns the pacing state: it picks due entries whose chat may
-// receive now and hands them to workers.
-func (s *Sender) dispatch(ctx context.Context, capacity int, jobs chan<- job, settledCh <-chan []settled) error {
-	global := rate.NewLimiter(rate.Inf, 1)
-	if s.Rate > 0 {
-		global = rate.NewLimiter(rate.Limit(s.Rate), 1)
-	}
-	paces := make(map[int64]*pace)
-	busy := make(map[int64]bool)      // chats with a message in flight
-	inflight := make(map[uint64]bool) // outbox ids in flight
-	running := 0
-	var globalPause time.Time
-	last429 := make(map[int64]time.Time)
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+// dispatcher owns the pacing state and an in-memory view of the outbox:
+// it picks due entries whose chat may receive now and hands them to
+// workers. It re-reads the outbox only when woken, when an outcome other
+// than "sent" may have changed it, and once a minute; a thousand-group
+// fan-out is not a thousand full reads.
+type dispatcher struct {
+	s        *Sender
+	capacity int
+	global   *rate.Limiter
+	paces    map[int64]*pace
+	busy     map[int64]bool  // chats with a message in flight
+	inflight map[uint64]bool // outbox ids in flight, or whose outcome could not be recorded
+	running  int
 
+	queue  []store.Outgoing // the outbox as last read, less what settled since
+	stale  bool             // re-read before the next pass
+	readAt time.Time
+
+	pause   time.Time // flood control: nothing is sent before it
+	last429 map[int64]time.Time
+}
+
+func (s *Sender) newDispatcher(capacity int) *dispatcher {
+	d := &dispatcher{s: s, capacity: capacity, global: rate.NewLimiter(rate.Inf, 1),
+		paces: make(map[int64]*pace), busy: make(map[int64]bool), inflight: make(map[uint64]bool),
+		stale: true, last429: make(map[int64]time.Time)}
+	if s.Rate > 0 {
+		d.global = rate.NewLimiter(globalLimit(s.Rate), 1)
+	}
+	return d
+}
+
+// globalLimit is the steady rate that keeps any one second of Telegram's
+// clock to at most `perSecond` requests. A limiter with a burst of one
+// lets at most 1 + r·T requests go in any span T, so r = n²/(n+1) allows n
+// in a second and leaves one request interval (40 ms at 25/s) of margin
+// for the network delaying one request more than another: 25 become
+// 24.04/s, 96% of the configured rate.
+func globalLimit(perSecond float64) rate.Limit {
+	if perSecond < 2 {
+		return rate.Limit(perSecond)
+	}
+	return rate.Limit(perSecond * perSecond / (perSecond + 1))
+}
+
+func (d *dispatcher) run(ctx context.Context, jobs chan<- job, settledCh <-chan []settled) error {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for {
-		now := time.Now()
-		due, next, err := s.Store.Due(now)
-		if err != nil {
-			s.Log.Error("read outbox", slog.String("error", err.Error()))
-			next = now.Add(time.Second)
+		if d.stale || time.Since(d.readAt) >= resync {
+			d.read()
 		}
-		slices.SortStableFunc(due, func(a, b store.Outgoing) int {
-			if a.Urgent == b.Urgent {
-				return 0
-			}
-			if a.Urgent {
-				return -1
-			}
-			return 1
-		})
-		wakeAt := next
-		later := func(t time.Time) {
-			if wakeAt.IsZero() || t.Before(wakeAt) {
-				wakeAt = t
-			}
+		wakeAt := d.pass(ctx, jobs)
+		if ctx.Err() != nil {
+			return nil
 		}
-		if globalPause.After(now) {
-			later(globalPause)
-			due = nil
-		}
-		for i := 0; i < len(due) && running < capacity; i++ {
-			o := due[i]
-			if inflight[o.ID] || busy[o.ChatID] {
-				continue
-			}
-			p := paces[o.ChatID]
-			if p == nil {
-				p = newPace(o.ChatID)
-				paces[o.ChatID] = p
-			}
-			if at := p.readyAt(now); at.After(now) {
-				later(at)
-				continue
-			}
-			if err := global.Wait(ctx); err != nil {
-				return nil
-			}
-			now = time.Now()
-			j := job{entries: []store.Outgoing{o}}
-			if o.Kind == store.OutNotice {
-				j.entries = append(j.entries, mergeable(due[i+1:], o, inflight)...)
-			}
-			for _, e := range j.entries {
-				inflight[e.ID] = true
-			}
-			busy[o.ChatID] = true
-			p.take(now)
-			running++
-			jobs <- j
-		}
-		if !wakeAt.IsZero() {
-			timer.Reset(max(time.Until(wakeAt), time.Millisecond))
-		} else {
-			timer.Reset(time.Hour)
-		}
+		timer.Reset(max(time.Until(wakeAt), time.Millisecond))
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-s.wake:
+		case <-d.s.wake:
+			d.stale = true
 		case <-timer.C:
 		case batch := <-settledCh:
-			now := time.Now()
-			for _, st := range batch {
-				running--
-				delete(busy, st.chat)
-				for _, id := range st.ids {
-					delete(inflight, id)
-				}
-				if st.retryAfter.IsZero() {
-					continue
-				}
-				if p := paces[st.chat]; p != nil {
-					p.pausedUntil = st.retryAfter
-				}
-				// Telegram's flood control is per bot and does not say
-				// which limit fired: 429s from two chats at once mean
-				// the whole bot must wait.
-				for chat, at := range last429 {
-					if chat != st.chat && now.Sub(at) < 2*time.Second && st.retryAfter.After(globalPause) {
-						globalPause = st.retryAfter
-						s.Log.Warn("flood control: pausing all sends", slog.Time("until", globalPause))
-					}
-				}
-				last429[st.chat] = now
-			}
-			for chat, at := range last429 {
-				if now.Sub(at) > time.Minute {
-					delete(last429, chat)
-				}
-			}
+			d.settle(batch)
 		}
 		if !timer.Stop() {
 			select {
@@ -234,32 +241,200 @@ func (s *Sender) dispatch(ctx context.Context, capacity int, jobs chan<- job, se
 	}
 }
 
-// mergeable picks the other due notices for the same chat, so that sixty
-// subscription requests on the first morning make a few messages, not
-// sixty.
-func mergeable(rest []store.Outgoing, first store.Outgoing, inflight map[uint64]bool) []store.Outgoing {
-	const most = 15
-	var out []store.Outgoing
-	for _, o := range rest {
-		if len(out) == most-1 {
+// read loads the outbox: urgent entries first, then oldest first.
+func (d *dispatcher) read() {
+	var all []store.Outgoing
+	err := d.s.Store.View(func(tx *store.Tx) (err error) {
+		all, err = tx.Outbox()
+		return err
+	})
+	d.readAt = time.Now()
+	if err != nil {
+		d.s.Log.Error("read outbox", slog.String("error", err.Error()))
+		d.readAt = d.readAt.Add(time.Second - resync) // try again in a second
+		return
+	}
+	slices.SortStableFunc(all, func(a, b store.Outgoing) int {
+		if a.Urgent != b.Urgent {
+			if a.Urgent {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	d.queue, d.stale = all, false
+	// Forget the pace of chats that could receive now anyway, so that the
+	// map does not grow with every chat ever written to.
+	for chat, p := range d.paces {
+		if !d.busy[chat] && p.idle(d.readAt) {
+			delete(d.paces, chat)
+		}
+	}
+}
+
+// pass hands workers what may be sent now and returns when to look
+// again if nothing else happens first.
+func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
+	now := time.Now()
+	wakeAt := d.readAt.Add(resync)
+	later := func(t time.Time) {
+		if t.Before(wakeAt) {
+			wakeAt = t
+		}
+	}
+	if d.pause.After(now) {
+		later(d.pause)
+		return wakeAt
+	}
+	blocked := make(map[int64]bool) // chats whose pace says not yet
+	for i := 0; i < len(d.queue) && d.running < d.capacity; i++ {
+		o := d.queue[i]
+		if d.inflight[o.ID] || d.busy[o.ChatID] || blocked[o.ChatID] {
+			continue
+		}
+		if o.NotBefore.After(now) {
+			later(o.NotBefore)
+			continue
+		}
+		p := d.pace(o.ChatID)
+		if at := p.readyAt(now); at.After(now) {
+			later(at)
+			blocked[o.ChatID] = true
+			continue
+		}
+		if err := d.global.Wait(ctx); err != nil {
+			return wakeAt
+		}
+		now = time.Now()
+		j := job{entries: []store.Outgoing{o}}
+		if o.Kind == store.OutNotice {
+			j.entries = d.mergeable(d.queue[i:], now)
+		}
+		for _, e := range j.entries {
+			d.inflight[e.ID] = true
+		}
+		d.busy[o.ChatID] = true
+		d.running++
+		jobs <- j // never blocks: jobs holds capacity entries
+	}
+	return wakeAt
+}
+
+func (d *dispatcher) pace(chat int64) *pace {
+	p := d.paces[chat]
+	if p == nil {
+		p = newPace(chat, d.s.chatEvery, d.s.groupWindow, d.s.groupMax)
+		d.paces[chat] = p
+	}
+	return p
+}
+
+// mergeable gathers the due notices for the chat of rest[0] (itself a
+// notice) into one message, so that sixty subscription requests on the
+// first morning make a few messages, not sixty. It stops before the text
+// would pass Telegram's limit, so that no notice is cut off.
+func (d *dispatcher) mergeable(rest []store.Outgoing, now time.Time) []store.Outgoing {
+	first := rest[0]
+	out := []store.Outgoing{first}
+	if first.Plain || first.Notice == nil {
+		return out
+	}
+	size := VisibleLen(d.s.Render.Notice(first.Notice))
+	requests := 0
+	if first.Notice.Event == store.EventSubscribeRequest {
+		requests++
+	}
+	for _, o := range rest[1:] {
+		if o.Kind != store.OutNotice || o.ChatID != first.ChatID || o.Notice == nil || o.Plain ||
+			d.inflight[o.ID] || o.NotBefore.After(now) {
+			continue
+		}
+		req := 0
+		if o.Notice.Event == store.EventSubscribeRequest {
+			req = 1
+		}
+		n := VisibleLen(d.s.Render.Notice(o.Notice)) + 2 // "\n\n" between notices
+		if size+n > MaxMessage || requests+req > maxMergedRequests {
 			break
 		}
-		if o.Kind == store.OutNotice && o.ChatID == first.ChatID && !inflight[o.ID] && !o.Plain {
-			out = append(out, o)
-		}
+		size, requests = size+n, requests+req
+		out = append(out, o)
 	}
 	return out
 }
 
-// outcome is what a worker learned from Telegram about one job.
-type outcome struct {
-	chat       int64
-	results    []store.Result
-	retryAfter time.Time
+// settle takes back what the recorder wrote: the chats are free again,
+// their pace advances, and the in-memory outbox follows the store.
+func (d *dispatcher) settle(batch []settled) {
+	now := time.Now()
+	gone := make(map[uint64]bool)
+	for _, st := range batch {
+		d.running--
+		delete(d.busy, st.chat)
+		p := d.pace(st.chat)
+		if !st.at.IsZero() {
+			p.done(st.at)
+		}
+		if !st.recorded {
+			// Still in the outbox, but whether Telegram took it is
+			// unknown here: leave it for the next start rather than
+			// risk sending it again and again.
+			continue
+		}
+		for _, id := range st.ids {
+			delete(d.inflight, id)
+		}
+		if len(st.results) < len(st.ids) {
+			d.stale = true // some had left the outbox before they were sent
+		}
+		for _, r := range st.results {
+			switch r.Status {
+			case store.Sent:
+				gone[r.ID] = true
+			case store.Retry:
+				for i := range d.queue {
+					if q := &d.queue[i]; q.ID == r.ID {
+						q.Attempts++
+						q.NotBefore, q.LastError, q.Plain = r.RetryAt, r.Error, q.Plain || r.Plain
+					}
+				}
+			default:
+				// Failed, Gone and Migrated change other entries and
+				// queue notices.
+				d.stale = true
+			}
+		}
+		if st.retryAfter.IsZero() {
+			continue
+		}
+		if st.retryAfter.After(p.pausedUntil) {
+			p.pausedUntil = st.retryAfter
+		}
+		// Telegram's flood control is per bot and does not say which
+		// limit fired: 429s from two chats at once mean the whole bot
+		// must wait.
+		for chat, at := range d.last429 {
+			if chat != st.chat && now.Sub(at) < 2*time.Second && st.retryAfter.After(d.pause) {
+				d.pause = st.retryAfter
+				d.s.Log.Warn("flood control: pausing all sends", slog.Time("until", d.pause))
+			}
+		}
+		d.last429[st.chat] = now
+	}
+	for chat, at := range d.last429 {
+		if now.Sub(at) > time.Minute {
+			delete(d.last429, chat)
+		}
+	}
+	if len(gone) > 0 {
+		d.queue = slices.DeleteFunc(d.queue, func(o store.Outgoing) bool { return gone[o.ID] })
+	}
 }
 
 // record writes outcomes in batches: whatever arrived while the last
-// batch was being written goes into the next transaction.
+// batch was being written goes into the next transaction, so that a
+// fan-out costs one disk sync per handful of messages.
 func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 	for first := range in {
 		batch := []outcome{first}
@@ -279,47 +454,116 @@ func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 		for _, o := range batch {
 			results = append(results, o.results...)
 		}
-		for attempt := 0; ; attempt++ {
-			err := s.Store.Complete(s.DeptChat, results)
-			if err == nil {
-				break
-			}
-			s.Log.Error("record deliveries", slog.String("error", err.Error()), slog.Int("attempt", attempt))
-			if attempt == 5 {
-				break // left in the outbox: sent again after a restart
-			}
-			time.Sleep(backoff(attempt, 100*time.Millisecond, 5*time.Second))
-		}
+		lost := s.commit(results)
 		st := make([]settled, len(batch))
 		for i, o := range batch {
-			st[i] = settled{chat: o.chat, retryAfter: o.retryAfter}
+			st[i] = settled{outcome: o, recorded: true}
 			for _, r := range o.results {
-				st[i].ids = append(st[i].ids, r.ID)
+				st[i].recorded = st[i].recorded && !lost[r.ID]
 			}
 		}
 		out <- st
 	}
 }
 
+// commit writes results in one transaction, retrying a few times. If the
+// batch keeps failing it writes the results one by one, so that one record
+// the store refuses cannot hold up the others. It returns the ids it could
+// not write: they stay in the outbox and are sent again after a restart.
+func (s *Sender) commit(results []store.Result) (lost map[uint64]bool) {
+	if len(results) == 0 {
+		return nil
+	}
+	complete := s.complete
+	if complete == nil {
+		complete = s.Store.Complete
+	}
+	const attempts = 3
+	for attempt := range attempts {
+		err := complete(s.DeptChat, results)
+		if err == nil {
+			s.batches.Add(1)
+			s.recorded.Add(int64(len(results)))
+			return nil
+		}
+		s.Log.Error("record deliveries", slog.String("error", err.Error()), slog.Int("results", len(results)), slog.Int("attempt", attempt))
+		if attempt < attempts-1 {
+			time.Sleep(backoff(attempt, 100*time.Millisecond, time.Second))
+		}
+	}
+	lost = make(map[uint64]bool)
+	for _, r := range results {
+		if len(results) > 1 {
+			err := complete(s.DeptChat, []store.Result{r})
+			if err == nil {
+				s.batches.Add(1)
+				s.recorded.Add(1)
+				continue
+			}
+			s.Log.Error("record delivery", slog.Uint64("outbox", r.ID), slog.String("error", err.Error()))
+		}
+		s.Log.Error("record delivery: left in the outbox until the next start", slog.Uint64("outbox", r.ID))
+		lost[r.ID] = true
+	}
+	return lost
+}
+
 // deliver sends one job and classifies Telegram's answer.
 func (s *Sender) deliver(ctx context.Context, j job) outcome {
-	o := j.entries[0]
-	now := time.Now()
-	out := outcome{chat: o.ChatID}
-	all := func(r store.Result) outcome {
+	out := outcome{chat: j.entries[0].ChatID}
+	for _, e := range j.entries {
+		out.ids = append(out.ids, e.ID)
+	}
+	// The entries as they are now: one may have been settled since the
+	// dispatcher read it (the chat unsubscribed, went away, migrated).
+	entries := make([]store.Outgoing, 0, len(j.entries))
+	err := s.Store.View(func(tx *store.Tx) error {
 		for _, e := range j.entries {
+			fresh, ok, err := tx.Outgoing(e.ID)
+			if err != nil {
+				return err
+			}
+			if ok {
+				entries = append(entries, fresh)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.Log.Error("read outbox entry", slog.Uint64("outbox", j.entries[0].ID), slog.String("error", err.Error()))
+		entries = j.entries
+	}
+	if len(entries) == 0 {
+		return out
+	}
+	o := entries[0]
+	now := time.Now()
+	all := func(r store.Result) outcome {
+		for _, e := range entries {
 			r.ID = e.ID
 			out.results = append(out.results, r)
 		}
 		return out
 	}
-	req, err := s.build(o, j.entries)
+	req, err := s.build(o, entries)
 	if err != nil {
 		s.Log.Error("render message", slog.Uint64("outbox", o.ID), slog.String("error", err.Error()))
 		return all(store.Result{Status: store.Failed, At: now, Error: err.Error()})
 	}
-	raw, err := s.API.Call(ctx, req)
+	// A chat whose requests hang holds a worker only this long.
+	timeout := cmp.Or(s.sendTimeout, 30*time.Second)
+	if o.Kind == store.OutDocument {
+		timeout = max(timeout, 2*time.Minute) // an upload on a slow line
+	}
+	callCtx, cancel := context.WithTimeout(ctx, timeout)
+	raw, err := s.API.Call(callCtx, req)
+	cancel()
 	now = time.Now()
+	if err != nil && ctx.Err() != nil {
+		// Stopping: the entry stays as it was and goes after the restart.
+		return out
+	}
+	out.at = now
 	if err == nil {
 		var m struct {
 			MessageID int `json:"message_id"`
@@ -340,6 +584,10 @@ func (s *Sender) deliver(ctx context.Context, j job) outcome {
 	}
 	s.Log.Log(ctx, level, "send", slog.Int64("chat", o.ChatID), slog.Uint64("outbox", o.ID),
 		slog.String("kind", string(o.Kind)), slog.String("error", r.Error), slog.Int("status", int(r.Status)))
+	if r.Status == store.Migrated && o.ChatID == s.DeptChat {
+		s.Log.Warn("the department chat became a supergroup: set CANHBAO_ADMIN_CHAT_ID to its new id",
+			slog.Int64("old", o.ChatID), slog.Int64("new", r.MigrateTo))
+	}
 	return all(r)
 }
 
@@ -359,6 +607,7 @@ func (s *Sender) classify(o store.Outgoing, err error, now time.Time) store.Resu
 	lower := strings.ToLower(tg.Message)
 	switch {
 	case tg.Code == 429 || tg.RetryAfter > 0:
+		// Never given up on: Telegram will take it once the wait is over.
 		r.Status = store.Retry
 		r.RetryAt = now.Add(time.Duration(max(tg.RetryAfter, 1)) * time.Second)
 		r.Error = "429 " + tg.Message
@@ -385,14 +634,24 @@ func (s *Sender) classify(o store.Outgoing, err error, now time.Time) store.Resu
 	return r
 }
 
+// transient schedules another attempt with exponential backoff, the last
+// one exactly at GiveUp, and fails the entry after it.
 func (s *Sender) transient(o store.Outgoing, reason string, now time.Time) store.Result {
 	r := store.Result{ID: o.ID, At: now, Error: reason}
-	if s.GiveUp > 0 && now.Sub(o.Created) >= s.GiveUp {
+	deadline := o.Created.Add(s.GiveUp)
+	if s.GiveUp > 0 && !now.Before(deadline) {
 		r.Status = store.Failed
 		r.Error = fmt.Sprintf("gave up after %s: %s", s.GiveUp, reason)
 		return r
 	}
 	r.Status = store.Retry
-	r.RetryAt = now.Add(backoff(o.Attempts, 2*time.Second, 10*time.Minute))
+	base := s.retryBase
+	if base <= 0 {
+		base = 2 * time.Second
+	}
+	r.RetryAt = now.Add(backoff(o.Attempts, base, 10*time.Minute))
+	if s.GiveUp > 0 && r.RetryAt.After(deadline) {
+		r.RetryAt = deadline
+	}
 	return r
 }

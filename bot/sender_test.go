@@ -3,12 +3,19 @@ package bot
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/canhbao/canhbao/bot/telegramtest"
 	"github.com/canhbao/canhbao/store"
@@ -185,8 +192,673 @@ func (r *rig) delivery(alert uint64, chat int64) store.Delivery {
 	return d
 }
 
+// waitDelivery waits until the delivery of alert to chat is in state.
+func (r *rig) waitDelivery(alert uint64, chat int64, state store.DeliveryState) store.Delivery {
+	r.tb.Helper()
+	var d store.Delivery
+	r.tg.WaitFor(r.tb, 10*time.Second, func() bool {
+		d = r.delivery(alert, chat)
+		return d.State == state
+	}, fmt.Sprintf("delivery of #%d to %d %s", alert, chat, state))
+	return d
+}
+
 // waitOutboxEmpty waits until every entry has been settled.
 func (r *rig) waitOutboxEmpty(timeout time.Duration) {
 	r.tb.Helper()
 	r.tg.WaitFor(r.tb, timeout, func() bool { return len(r.outbox()) == 0 }, "an empty outbox")
+}
+
+// fast shortens the sender's pacing and backoff so that a test of the
+// mechanism takes a second, not minutes.
+func (r *rig) fast() *rig {
+	r.s.chatEvery, r.s.groupWindow, r.s.groupMax = 50*time.Millisecond, 2*time.Second, 20
+	r.s.retryBase = 100 * time.Millisecond
+	return r
+}
+
+// text queues a prepared message for chat.
+func textTo(chat int64, html string) store.Outgoing {
+	return store.Outgoing{Kind: store.OutText, ChatID: chat, Text: html}
+}
+
+// requestsTo returns the requests for method that named chat.
+func (r *rig) requestsTo(method string, chat int64) []telegramtest.Request {
+	var out []telegramtest.Request
+	for _, q := range r.tg.Requests(method) {
+		if q.Params.Get("chat_id") == fmt.Sprint(chat) {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// count returns how many messages in chat contain part.
+func (r *rig) count(chat int64, part string) int {
+	n := 0
+	for _, m := range r.tg.Messages(chat) {
+		if strings.Contains(m.Plain, part) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestFanOutReachesEveryGroupOnce(t *testing.T) {
+	r := newRig(t)
+	ids := groups(100)
+	r.approve(ids...)
+	r.start()
+	a1 := r.publish("Lỗ hổng thứ nhất")
+	a2 := r.publish("Lỗ hổng thứ hai")
+	r.tg.WaitMessages(t, 0, 2*len(ids), 20*time.Second)
+	r.waitOutboxEmpty(5 * time.Second)
+	for _, id := range ids {
+		for _, a := range []store.Alert{a1, a2} {
+			if n := r.count(id, fmt.Sprintf("#%d ·", a.ID)); n != 1 {
+				t.Errorf("chat %d has %d cards of #%d, want 1", id, n, a.ID)
+			}
+			if d := r.delivery(a.ID, id); d.State != store.DeliverySent || d.MessageID == 0 {
+				t.Errorf("delivery of #%d to %d: %+v", a.ID, id, d)
+			}
+		}
+	}
+	if n := len(r.tg.Messages(0)); n != 2*len(ids) {
+		t.Errorf("%d messages in all, want %d", n, 2*len(ids))
+	}
+}
+
+func TestOutcomesAreRecordedInBatches(t *testing.T) {
+	r := newRig(t)
+	// A slow disk: whatever is answered while one transaction is being
+	// written goes into the next.
+	r.s.complete = func(dept int64, rs []store.Result) error {
+		time.Sleep(20 * time.Millisecond)
+		return r.st.Complete(dept, rs)
+	}
+	ids := groups(100)
+	r.approve(ids...)
+	r.start()
+	r.publish("Lỗ hổng")
+	r.waitOutboxEmpty(20 * time.Second)
+	batches, recorded := r.s.batches.Load(), r.s.recorded.Load()
+	t.Logf("%d results in %d transactions", recorded, batches)
+	// A worker is free again once its outcome is recorded, so while one
+	// batch is written the next gathers: about half the workers each.
+	if recorded != int64(len(ids)) || batches*3 > recorded {
+		t.Errorf("%d results in %d transactions: want at least 3 (of %d workers) a transaction", recorded, batches, r.s.Workers)
+	}
+}
+
+func TestPacingOneMessageASecondPerChat(t *testing.T) {
+	r := newRig(t)
+	private, group := int64(301), int64(-4001)
+	var entries []store.Outgoing
+	for i := range 4 {
+		entries = append(entries, textTo(private, fmt.Sprintf("riêng %d", i)), textTo(group, fmt.Sprintf("nhóm %d", i)))
+	}
+	r.enqueue(entries...)
+	start := time.Now()
+	r.start()
+	r.tg.WaitMessages(t, 0, 8, 10*time.Second)
+	elapsed := time.Since(start)
+	for _, chat := range []int64{private, group} {
+		if n := r.tg.MaxSendsWithin(chat, time.Second); n != 1 {
+			t.Errorf("chat %d got %d messages within one second, want 1: %v", chat, n, r.tg.SendTimes(chat))
+		}
+	}
+	// Both chats were served side by side: 3 s, not 7.
+	if elapsed > 5*time.Second {
+		t.Errorf("8 messages to two chats took %v", elapsed)
+	}
+}
+
+func TestGroupSlidingWindow(t *testing.T) {
+	r := newRig(t).fast()
+	r.s.groupWindow, r.s.groupMax = 2*time.Second, 5
+	group := int64(-4001)
+	var entries []store.Outgoing
+	for i := range 8 {
+		entries = append(entries, textTo(group, fmt.Sprintf("tin %d", i)))
+	}
+	r.enqueue(entries...)
+	r.start()
+	r.tg.WaitMessages(t, group, 8, 10*time.Second)
+	times := r.tg.SendTimes(group)
+	if n := r.tg.MaxSendsWithin(group, 2*time.Second); n > 5 {
+		t.Errorf("%d messages within the 2 s window, want at most 5: %v", n, times)
+	}
+	if gap := times[5].Sub(times[0]); gap < 2*time.Second {
+		t.Errorf("the 6th message came %v after the 1st, want ≥ 2s", gap)
+	}
+	if n := r.tg.MaxSendsWithin(group, 50*time.Millisecond); n > 1 {
+		t.Errorf("%d messages within 50ms", n)
+	}
+}
+
+func TestEditsArePacedLikeMessages(t *testing.T) {
+	r := newRig(t)
+	group := int64(-4001)
+	r.approve(group)
+	r.start()
+	a := r.publish("Lỗ hổng")
+	card := r.tg.WaitMessages(t, group, 1, 5*time.Second)[0]
+	if err := r.st.Update(func(tx *store.Tx) error {
+		if _, err := tx.AddAck(store.Ack{AlertID: a.ID, ChatID: group, UserID: 7, Name: "Bình", At: time.Now()}); err != nil {
+			return err
+		}
+		if _, err := tx.Enqueue(store.Outgoing{Kind: store.OutEdit, ChatID: group, AlertIDs: []uint64{a.ID}, EditMessageID: card.MessageID}); err != nil {
+			return err
+		}
+		_, err := tx.Enqueue(textTo(group, "tin sau"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r.s.Wake()
+	r.tg.WaitMessages(t, group, 2, 5*time.Second)
+	r.tg.WaitFor(t, 5*time.Second, func() bool { return len(r.tg.Edits(group)) == 1 }, "the edit")
+	var times []time.Time
+	for _, q := range append(r.requestsTo("sendMessage", group), r.requestsTo("editMessageText", group)...) {
+		times = append(times, q.Time)
+	}
+	slices.SortFunc(times, time.Time.Compare)
+	for i := 1; i < len(times); i++ {
+		// Request times are when the fake read the request; the pace is
+		// kept between answers, which follow at once.
+		if gap := times[i].Sub(times[i-1]); gap < 990*time.Millisecond {
+			t.Errorf("requests %d and %d to the group %v apart: %v", i-1, i, gap, times)
+		}
+	}
+	if !strings.Contains(r.tg.Edits(group)[0].Plain, "Bình") {
+		t.Errorf("edit: %s", r.tg.Edits(group)[0].Plain)
+	}
+}
+
+func TestFloodWaitResendsAfterRetryAfter(t *testing.T) {
+	r := newRig(t)
+	a, b := int64(-4001), int64(-4002)
+	r.approve(a, b)
+	r.tg.FloodWait(a, 2, 1)
+	r.start()
+	alert := r.publish("Lỗ hổng")
+	r.tg.WaitMessages(t, a, 1, 10*time.Second)
+	r.waitDelivery(alert.ID, a, store.DeliverySent) // the answer is back
+	reqs := r.requestsTo("sendMessage", a)
+	if len(reqs) != 2 || reqs[0].Status != 429 || reqs[1].Status != 200 {
+		t.Fatalf("requests to the flooded chat: %+v", reqs)
+	}
+	if gap := reqs[1].Time.Sub(reqs[0].Time); gap < 2*time.Second || gap > 3*time.Second {
+		t.Errorf("resent %v after the 429 with retry_after 2", gap)
+	}
+	if reqs[0].Params.Get("text") != reqs[1].Params.Get("text") {
+		t.Errorf("the resend is not the same message")
+	}
+	// The other chat was not held up.
+	if sb := r.tg.SendTimes(b); len(sb) != 1 || sb[0].After(reqs[1].Time) {
+		t.Errorf("the other group was served at %v, the flooded one at %v", sb, reqs[1].Time)
+	}
+}
+
+func TestFloodedChatDoesNotHoldUpOthers(t *testing.T) {
+	r := newRig(t).fast()
+	slow, failing := int64(-4001), int64(-4002)
+	others := []int64{-4003, -4004, -4005}
+	r.tg.FloodWait(slow, 30, 1)
+	r.tg.OnRequest(func(method string, p url.Values) *telegramtest.Fault {
+		if p.Get("chat_id") == fmt.Sprint(failing) {
+			return &telegramtest.Fault{Code: 500, Description: "Internal Server Error"}
+		}
+		return nil
+	})
+	var entries []store.Outgoing
+	for i := range 3 {
+		for _, chat := range append([]int64{slow, failing}, others...) {
+			entries = append(entries, textTo(chat, fmt.Sprintf("tin %d", i)))
+		}
+	}
+	r.enqueue(entries...)
+	r.start()
+	for _, chat := range others {
+		r.tg.WaitMessages(t, chat, 3, 5*time.Second)
+	}
+	if n := len(r.tg.Messages(slow)); n != 0 {
+		t.Errorf("the flood-waited chat got %d messages", n)
+	}
+	if n := len(r.requestsTo("sendMessage", slow)); n != 1 {
+		t.Errorf("%d requests to the flood-waited chat within its retry_after", n)
+	}
+	for _, o := range r.outbox() {
+		if o.ChatID == slow && o.Attempts > 0 && time.Until(o.NotBefore) < 25*time.Second {
+			t.Errorf("flood-waited entry due at %v", o.NotBefore)
+		}
+	}
+}
+
+func TestFloodWaitFromSeveralChatsPausesEverything(t *testing.T) {
+	r := newRig(t)
+	a, b, c := int64(-4001), int64(-4002), int64(-4003)
+	r.approve(a, b)
+	r.tg.FloodWait(0, 2, 2) // the next two requests, whatever the chat
+	r.start()
+	r.publish("Lỗ hổng")
+	r.tg.WaitFor(t, 5*time.Second, func() bool {
+		n := 0
+		for _, q := range r.tg.Requests("sendMessage") {
+			if q.Status == 429 {
+				n++
+			}
+		}
+		return n == 2
+	}, "two 429s")
+	floodAt := time.Now()
+	time.Sleep(200 * time.Millisecond) // the outcomes are recorded
+	r.enqueue(textTo(c, "chat thứ ba"))
+	got := r.tg.WaitMessages(t, c, 1, 5*time.Second)
+	if wait := got[0].Time.Sub(floodAt); wait < 1700*time.Millisecond {
+		t.Errorf("a third chat was sent to %v after two chats were flood-limited for 2s", wait)
+	}
+	r.tg.WaitMessages(t, a, 1, 5*time.Second)
+	r.tg.WaitMessages(t, b, 1, 5*time.Second)
+}
+
+func TestKickedGroupBecomesGone(t *testing.T) {
+	r := newRig(t)
+	kicked, deleted, ok := int64(-4001), int64(-4002), int64(-4003)
+	blocked := int64(301) // a private chat whose user blocked the bot
+	r.approve(kicked, deleted, ok)
+	if err := r.st.Update(func(tx *store.Tx) error {
+		return tx.PutChat(store.Chat{ID: blocked, Type: "private", Agency: "Cán bộ trực", Status: store.ChatApproved})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r.tg.Kick(kicked)
+	r.tg.Kick(blocked)
+	r.tg.DeleteChat(deleted)
+	a1 := r.publish("Lỗ hổng một")
+	a2 := r.publish("Lỗ hổng hai")
+	r.start()
+	r.tg.WaitMessages(t, ok, 2, 5*time.Second)
+	r.waitOutboxEmpty(5 * time.Second)
+	reasons := map[int64]string{
+		kicked:  "403 Forbidden: bot was kicked from the group chat",
+		deleted: "400 Bad Request: chat not found",
+		blocked: "403 Forbidden: bot was blocked by the user",
+	}
+	for chat, reason := range reasons {
+		c := r.chat(chat)
+		if c.Status != store.ChatGone || c.GoneFrom != store.ChatApproved || c.GoneReason != reason || c.Agency == "" {
+			t.Errorf("chat %d after %q: %+v", chat, reason, c)
+		}
+		for _, a := range []store.Alert{a1, a2} {
+			if d := r.delivery(a.ID, chat); d.State != store.DeliveryFailed || d.Error != reason {
+				t.Errorf("delivery of #%d to %d: %+v", a.ID, chat, d)
+			}
+		}
+		// One attempt: the second alert was dropped with the first.
+		if n := len(r.requestsTo("sendMessage", chat)); n != 1 {
+			t.Errorf("%d requests to gone chat %d", n, chat)
+		}
+	}
+	// The department is told once per chat, and of nothing else.
+	time.Sleep(300 * time.Millisecond)
+	var text string
+	for _, m := range r.tg.Messages(deptChat) {
+		text += m.Plain + "\n"
+	}
+	for chat := range reasons {
+		if n := strings.Count(text, fmt.Sprintf("(%d)", chat)); n != 1 {
+			t.Errorf("department told of chat %d %d times:\n%s", chat, n, text)
+		}
+	}
+	if strings.Contains(text, "Gửi thất bại") {
+		t.Errorf("department got delivery failures besides the gone notices:\n%s", text)
+	}
+}
+
+func TestMigrationMovesChatHistoryAndQueue(t *testing.T) {
+	r := newRig(t)
+	old, super := int64(-4001), int64(-1001234567890)
+	r.approve(old)
+	r.start()
+	first := r.publish("Lỗ hổng cũ")
+	r.tg.WaitMessages(t, old, 1, 5*time.Second)
+	r.waitOutboxEmpty(5 * time.Second)
+	r.tg.Migrate(old, super) // the bot reads no updates here: only the 400 tells it
+	second := r.publish("Lỗ hổng mới")
+	got := r.tg.WaitMessages(t, super, 1, 5*time.Second)
+	if !strings.Contains(got[0].Plain, fmt.Sprintf("#%d", second.ID)) {
+		t.Errorf("in the supergroup: %s", got[0].Plain)
+	}
+	r.waitOutboxEmpty(5 * time.Second)
+	if c := r.chat(super); c.Status != store.ChatApproved || c.Agency != "Agency 4001" {
+		t.Errorf("new chat: %+v", c)
+	}
+	if c := r.chat(old); c.MigratedTo != super || c.Status == store.ChatApproved {
+		t.Errorf("old chat: %+v", c)
+	}
+	for _, a := range []store.Alert{first, second} {
+		if d := r.delivery(a.ID, super); d.State != store.DeliverySent {
+			t.Errorf("delivery of #%d under the new id: %+v", a.ID, d)
+		}
+	}
+	r.tg.WaitFor(t, 5*time.Second, func() bool { return r.count(deptChat, "siêu nhóm") == 1 }, "the migration notice")
+	// Later alerts go to the new id directly.
+	r.publish("Lỗ hổng thứ ba")
+	r.tg.WaitMessages(t, super, 2, 5*time.Second)
+	if n := len(r.requestsTo("sendMessage", old)); n != 2 {
+		t.Errorf("%d requests to the old id, want 2 (the first card, the refused one)", n)
+	}
+}
+
+func TestTransientFailuresRetryUntilTelegramIsBack(t *testing.T) {
+	r := newRig(t).fast()
+	a := int64(-4001)
+	r.approve(a)
+	r.tg.FailNext("sendMessage", 2, 502) // nginx's HTML page
+	r.tg.FailNext("sendMessage", 1, 500) // Telegram's JSON 500
+	r.start()
+	alert := r.publish("Lỗ hổng")
+	r.tg.WaitMessages(t, a, 1, 10*time.Second)
+	if n := len(r.requestsTo("sendMessage", a)); n != 4 {
+		t.Errorf("%d attempts, want 4", n)
+	}
+	// Recorded first: cutting the connection under an answer on its way
+	// back would make Telegram's copy a duplicate, as it would for real.
+	r.waitDelivery(alert.ID, a, store.DeliverySent)
+	r.tg.Down()
+	second := r.publish("Lỗ hổng hai")
+	r.tg.WaitFor(t, 5*time.Second, func() bool {
+		for _, o := range r.outbox() {
+			if o.Attempts >= 2 && strings.Contains(o.LastError, "connection refused") {
+				return true
+			}
+		}
+		return false
+	}, "retries while Telegram is down")
+	r.tg.Up()
+	r.tg.WaitMessages(t, a, 2, 10*time.Second)
+	r.waitDelivery(second.ID, a, store.DeliverySent)
+	r.waitDelivery(alert.ID, a, store.DeliverySent)
+	if n := r.count(a, "#"); n != 2 {
+		t.Errorf("%d cards, want 2", n)
+	}
+}
+
+func TestGiveUpMarksFailedAndTellsDepartment(t *testing.T) {
+	r := newRig(t).fast()
+	r.s.GiveUp = 2 * time.Second
+	a, b := int64(-4001), int64(-4002)
+	r.approve(a, b)
+	r.tg.OnRequest(func(method string, p url.Values) *telegramtest.Fault {
+		if p.Get("chat_id") == fmt.Sprint(a) {
+			return &telegramtest.Fault{Code: 502, HTTPStatus: 502, RawBody: "<html><body>502 Bad Gateway</body></html>"}
+		}
+		return nil
+	})
+	r.start()
+	start := time.Now()
+	alert := r.publish("Lỗ hổng")
+	r.tg.WaitMessages(t, b, 1, 5*time.Second)
+	notice := waitFor(t, r, deptChat, "Gửi thất bại")
+	if took := time.Since(start); took < 2*time.Second || took > 5*time.Second {
+		t.Errorf("gave up after %v, want about 2s", took)
+	}
+	d := r.delivery(alert.ID, a)
+	if d.State != store.DeliveryFailed || !strings.HasPrefix(d.Error, "gave up after 2s") {
+		t.Errorf("delivery: %+v", d)
+	}
+	if !strings.Contains(notice.Plain, "Agency 4001") || !strings.Contains(notice.Plain, fmt.Sprintf("#%d", alert.ID)) {
+		t.Errorf("notice: %s", notice.Plain)
+	}
+	if c := r.chat(a); c.Status != store.ChatApproved {
+		t.Errorf("a failing chat must stay subscribed: %+v", c)
+	}
+}
+
+// waitFor waits for a message in chat containing part.
+func waitFor(t *testing.T, r *rig, chat int64, part string) telegramtest.Sent {
+	t.Helper()
+	var found telegramtest.Sent
+	r.tg.WaitFor(t, 10*time.Second, func() bool {
+		for _, m := range r.tg.Messages(chat) {
+			if strings.Contains(m.Plain, part) {
+				found = m
+				return true
+			}
+		}
+		return false
+	}, fmt.Sprintf("%q in chat %d", part, chat))
+	return found
+}
+
+func TestMalformedMessageSentOnceAsPlainText(t *testing.T) {
+	r := newRig(t)
+	broken, long := int64(301), int64(302)
+	r.enqueue(textTo(broken, "Giá trị a < b & <b>đậm</b>"), textTo(long, "<b>"+strings.Repeat("Cảnh báo 🔴 ", 500)+"</b>"))
+	r.start()
+	m := r.tg.WaitMessages(t, broken, 1, 5*time.Second)[0]
+	if m.ParseMode != "" || m.Plain != "Giá trị a < b & đậm" {
+		t.Errorf("plain fallback: mode %q text %q", m.ParseMode, m.Plain)
+	}
+	if reqs := r.requestsTo("sendMessage", broken); len(reqs) != 2 || !strings.Contains(reqs[0].Description, "can't parse entities") {
+		t.Errorf("requests: %+v", reqs)
+	}
+	l := r.tg.WaitMessages(t, long, 1, 5*time.Second)[0]
+	if n := len(utf16.Encode([]rune(l.Plain))); n > MaxMessage || !strings.HasSuffix(l.Plain, "…") || l.ParseMode != "" {
+		t.Errorf("too long, then plain: %d UTF-16 units, mode %q, ends %q", n, l.ParseMode, l.Plain[len(l.Plain)-10:])
+	}
+}
+
+func TestMalformedTwiceFails(t *testing.T) {
+	r := newRig(t)
+	a := int64(-4001)
+	r.approve(a)
+	r.tg.OnRequest(func(method string, p url.Values) *telegramtest.Fault {
+		if p.Get("chat_id") == fmt.Sprint(a) {
+			return &telegramtest.Fault{Code: 400, Description: "Bad Request: can't parse entities: unsupported start tag \"x\" at byte offset 3"}
+		}
+		return nil
+	})
+	r.start()
+	alert := r.publish("Lỗ hổng")
+	notice := waitFor(t, r, deptChat, "Gửi thất bại")
+	reqs := r.requestsTo("sendMessage", a)
+	if len(reqs) != 2 || reqs[0].Params.Get("parse_mode") != "HTML" || reqs[1].Params.Get("parse_mode") != "" {
+		t.Fatalf("want one HTML attempt and one plain: %+v", reqs)
+	}
+	if d := r.delivery(alert.ID, a); d.State != store.DeliveryFailed || !strings.Contains(d.Error, "can't parse entities") {
+		t.Errorf("delivery: %+v", d)
+	}
+	if !strings.Contains(notice.Plain, "can't parse entities") {
+		t.Errorf("notice: %s", notice.Plain)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := len(r.requestsTo("sendMessage", a)); n != 2 {
+		t.Errorf("%d attempts, want 2", n)
+	}
+}
+
+func TestLongAlertIsCutSafely(t *testing.T) {
+	r := newRig(t)
+	a := int64(-4001)
+	r.approve(a)
+	r.start()
+	summary := strings.Repeat("Tin tặc khai thác <lỗ hổng> & chiếm quyền 🔴 điều khiển. ", 200)
+	alert, _, err := r.st.Publish(store.Alert{Title: "Lỗ hổng rất dài", Summary: summary, Severity: store.SeverityCritical,
+		Link: "https://example.gov.vn/canh-bao/dai?a=1&b=2"}, time.Now(), store.AuditEntry{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.s.Wake()
+	m := r.tg.WaitMessages(t, a, 1, 5*time.Second)[0] // the fake parsed it: no tag or entity was cut
+	if n := len(utf16.Encode([]rune(m.Plain))); n > MaxMessage {
+		t.Errorf("%d UTF-16 units", n)
+	}
+	if !utf8.ValidString(m.Plain) || !strings.Contains(m.Plain, "…") {
+		t.Errorf("cut: %q", m.Plain)
+	}
+	if !strings.Contains(m.Text, `href="https://example.gov.vn/canh-bao/dai?a=1&amp;b=2"`) {
+		t.Errorf("link lost:\n%s", m.Text[len(m.Text)-300:])
+	}
+	r.waitDelivery(alert.ID, a, store.DeliverySent)
+}
+
+func TestNoticesMergedFailuresFirst(t *testing.T) {
+	r := newRig(t)
+	kicked := int64(-4999)
+	r.approve(kicked)
+	r.tg.Kick(kicked)
+	// Sixty agencies ask to subscribe on the first morning.
+	for i := range 60 {
+		chat := int64(-6001 - i)
+		if err := r.st.Update(func(tx *store.Tx) error {
+			return tx.Notify(deptChat, store.Notice{Event: store.EventSubscribeRequest, ChatID: chat,
+				Agency: fmt.Sprintf("Ủy ban nhân dân xã số %d", i+1), UserID: int64(1000 + i), UserName: "Nguyễn Văn An",
+				Detail: fmt.Sprintf("UBND xã %d - Tổ ATTT", i+1)}, false)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.publish("Lỗ hổng") // the kicked group's failure comes after them
+	r.start()
+	start := time.Now()
+	gone := waitFor(t, r, deptChat, "Không gửi được tới")
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the department heard of the kicked group after %v", took)
+	}
+	r.waitOutboxEmpty(15 * time.Second)
+	msgs := r.tg.Messages(deptChat)
+	all := ""
+	for _, m := range msgs {
+		all += m.Plain + "\n"
+	}
+	for i := range 60 {
+		if n := strings.Count(all, fmt.Sprintf("xã số %d\n", i+1)); n != 1 {
+			t.Errorf("request %d appears %d times", i+1, n)
+		}
+	}
+	t.Logf("61 notices in %d messages", len(msgs))
+	if len(msgs) > 5 {
+		t.Errorf("61 notices took %d messages", len(msgs))
+	}
+	// The failure went out ahead of the requests queued before it.
+	if idx := slices.IndexFunc(msgs, func(m telegramtest.Sent) bool { return m.MessageID == gone.MessageID }); idx > 1 {
+		t.Errorf("the gone notice was message %d of %d", idx+1, len(msgs))
+	}
+	for _, m := range msgs {
+		if n := len(m.CallbackData()); n > 2*maxMergedRequests {
+			t.Errorf("%d buttons in one message", n)
+		}
+	}
+	if n := r.tg.MaxSendsWithin(deptChat, time.Second); n > 1 {
+		t.Errorf("the department chat got %d messages within a second", n)
+	}
+}
+
+func TestShutdownWithRequestsInFlight(t *testing.T) {
+	r := newRig(t)
+	ids := groups(8)
+	r.approve(ids...)
+	r.tg.OnRequest(func(method string, p url.Values) *telegramtest.Fault {
+		return &telegramtest.Fault{Delay: time.Minute}
+	})
+	r.start()
+	r.publish("Lỗ hổng")
+	r.tg.WaitRequests(t, "sendMessage", 8, 5*time.Second)
+	start := time.Now()
+	r.stop()
+	// Requests in flight get drainTime to finish, then are abandoned.
+	if took := time.Since(start); took > drainTime+time.Second {
+		t.Errorf("stopping took %v", took)
+	}
+	out := r.outbox()
+	if len(out) != 8 {
+		t.Fatalf("%d entries left, want 8", len(out))
+	}
+	for _, o := range out {
+		if o.Attempts != 0 || o.LastError != "" || !o.NotBefore.IsZero() {
+			t.Errorf("an interrupted send counted as a failure: %+v", o)
+		}
+	}
+}
+
+func TestOneBadRecordDoesNotHoldUpTheBatch(t *testing.T) {
+	r := newRig(t)
+	ids := groups(20)
+	r.approve(ids...)
+	var poison atomic.Uint64
+	r.s.complete = func(dept int64, rs []store.Result) error {
+		time.Sleep(10 * time.Millisecond) // so that batches form
+		for _, res := range rs {
+			if res.ID == poison.Load() {
+				return errors.New("store: decode deliveries/…: invalid character")
+			}
+		}
+		return r.st.Complete(dept, rs)
+	}
+	a := r.publish("Lỗ hổng")
+	out := r.outbox()
+	poison.Store(out[len(out)/2].ID)
+	bad := out[len(out)/2].ChatID
+	r.start()
+	r.tg.WaitMessages(t, 0, len(ids), 10*time.Second)
+	for _, id := range ids {
+		if id != bad {
+			r.waitDelivery(a.ID, id, store.DeliverySent)
+		}
+	}
+	// The unrecorded one stays queued, and is not sent again in this run.
+	time.Sleep(time.Second)
+	if left := r.outbox(); len(left) != 1 || left[0].ID != poison.Load() {
+		t.Errorf("outbox: %+v", left)
+	}
+	if n := len(r.tg.Messages(bad)); n != 1 {
+		t.Errorf("the chat whose record failed got %d messages", n)
+	}
+	if !strings.Contains(r.logs.String(), "left in the outbox until the next start") {
+		t.Errorf("log:\n%s", r.logs.String())
+	}
+}
+
+func TestHangingChatsHoldAWorkerOnlyUntilTheTimeout(t *testing.T) {
+	r := newRig(t).fast()
+	r.s.Workers, r.s.sendTimeout = 2, 300*time.Millisecond
+	hung := []int64{-4001, -4002}
+	r.tg.OnRequest(func(method string, p url.Values) *telegramtest.Fault {
+		if slices.Contains([]string{"-4001", "-4002"}, p.Get("chat_id")) {
+			return &telegramtest.Fault{Delay: time.Minute}
+		}
+		return nil
+	})
+	r.enqueue(textTo(hung[0], "một"), textTo(hung[1], "hai"), textTo(-4003, "ba"), textTo(-4003, "bốn"))
+	start := time.Now()
+	r.start()
+	r.tg.WaitMessages(t, -4003, 2, 5*time.Second)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the free chat waited %v behind two hanging ones", took)
+	}
+	for _, o := range r.outbox() {
+		if slices.Contains(hung, o.ChatID) && (o.Attempts == 0 || !strings.Contains(o.LastError, "deadline exceeded")) {
+			t.Errorf("hung entry: %+v", o)
+		}
+	}
+}
+
+func TestPlainTextKeepsStrayAngleBrackets(t *testing.T) {
+	for in, want := range map[string]string{
+		"<b>#1</b> a &lt; b &amp; c": "#1 a < b & c",
+		"a < b & <b>đậm</b>":         "a < b & đậm",
+		"x <":                        "x <",
+		"<a href=\"u\">link</a> <3":  "link <3",
+		"1<2 và 3>2":                 "1<2 và 3>2",
+	} {
+		if got := PlainText(in); got != want {
+			t.Errorf("PlainText(%q) = %q, want %q", in, got, want)
+		}
+	}
+	long := strings.Repeat("🔴 cảnh báo ", 1000)
+	if got := plainFallback(long); len(utf16.Encode([]rune(got))) > MaxMessage || !utf8.ValidString(got) {
+		t.Errorf("plain fallback of %d runes is %d UTF-16 units", len([]rune(long)), len(utf16.Encode([]rune(got))))
+	}
 }
