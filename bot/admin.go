@@ -137,53 +137,79 @@ func (b *Bot) cmdAudit(_ context.Context, q *request) func(tx *store.Tx) error {
 	}
 }
 
-// cmdQueue shows what waits in the outbox and what failed recently.
+// cmdQueue shows what waits in the outbox (the oldest first, retrying
+// ones with their last error) and the deliveries that failed in the last
+// seven days, with Telegram's reason.
 func (b *Bot) cmdQueue(_ context.Context, q *request) func(tx *store.Tx) error {
 	now := b.now()
 	r := b.Render
+	const most = 25
 	return func(tx *store.Tx) error {
 		entries, err := tx.Outbox()
 		if err != nil {
 			return err
 		}
-		var waiting, retrying int
-		var retryLines []string
+		var waiting, retrying []string
 		for _, o := range entries {
 			if o.Attempts == 0 {
-				waiting++
+				waiting = append(waiting, r.T("queue.waiting_row", r.kindName(o.Kind), alertRef(o), o.ChatID, r.Age(now.Sub(o.Created))))
 				continue
 			}
-			retrying++
-			if len(retryLines) < 20 {
-				retryLines = append(retryLines, r.T("queue.retry", r.kindName(o.Kind), alertRef(o), o.ChatID, o.Attempts, Esc(cutText(o.LastError, 120)), r.Date(o.NotBefore)))
-			}
+			retrying = append(retrying, r.T("queue.retry", r.kindName(o.Kind), alertRef(o), o.ChatID, o.Attempts, Esc(cutText(o.LastError, 120)), r.Date(o.NotBefore)))
 		}
-		lines := []string{r.T("queue.title"), r.T("queue.counts", waiting, retrying)}
-		lines = append(lines, retryLines...)
-		recent, err := tx.RecentAlerts(50)
+		lines := []string{r.T("queue.title"), r.T("queue.counts", len(waiting), len(retrying))}
+		lines = append(lines, retrying[:min(len(retrying), most)]...)
+		lines = append(lines, waiting[:min(len(waiting), most)]...)
+		if n := len(waiting) + len(retrying) - min(len(retrying), most) - min(len(waiting), most); n > 0 {
+			lines = append(lines, r.T("queue.more", n))
+		}
+		failed, err := b.recentFailures(tx, now.Add(-7*24*time.Hour))
 		if err != nil {
 			return err
 		}
-		var failed []string
-		for _, a := range recent {
-			ds, err := tx.Deliveries(a.ID)
-			if err != nil {
-				return err
-			}
-			for _, d := range ds {
-				if d.State == store.DeliveryFailed && now.Sub(d.FailedAt) < 7*24*time.Hour {
-					c, _, _ := tx.Chat(d.ChatID)
-					c.ID = d.ChatID
-					failed = append(failed, r.T("queue.failed_row", a.ID, Esc(c.Name()), c.ID, Esc(cutText(d.Error, 120))))
-				}
-			}
-		}
 		if len(failed) > 0 {
 			lines = append(lines, "", r.T("queue.failed", len(failed)))
-			lines = append(lines, failed[:min(len(failed), 40)]...)
+			lines = append(lines, failed[:min(len(failed), 2*most)]...)
+			if len(failed) > 2*most {
+				lines = append(lines, r.T("queue.more", len(failed)-2*most))
+			}
 		}
 		return q.reply(tx, Lines(lines)...)
 	}
+}
+
+// recentFailures lists the deliveries of alerts first seen since `since`
+// that failed, newest alert first.
+func (b *Bot) recentFailures(tx *store.Tx, since time.Time) ([]string, error) {
+	r := b.Render
+	var out []string
+	for id := tx.LastAlertID(); id > 0; id-- {
+		a, err := tx.Alert(id)
+		if store.IsNotFound(err) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if a.FirstSeen.Before(since) {
+			break
+		}
+		ds, err := tx.Deliveries(id)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			if d.State != store.DeliveryFailed {
+				continue
+			}
+			c, _, err := tx.Chat(d.ChatID)
+			if err != nil {
+				return nil, err
+			}
+			c.ID = d.ChatID
+			out = append(out, r.T("queue.failed_row", a.ID, Esc(c.Name()), c.ID, Esc(cutText(d.Error, 120))))
+		}
+	}
+	return out, nil
 }
 
 func alertRef(o store.Outgoing) string {

@@ -155,6 +155,8 @@ var catalog = map[string]text{
 	"queue.title":              {"<b>Hàng đợi gửi tin</b>", "<b>Delivery queue</b>"},
 	"queue.counts":             {"Đang chờ: %d · Đang thử lại: %d", "Waiting: %d · Retrying: %d"},
 	"queue.retry":              {"🔁 %s%s → <code>%d</code>: lần %d, lỗi %s; thử lại %s", "🔁 %s%s → <code>%d</code>: attempt %d, %s; next %s"},
+	"queue.waiting_row":        {"🕓 %s%s → <code>%d</code>, chờ %s", "🕓 %s%s → <code>%d</code>, waiting %s"},
+	"queue.more":               {"… và %d mục khác", "… and %d more"},
 	"queue.failed":             {"<b>Gửi thất bại trong 7 ngày (%d)</b>", "<b>Failed in the last 7 days (%d)</b>"},
 	"queue.failed_row":         {"❌ #%d → %s (<code>%d</code>): %s", "❌ #%d → %s (<code>%d</code>): %s"},
 	"kind.alert":               {"cảnh báo", "alert"},

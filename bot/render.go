@@ -295,6 +295,44 @@ func FitHTML(html string, limit int) string {
 	if VisibleLen(html) <= limit {
 		return html
 	}
+	if i := strings.LastIndex(html, "<a "); i > 0 && strings.Contains(html[i:], "</a>") && len(openTags(html[:i])) == 0 {
+		if tail := html[i:]; VisibleLen(tail) < limit/4 {
+			return cutHTML(strings.TrimRight(html[:i], " \n"), limit-VisibleLen(tail)-1) + "\n" + tail
+		}
+	}
+	return cutHTML(html, limit)
+}
+
+// openTags lists the tags left open at the end of html.
+func openTags(html string) []string {
+	var open []string
+	for {
+		i := strings.IndexByte(html, '<')
+		if i < 0 {
+			return open
+		}
+		j := strings.IndexByte(html[i:], '>')
+		if j < 0 {
+			return open
+		}
+		tag := html[i+1 : i+j]
+		if strings.HasPrefix(tag, "/") {
+			if len(open) > 0 {
+				open = open[:len(open)-1]
+			}
+		} else {
+			name, _, _ := strings.Cut(tag, " ")
+			open = append(open, name)
+		}
+		html = html[i+j+1:]
+	}
+}
+
+// cutHTML is FitHTML without the care for a trailing link.
+func cutHTML(html string, limit int) string {
+	if VisibleLen(html) <= limit {
+		return html
+	}
 	var open []string
 	n := 0
 	end := 0

@@ -93,6 +93,7 @@ func TestFitHTML(t *testing.T) {
 		"entity is atomic": {"a&amp;b&amp;c", 4, "a&amp;b…"},
 		"nested":           {`<a href="x"><b>hello</b></a>`, 3, `<a href="x"><b>he…</b></a>`},
 		"emoji is two":     {"ab🛡cd", 4, "ab…"},
+		"keeps the link":   {strings.Repeat("x", 40) + ` <a href="u">link</a>`, 20, strings.Repeat("x", 14) + "…\n" + `<a href="u">link</a>`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

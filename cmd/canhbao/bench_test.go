@@ -6,12 +6,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/canhbao/canhbao/bot"
 	"github.com/canhbao/canhbao/bot/telegramtest"
 	"github.com/canhbao/canhbao/store"
 )
@@ -25,7 +23,6 @@ import (
 //	go test -run XXX -bench FeedToFirst -benchtime 20x ./cmd/canhbao/
 func BenchmarkFeedToFirstMessage(b *testing.B) {
 	tg := telegramtest.New(b)
-	// The harness helpers take *testing.T; a benchmark has a *testing.B.
 	feed := &feedServer{body: rssItems(1, 0)}
 	var fetched []time.Time // under feed.mu
 	feed.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -36,31 +33,15 @@ func BenchmarkFeedToFirstMessage(b *testing.B) {
 		w.Write(feed.body)
 	}))
 	b.Cleanup(feed.Close)
-	cfg := Config{
-		Token: tg.Token(), APIEndpoint: tg.Endpoint(), DB: filepath.Join(b.TempDir(), "canhbao.db"),
-		Feeds:        []store.Source{{Name: "test", URL: feed.URL, Kind: store.KindFeed, Severity: store.SeverityHigh}},
-		PollInterval: time.Second, AdminIDs: []int64{adminID}, AdminChat: deptChat, Lang: bot.Vietnamese,
-		Backfill: 1 << 62, SendRate: 25, GiveUp: 24 * time.Hour,
-		RemindUrgent: 4 * time.Hour, Remind: 24 * time.Hour, Escalate: 72 * time.Hour,
-		DigestOver: 5, SourceAlertAfter: 6 * time.Hour, LogLevel: "warn",
-	}
+	cfg := testConfig(b, tg, store.Source{Name: "test", URL: feed.URL, Kind: store.KindFeed, Severity: store.SeverityHigh})
+	cfg.SendRate, cfg.LogLevel = 25, "warn"
+	cfg.editDelay, cfg.remindEvery, cfg.pollTimeout = 0, 0, 0
 	const groupsN = 20
-	st, err := store.Open(cfg.DB, store.Options{})
-	if err != nil {
-		b.Fatal(err)
+	var groups []store.Chat
+	for i := range groupsN {
+		groups = append(groups, store.Chat{ID: int64(-9501 - i), Agency: fmt.Sprintf("Đơn vị %d", i+1)})
 	}
-	err = st.Update(func(tx *store.Tx) error {
-		for i := range groupsN {
-			if err := tx.PutChat(store.Chat{ID: int64(-9501 - i), Agency: fmt.Sprintf("Đơn vị %d", i+1), Status: store.ChatApproved}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	st.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
+	seedChats(b, cfg.DB, groups...)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	logs := &syncBuffer{}

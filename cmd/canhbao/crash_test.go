@@ -102,7 +102,7 @@ func cards(tg *telegramtest.Server) map[[2]int64]int {
 // alert, and only messages that were in flight may come twice.
 //
 // The bound: the sender hands a message to a worker only while fewer than
-// Workers (8) messages are between "handed over" and "outcome committed",
+// Workers (senderWorkers) messages are between "handed over" and "outcome committed",
 // and an outcome is committed in the same transaction that removes the
 // entry from the outbox. So at the kill at most 8 messages can have
 // reached Telegram without their entry leaving the outbox, and only those
@@ -110,7 +110,7 @@ func cards(tg *telegramtest.Server) map[[2]int64]int {
 // re-poll after the restart queues nothing twice.
 func TestCrashMidFanOut(t *testing.T) {
 	bin := buildBinary(t)
-	const groupsN, items, workers = 50, 6, 8
+	const groupsN, items, workers = 50, 6, senderWorkers
 	tg := telegramtest.New(t, telegramtest.WithLatency(20*time.Millisecond))
 	feed := newFeedServer(t, rssItems(1, items))
 	dir := t.TempDir()

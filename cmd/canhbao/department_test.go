@@ -14,7 +14,7 @@ import (
 
 // seedChats writes approved agencies into the database before the
 // service starts, as if they had subscribed earlier.
-func seedChats(t *testing.T, db string, chats ...store.Chat) {
+func seedChats(t testing.TB, db string, chats ...store.Chat) {
 	t.Helper()
 	st, err := store.Open(db, store.Options{})
 	if err != nil {

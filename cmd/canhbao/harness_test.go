@@ -26,7 +26,7 @@ type feedServer struct {
 	body []byte
 }
 
-func newFeedServer(t *testing.T, body []byte) *feedServer {
+func newFeedServer(t testing.TB, body []byte) *feedServer {
 	f := &feedServer{body: body}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -44,7 +44,7 @@ func (f *feedServer) set(body []byte) {
 	f.mu.Unlock()
 }
 
-func readTestdata(t *testing.T, name string) []byte {
+func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -106,7 +106,7 @@ const (
 
 // testConfig is a configuration for the in-process service: fast polls,
 // no backfill so that real (old) documents are pushed.
-func testConfig(t *testing.T, tg *telegramtest.Server, feeds ...store.Source) Config {
+func testConfig(t testing.TB, tg *telegramtest.Server, feeds ...store.Source) Config {
 	return Config{
 		Token: tg.Token(), APIEndpoint: tg.Endpoint(),
 		DB:    filepath.Join(t.TempDir(), "canhbao.db"),
