@@ -315,17 +315,22 @@ func openTags(html string) []string {
 		if j < 0 {
 			return open
 		}
-		tag := html[i+1 : i+j]
-		if strings.HasPrefix(tag, "/") {
-			if len(open) > 0 {
-				open = open[:len(open)-1]
-			}
-		} else {
-			name, _, _ := strings.Cut(tag, " ")
-			open = append(open, name)
-		}
+		open = track(open, html[i+1:i+j])
 		html = html[i+j+1:]
 	}
+}
+
+// track updates the stack of open tags with one tag's inside ("b",
+// "/b", `a href="…"`).
+func track(open []string, tag string) []string {
+	if strings.HasPrefix(tag, "/") {
+		if len(open) > 0 {
+			open = open[:len(open)-1]
+		}
+		return open
+	}
+	name, _, _ := strings.Cut(tag, " ")
+	return append(open, name)
 }
 
 // cutHTML is FitHTML without the care for a trailing link.
@@ -343,15 +348,7 @@ func cutHTML(html string, limit int) string {
 			if j < 0 {
 				break
 			}
-			tag := html[i+1 : i+j]
-			if strings.HasPrefix(tag, "/") {
-				if len(open) > 0 {
-					open = open[:len(open)-1]
-				}
-			} else {
-				name, _, _ := strings.Cut(tag, " ")
-				open = append(open, name)
-			}
+			open = track(open, html[i+1:i+j])
 			i += j + 1
 			end = i
 			continue
