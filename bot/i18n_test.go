@@ -36,3 +36,21 @@ func TestUnknownKeyIsVisible(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// TestMenuDescriptions: Telegram takes 1–256 characters of plain text for
+// each command, and every menu command must exist.
+func TestMenuDescriptions(t *testing.T) {
+	b := &Bot{Render: NewRenderer(Vietnamese)}
+	cmds := b.commands()
+	for _, name := range append(append([]string{}, agencyMenu...), staffMenu...) {
+		if _, ok := cmds[name]; !ok {
+			t.Errorf("menu command /%s does not exist", name)
+		}
+		for _, lang := range []Lang{Vietnamese, English} {
+			d := NewRenderer(lang).T("menu." + name)
+			if d == "menu."+name || len([]rune(d)) > 256 || strings.ContainsAny(d, "<>&") {
+				t.Errorf("%s description %q", name, d)
+			}
+		}
+	}
+}

@@ -28,6 +28,16 @@ func TestEndToEnd(t *testing.T) {
 	district := telegramtest.Group(-4002, "UBND huyện Đông Anh")
 	dept := telegramtest.Group(deptChat, "Sở TT&TT - Trực ATTT")
 
+	// The command menu is published.
+	tg.WaitFor(t, 5*time.Second, func() bool {
+		for _, c := range tg.Commands() {
+			if c.Command == "ack" && c.Description == "Xác nhận đã nhận cảnh báo" {
+				return true
+			}
+		}
+		return false
+	}, "the command menu")
+
 	// 2. An agency contact subscribes; the department is asked.
 	tg.AddBot(health, contact)
 	waitText(t, tg, health.ID, "/subscribe")

@@ -87,12 +87,16 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return
 		}
 		b.Username = api.Self.UserName
+		b.RegisterCommands(ctx)
 		var inner sync.WaitGroup
 		inner.Go(func() { _ = sender.Run(ctx) })
 		inner.Go(func() { _ = b.Run(ctx) })
 		inner.Go(func() { reminders.Run(ctx) })
 		inner.Wait()
 	})
+	if len(cfg.AdminIDs) == 0 || cfg.AdminChat == 0 {
+		log.Warn("CANHBAO_ADMIN_IDS or CANHBAO_ADMIN_CHAT_ID is not set: nobody can approve subscriptions and the department is told of nothing; send /id to the bot to find the ids")
+	}
 	log.Info("canhbao started", slog.String("version", version), slog.String("db", cfg.DB),
 		slog.Int("sources", len(cfg.Feeds)), slog.Duration("poll", cfg.PollInterval))
 	<-ctx.Done()
