@@ -136,6 +136,10 @@ type Delivery struct {
 	// EditQueued is set while an edit of the card is waiting in the
 	// outbox, so that several presses make one edit.
 	EditQueued bool `json:"edit_queued,omitempty"`
+	// EditDirty is set when an acknowledgement arrives while the card or
+	// its edit is in flight: once that settles, one more edit is queued so
+	// that the card shows it.
+	EditDirty bool `json:"edit_dirty,omitempty"`
 }
 
 // Ack is one person's acknowledgement of an alert in a chat. A chat has
@@ -193,16 +197,21 @@ type Button struct {
 // Notice is an event the department is told of. It is stored as data and
 // rendered when sent, in the configured language.
 type Notice struct {
-	Event    string    `json:"event"`
-	ChatID   int64     `json:"chat,omitempty"`
-	Agency   string    `json:"agency,omitempty"`
-	UserID   int64     `json:"user,omitempty"`
-	UserName string    `json:"user_name,omitempty"`
-	Source   string    `json:"source,omitempty"`
-	AlertIDs []uint64  `json:"alerts,omitempty"`
-	Agencies []string  `json:"agencies,omitempty"`
-	Detail   string    `json:"detail,omitempty"`
-	At       time.Time `json:"at"`
+	Event    string   `json:"event"`
+	ChatID   int64    `json:"chat,omitempty"`
+	Agency   string   `json:"agency,omitempty"`
+	UserID   int64    `json:"user,omitempty"`
+	UserName string   `json:"user_name,omitempty"`
+	Source   string   `json:"source,omitempty"`
+	AlertIDs []uint64 `json:"alerts,omitempty"`
+	Agencies []string `json:"agencies,omitempty"`
+	Detail   string   `json:"detail,omitempty"`
+	// Title is the alert's title, for escalations.
+	Title string `json:"title,omitempty"`
+	// After is how long the alert has gone unacknowledged, for
+	// escalations.
+	After time.Duration `json:"after,omitempty"`
+	At    time.Time     `json:"at"`
 }
 
 // The notice events.
