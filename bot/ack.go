@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -57,8 +58,16 @@ func (b *Bot) acknowledge(tx *store.Tx, chat int64, ids []uint64, user *tgbotapi
 				continue
 			}
 		}
-		if !d.EditQueued && d.MessageID != 0 {
+		switch {
+		case !d.EditQueued && d.MessageID != 0:
 			edits[d.MessageID] = append(edits[d.MessageID], id)
+		case !d.EditDirty:
+			// The card or its edit is in flight: the store queues one
+			// more edit once it settles.
+			d.EditDirty = true
+			if err := tx.PutDelivery(d); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for msg := range edits {
@@ -91,8 +100,10 @@ func (b *Bot) cmdAck(_ context.Context, q *request) func(tx *store.Tx) error {
 // cmdDone handles /done 12 <what was done>: a remediation report that
 // also acknowledges.
 func (b *Bot) cmdDone(_ context.Context, q *request) func(tx *store.Tx) error {
-	first, note, _ := strings.Cut(q.args, " ")
-	note = strings.TrimSpace(note)
+	first, note := q.args, ""
+	if i := strings.IndexFunc(q.args, unicode.IsSpace); i >= 0 {
+		first, note = q.args[:i], strings.TrimSpace(q.args[i:])
+	}
 	if q.args == "" || note == "" {
 		return func(tx *store.Tx) error { return q.reply(tx, b.Render.T("done.usage")) }
 	}
@@ -170,8 +181,9 @@ func (b *Bot) onCallback(ctx context.Context, u tgbotapi.Update) error {
 	switch action {
 	case cbAck:
 		err = b.commit(u, func(tx *store.Tx) error {
-			toast, err = b.ackButton(tx, cq, arg)
-			return err
+			var ackErr error
+			toast, ackErr = b.ackButton(tx, cq, arg)
+			return ackErr
 		})
 	case cbApprove, cbReject:
 		to := store.ChatApproved
@@ -217,10 +229,14 @@ func (b *Bot) ackButton(tx *store.Tx, cq *tgbotapi.CallbackQuery, arg string) (s
 	}
 	chat := cq.Message.Chat.ID
 	var ids []uint64
+	msg := cq.Message.MessageID
 	if id, ok := parseID(arg); ok {
 		ids = []uint64{id}
 	} else {
-		ds, err := tx.DeliveryByMessage(chat, cq.Message.MessageID)
+		if card, err := strconv.Atoi(strings.TrimPrefix(arg, "m")); err == nil && strings.HasPrefix(arg, "m") {
+			msg = card // a reminder's button stands for the card it replies to
+		}
+		ds, err := tx.DeliveryByMessage(chat, msg)
 		if err != nil {
 			return "", err
 		}

@@ -58,21 +58,40 @@ func (b *Bot) cmdBroadcast(_ context.Context, q *request) func(tx *store.Tx) err
 	}
 }
 
-// leadingSeverity reads a severity word at the start of an advisory
-// ("cao", "nghiêm trọng", "critical") and returns the rest of the text.
+// leadingSeverity reads a severity marked at the start of an advisory:
+// "[cao] …", "(nghiêm trọng) …", "cao: …", "Mức độ cao - …", "critical | …".
+// A bare word is not enough: "Cao điểm tấn công dịp Tết" and "Cao Bằng: …"
+// are titles, not severities.
 func leadingSeverity(text string) (store.Severity, string) {
-	fields := strings.Fields(strings.SplitN(text, "\n", 2)[0])
-	for n := min(3, len(fields)); n >= 1; n-- {
-		word := strings.Trim(strings.Join(fields[:n], " "), ":,.-–")
-		if s, ok := store.ParseSeverity(word); ok && s != store.SeverityUnknown {
-			rest := strings.TrimSpace(text)
-			for range n {
-				rest = strings.TrimSpace(strings.TrimPrefix(rest, strings.Fields(rest)[0]))
-			}
-			return s, strings.TrimLeft(rest, ":,.-– ")
+	text = strings.TrimSpace(text)
+	var word, rest string
+	switch {
+	case strings.HasPrefix(text, "["), strings.HasPrefix(text, "("):
+		closing := "]"
+		if text[0] == '(' {
+			closing = ")"
 		}
+		i := strings.Index(text, closing)
+		if i < 0 {
+			return store.SeverityUnknown, text
+		}
+		word, rest = text[1:i], text[i+1:]
+	default:
+		i := strings.IndexAny(text, ":|-–\n")
+		if i <= 0 || i > 40 || text[i] == '\n' {
+			return store.SeverityUnknown, text
+		}
+		word, rest = text[:i], text[i+len(string([]rune(text[i:])[0])):]
 	}
-	return store.SeverityUnknown, text
+	word = strings.TrimSpace(word)
+	for _, prefix := range []string{"mức độ", "Mức độ", "mức", "Mức", "severity", "Severity"} {
+		word = strings.TrimSpace(strings.TrimPrefix(word, prefix))
+	}
+	s, ok := store.ParseSeverity(word)
+	if !ok || s == store.SeverityUnknown {
+		return store.SeverityUnknown, text
+	}
+	return s, strings.TrimLeft(rest, ":|-– ")
 }
 
 func (b *Bot) cmdOverdue(_ context.Context, q *request) func(tx *store.Tx) error {
@@ -241,6 +260,10 @@ func (b *Bot) cmdFilter(ctx context.Context, q *request) func(tx *store.Tx) erro
 			target, args = id, args[1:]
 		}
 	}
+	if target != q.chat && !q.m.Chat.IsPrivate() && q.chat != b.Config.AdminChat {
+		// Another agency's filter is not for this group's eyes.
+		return func(tx *store.Tx) error { return q.reply(tx, r.T("err.private_only")) }
+	}
 	allowed := q.admin || len(args) == 0
 	if !allowed {
 		ok, err := b.isChatAdmin(ctx, q)
@@ -299,7 +322,11 @@ var foldReplacer = strings.NewReplacer(
 	"ý", "y", "ỳ", "y", "ỷ", "y", "ỹ", "y", "ỵ", "y", "-", "", "_", "")
 
 func applyFilter(f store.Filter, args []string) (store.Filter, error) {
-	values := args[1:]
+	key, values := fold(args[0]), args[1:]
+	// Two-word forms: "mức độ cao", "từ khóa microsoft".
+	if len(values) > 0 && (key == "muc" && fold(values[0]) == "do" || key == "tu" && fold(values[0]) == "khoa") {
+		key, values = key+fold(values[0]), values[1:]
+	}
 	list := func() []string {
 		var out []string
 		for _, v := range strings.FieldsFunc(strings.Join(values, " "), func(r rune) bool { return r == ',' || r == ';' }) {
@@ -309,7 +336,7 @@ func applyFilter(f store.Filter, args []string) (store.Filter, error) {
 		}
 		return out
 	}
-	switch fold(args[0]) {
+	switch key {
 	case "muc", "mucdo", "min", "severity":
 		if len(values) == 0 {
 			f.MinSeverity = ""
@@ -438,6 +465,20 @@ func (b *Bot) cmdSource(_ context.Context, q *request) func(tx *store.Tx) error 
 			return err
 		}
 		q.after = b.SourcesChanged
-		return q.reply(tx, r.T("source.done", Esc(verb), Esc(name)))
+		return q.reply(tx, r.T("source.done", r.T("verb."+canonicalVerb(verb)), Esc(name)))
 	}
+}
+
+// canonicalVerb maps the Vietnamese and English forms of a /source verb to
+// one name.
+func canonicalVerb(v string) string {
+	switch v {
+	case "add", "them":
+		return "add"
+	case "pause", "tamdung":
+		return "pause"
+	case "resume", "tiep", "tieptuc":
+		return "resume"
+	}
+	return "remove"
 }

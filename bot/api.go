@@ -133,15 +133,6 @@ func redact(err error, token string) error {
 	return &redactedError{msg: msg, cause: cause}
 }
 
-// Redact removes the token from any text bound for a log or a user, for
-// errors that did not come through API.
-func Redact(text, token string) string {
-	if token == "" {
-		return text
-	}
-	return strings.ReplaceAll(text, token, "<token>")
-}
-
 // backoff returns the wait before attempt n (0-based) with ±20% jitter,
 // so that many failing messages do not retry in lockstep.
 func backoff(n int, base, ceiling time.Duration) time.Duration {

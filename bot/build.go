@@ -18,14 +18,35 @@ const (
 	cbReject  = "reject"  // "reject:<chat id>"
 )
 
-// ackMarkup is the keyboard under every alert.
-func (r *Renderer) ackMarkup(alertID uint64) tgbotapi.InlineKeyboardMarkup {
-	data := cbAck
-	if alertID != 0 {
-		data = fmt.Sprintf("%s:%d", cbAck, alertID)
+// ackData is the callback data of an acknowledge button: "ack:12" names
+// alert 12, "ack:m345" every alert card message 345 carries (a reminder
+// under a digest), plain "ack" every alert the pressed message carries.
+func ackData(alertID uint64, cardMessage int) string {
+	switch {
+	case alertID != 0:
+		return fmt.Sprintf("%s:%d", cbAck, alertID)
+	case cardMessage != 0:
+		return fmt.Sprintf("%s:m%d", cbAck, cardMessage)
 	}
+	return cbAck
+}
+
+// ackMarkup is the keyboard under every alert.
+func (r *Renderer) ackMarkup(data string) tgbotapi.InlineKeyboardMarkup {
 	return tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
 		tgbotapi.NewInlineKeyboardButtonData(r.T("ack.button"), data)))
+}
+
+// ackedMarkup is the keyboard of a message whose text is not rewritten (a
+// copied letter, a follow-up note): the button itself says who
+// acknowledged.
+func (r *Renderer) ackedMarkup(data string, acks []store.Ack) tgbotapi.InlineKeyboardMarkup {
+	label := r.T("ack.button")
+	if len(acks) > 0 {
+		label = cutText(r.T("ack.button_done", len(acks), acks[len(acks)-1].Name), 60)
+	}
+	return tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData(label, data)))
 }
 
 func markup(rows [][]store.Button) any {
@@ -84,16 +105,20 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 			text = r.Card(&a, acks)
 		case store.OutFollowUp:
 			text = r.FollowUp(&a, &ref)
-		case store.OutReminder:
-			text = r.Reminder(o.AlertIDs, o.Created.Sub(d.SentAt))
 		}
-		keyboard = r.ackMarkup(a.ID)
+		keyboard = r.ackMarkup(ackData(a.ID, 0))
+		if o.Kind == store.OutReminder {
+			text = r.Reminder(o.AlertIDs, o.Created.Sub(d.SentAt))
+			if len(o.AlertIDs) > 1 {
+				keyboard = r.ackMarkup(ackData(0, o.ReplyTo))
+			}
+		}
 	case store.OutDigest:
 		var alerts []store.Alert
-		if alerts, _, err = s.loadAlerts(o.ChatID, o.AlertIDs); err != nil {
+		if alerts, err = s.loadAlerts(o.AlertIDs); err != nil {
 			return nil, err
 		}
-		text, keyboard = r.Digest(alerts, nil), r.ackMarkup(0)
+		text, keyboard = r.Digest(alerts, nil), r.ackMarkup(ackData(0, 0))
 	case store.OutEdit:
 		return s.buildEdit(o)
 	case store.OutCopy:
@@ -105,7 +130,7 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 			return nil, fmt.Errorf("alert %d has nothing to copy", a.ID)
 		}
 		c := tgbotapi.NewCopyMessage(o.ChatID, a.Copy.ChatID, a.Copy.MessageID)
-		c.ReplyMarkup = r.ackMarkup(a.ID)
+		c.ReplyMarkup = r.ackMarkup(ackData(a.ID, 0))
 		return c, nil
 	case store.OutDocument:
 		if s.Exporter == nil || o.Export == nil {
@@ -139,7 +164,7 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 func (s *Sender) buildEdit(o store.Outgoing) (tgbotapi.Chattable, error) {
 	var alerts []store.Alert
 	var acks []store.Ack
-	var digest bool
+	var digest, followUp bool
 	err := s.Store.View(func(tx *store.Tx) error {
 		ds, err := tx.DeliveryByMessage(o.ChatID, o.EditMessageID)
 		if err != nil {
@@ -151,6 +176,7 @@ func (s *Sender) buildEdit(o store.Outgoing) (tgbotapi.Chattable, error) {
 		seen := make(map[int64]bool)
 		for _, d := range ds {
 			digest = digest || d.Via == "digest"
+			followUp = followUp || d.Via == "followup"
 			a, err := tx.Alert(d.AlertID)
 			if err != nil {
 				return err
@@ -173,12 +199,17 @@ func (s *Sender) buildEdit(o store.Outgoing) (tgbotapi.Chattable, error) {
 		return nil, err
 	}
 	r := s.Render
+	if followUp || alerts[0].Copy != nil {
+		// A letter's caption is the department's and a follow-up note
+		// stays short: the button tells who acknowledged.
+		return tgbotapi.NewEditMessageReplyMarkup(o.ChatID, o.EditMessageID, r.ackedMarkup(ackData(alerts[0].ID, 0), acks)), nil
+	}
 	var text string
 	var kb tgbotapi.InlineKeyboardMarkup
 	if digest {
-		text, kb = r.Digest(alerts, acks), r.ackMarkup(0)
+		text, kb = r.Digest(alerts, acks), r.ackMarkup(ackData(0, 0))
 	} else {
-		text, kb = r.Card(&alerts[0], acks), r.ackMarkup(alerts[0].ID)
+		text, kb = r.Card(&alerts[0], acks), r.ackMarkup(ackData(alerts[0].ID, 0))
 	}
 	e := tgbotapi.NewEditMessageTextAndMarkup(o.ChatID, o.EditMessageID, text, kb)
 	e.ParseMode = tgbotapi.ModeHTML
@@ -189,7 +220,7 @@ func (s *Sender) buildEdit(o store.Outgoing) (tgbotapi.Chattable, error) {
 	return e, nil
 }
 
-func (s *Sender) loadAlerts(chat int64, ids []uint64) (alerts []store.Alert, acks []store.Ack, err error) {
+func (s *Sender) loadAlerts(ids []uint64) (alerts []store.Alert, err error) {
 	err = s.Store.View(func(tx *store.Tx) error {
 		for _, id := range ids {
 			a, err := tx.Alert(id)
@@ -200,7 +231,7 @@ func (s *Sender) loadAlerts(chat int64, ids []uint64) (alerts []store.Alert, ack
 		}
 		return nil
 	})
-	return alerts, acks, err
+	return alerts, err
 }
 
 // PlainText turns our own HTML into the text Telegram would show, for the

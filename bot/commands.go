@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -108,8 +109,8 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 		return b.commit(u, func(tx *store.Tx) error {
 			return tx.MigrateChat(b.Config.AdminChat, m.MigrateFromChatID, m.Chat.ID, b.now())
 		})
-	case !m.IsCommand():
-		return b.commit(u, nil)
+	case !m.IsCommand() || m.From == nil:
+		return b.commit(u, nil) // chatter, or a post with no sender
 	}
 	name := strings.ToLower(m.Command())
 	if at := m.CommandWithAt(); strings.Contains(at, "@") && b.Username != "" &&
@@ -193,8 +194,10 @@ func (b *Bot) cmdSubscribe(_ context.Context, q *request) func(tx *store.Tx) err
 				return err
 			}
 			return q.reply(tx, b.Render.T("sub.restored", Esc(c.Name())))
-		case agency == "":
+		case agency == "" && c.Agency == "":
 			return q.reply(tx, b.Render.T("sub.usage"))
+		case agency == "":
+			agency = c.Agency // subscribing again after /unsubscribe
 		}
 		c.ID, c.Agency, c.Status = q.chat, agency, store.ChatPending
 		c.Title, c.Type = q.m.Chat.Title, q.m.Chat.Type
@@ -223,6 +226,9 @@ func (b *Bot) isChatAdmin(ctx context.Context, q *request) (bool, error) {
 	if q.from.ID == anonymousAdmin && q.m.SenderChat != nil && q.m.SenderChat.ID == q.chat {
 		return true, nil
 	}
+	// The update loop waits for this answer: bound it.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	raw, err := b.API.Call(ctx, tgbotapi.GetChatMemberConfig{ChatConfigWithUser: tgbotapi.ChatConfigWithUser{ChatID: q.chat, UserID: q.from.ID}})
 	if err != nil {
 		return false, err

@@ -21,6 +21,9 @@ const MaxMessage = 4096
 type Renderer struct {
 	Lang Lang
 	Loc  *time.Location
+	// DeptName names the department as the source of its own advisories;
+	// empty uses the default in the catalog.
+	DeptName string
 }
 
 // NewRenderer returns a renderer for lang in Asia/Ho_Chi_Minh, falling
@@ -71,6 +74,9 @@ func (r *Renderer) Score(s float64) string {
 // department's name.
 func (r *Renderer) SourceName(a *store.Alert) string {
 	if a.Source == store.DepartmentSource {
+		if r.DeptName != "" {
+			return r.DeptName
+		}
 		return r.T("card.department")
 	}
 	return a.Source
@@ -178,7 +184,11 @@ func (r *Renderer) FollowUp(a, earlier *store.Alert) string {
 // Reminder is the reply posted under an unacknowledged card (or digest,
 // which carries several alerts).
 func (r *Renderer) Reminder(ids []uint64, after time.Duration) string {
-	return r.T("reminder", r.alertNumbers(ids), r.Age(after), ids[0])
+	nums := make([]string, len(ids))
+	for i, id := range ids {
+		nums[i] = strconv.FormatUint(id, 10)
+	}
+	return r.T("reminder", r.alertNumbers(ids), r.Age(after), strings.Join(limitList(nums, 20), ","))
 }
 
 // Lines joins report lines into as few messages as Telegram allows,

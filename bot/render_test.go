@@ -26,7 +26,7 @@ func TestCardEscapesAndFormats(t *testing.T) {
 		lang Lang
 		want []string
 	}{
-		"vietnamese": {Vietnamese, []string{"#12 · NGHIÊM TRỌNG · CVSS 9,8", "Exchange < 2019 & Outlook", "Versions < 2.4 & later", "Thời gian: 09:12 26/11/2026", "CVE: CVE-2026-1234", "Đang bị khai thác trong thực tế", "Xem chi tiết", "/ack 12"}},
+		"vietnamese": {Vietnamese, []string{"#12 · NGHIÊM TRỌNG · CVSS 9,8", "Exchange < 2019 & Outlook", "Versions < 2.4 & later", "Thời gian công bố: 09:12 26/11/2026", "CVE: CVE-2026-1234", "Đang bị khai thác trong thực tế", "Xem chi tiết", "/ack 12"}},
 		"english":    {English, []string{"#12 · CRITICAL · CVSS 9.8", "Published: 26 Nov 2026 09:12", "Exploited in the wild", "Details"}},
 	}
 	for name, tc := range tests {

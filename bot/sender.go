@@ -626,7 +626,7 @@ func (s *Sender) classify(o store.Outgoing, err error, now time.Time) store.Resu
 		(strings.Contains(lower, "can't parse entities") || strings.Contains(lower, "too long") ||
 			strings.Contains(lower, "text is empty") || strings.Contains(lower, "text must be non-empty")):
 		r.Status, r.RetryAt, r.Plain = store.Retry, now, true
-	case tg.Code == 400:
+	case tg.Code == 400, tg.Code == 413: // 413: a file over Telegram's upload limit
 		r.Status = store.Failed
 	default: // 401 (token revoked), 5xx, 420…: keep trying
 		return s.transient(o, desc, now)

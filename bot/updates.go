@@ -99,6 +99,12 @@ func (b *Bot) Run(ctx context.Context) error {
 		var updates []tgbotapi.Update
 		if err := json.Unmarshal(raw, &updates); err != nil {
 			b.Log.Error("decode updates", slog.String("error", err.Error()))
+			failures++
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(backoff(failures, time.Second, 30*time.Second)):
+			}
 			continue
 		}
 		for _, u := range updates {
@@ -116,6 +122,16 @@ func (b *Bot) Run(ctx context.Context) error {
 // cannot be written) is retried a few times and then skipped with an
 // error in the log, so that one bad update cannot stall the bot.
 func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) {
+	// A bug in one handler must not crash-loop the service on the same
+	// update after every restart: log it and mark the update handled.
+	defer func() {
+		if p := recover(); p != nil {
+			b.Log.Error("handler panicked; update skipped", slog.Int("update", u.UpdateID), slog.Any("panic", p))
+			if err := b.commit(u, nil); err != nil {
+				b.Log.Error("skip update", slog.Int("update", u.UpdateID), slog.String("error", err.Error()))
+			}
+		}
+	}()
 	var err error
 	for attempt := range 3 {
 		if err = b.handle(ctx, u); err == nil {

@@ -32,6 +32,7 @@ type Config struct {
 	DigestOver       int
 	SourceAlertAfter time.Duration
 	LogLevel         string
+	DeptName         string
 
 	// Knobs no variable sets; tests shorten them.
 	editDelay   time.Duration // acknowledgements within it make one card edit
@@ -132,6 +133,8 @@ var variables = []variable{
 			return nil
 		}},
 	{"CANHBAO_SOURCE_ALERT_AFTER", "6h", "a source failing for longer than this is reported to the department chat", positiveDuration(func(c *Config) *time.Duration { return &c.SourceAlertAfter })},
+	{"CANHBAO_DEPT_NAME", "", "the department's name as the source of its own advisories; empty means Sở Thông tin và Truyền thông (Department of Information and Communications in English)",
+		func(c *Config, v string) error { c.DeptName = v; return nil }},
 	{"CANHBAO_LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *Config, v string) error {
 			switch v {

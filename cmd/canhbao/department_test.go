@@ -76,13 +76,13 @@ func TestDepartmentView(t *testing.T) {
 	}
 
 	// The district did not acknowledge #1: one reminder, as a reply.
-	rem := waitText(t, tg, district.ID, "Nhắc nhở", "#1")
+	rem := waitText(t, tg, district.ID, "Nhắc việc", "#1")
 	if rem.ReplyToMessageID != dc.MessageID {
 		t.Errorf("reminder replies to %d, want the card %d", rem.ReplyToMessageID, dc.MessageID)
 	}
 	// The health department acknowledged #1 in time: no reminder for it.
 	for _, m := range tg.Messages(health.ID) {
-		if strings.Contains(m.Plain, "Nhắc nhở") && strings.Contains(m.Plain, "#1") {
+		if strings.Contains(m.Plain, "Nhắc việc") && strings.Contains(m.Plain, "#1") {
 			t.Errorf("reminder after acknowledgement: %s", m.Plain)
 		}
 	}
@@ -105,7 +105,7 @@ func TestDepartmentView(t *testing.T) {
 		}
 		return n
 	}
-	if n := count(district.ID, "Nhắc nhở", "#1"); n != 1 {
+	if n := count(district.ID, "Nhắc việc", "#1"); n != 1 {
 		t.Errorf("%d reminders for #1 in the district, want 1", n)
 	}
 	if n := count(deptChat, "Cảnh báo #1 chưa được xác nhận"); n != 1 {
@@ -133,7 +133,7 @@ func TestDepartmentView(t *testing.T) {
 	}
 
 	// The department's own advisory, with a severity word in front.
-	tg.SendText(dept, admin, "/broadcast cao Cảnh báo dịp nghỉ lễ\nĐề nghị các đơn vị trực 24/7, cập nhật bản vá Microsoft.")
+	tg.SendText(dept, admin, "/broadcast [cao] Cảnh báo dịp nghỉ lễ\nĐề nghị các đơn vị trực 24/7, cập nhật bản vá Microsoft.")
 	waitText(t, tg, deptChat, "Đã phát hành cảnh báo #3", "tới 2 đơn vị")
 	for _, chat := range []int64{health.ID, district.ID} {
 		c := waitText(t, tg, chat, "#3 · CAO", "Cảnh báo dịp nghỉ lễ", "Sở Thông tin và Truyền thông", "trực 24/7")

@@ -70,7 +70,7 @@ func TestEndToEnd(t *testing.T) {
 	for _, chat := range []int64{health.ID, district.ID} {
 		// Items are numbered oldest first.
 		card := waitText(t, tg, chat, "#2", "CISA Adds Two Known Exploited Vulnerabilities to Catalog")
-		for _, want := range []string{"Nguồn: cisa", "CVE-2026-81578", "Thời gian: 19:00 31/08/2026", "Xem chi tiết"} {
+		for _, want := range []string{"Nguồn: cisa", "CVE-2026-81578", "Thời gian công bố: 19:00 31/08/2026", "Xem chi tiết"} {
 			if !strings.Contains(card.Plain, want) {
 				t.Errorf("card in %d lacks %q:\n%s", chat, want, card.Plain)
 			}
@@ -106,7 +106,7 @@ func TestEndToEnd(t *testing.T) {
 	tg.SendText(health, contact, "/ack #2")
 	waitText(t, tg, health.ID, "Nguyễn Văn An đã xác nhận cảnh báo #2")
 	tg.SendText(health, contact, "/ack 2")
-	waitText(t, tg, health.ID, "đã xác nhận cảnh báo #2 trước đó rồi")
+	waitText(t, tg, health.ID, "đã xác nhận cảnh báo #2 trước đó. Xin cảm ơn.")
 	tg.SendText(health, contact, "/ack 99")
 	waitText(t, tg, health.ID, "Không tìm thấy cảnh báo #99")
 	tg.SendText(health, contact, "/ack abc")
@@ -147,7 +147,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	tg.SendText(dept, admin, "/alerts")
 	al := waitText(t, tg, deptChat, "Cảnh báo gần đây")
-	if !strings.Contains(al.Plain, "#1") || !strings.Contains(al.Plain, "2/2 đã nhận") || !strings.Contains(al.Plain, "1/2 đã nhận") {
+	if !strings.Contains(al.Plain, "#1") || !strings.Contains(al.Plain, "2/2 đã xác nhận") || !strings.Contains(al.Plain, "1/2 đã xác nhận") {
 		t.Errorf("alerts:\n%s", al.Plain)
 	}
 
@@ -163,7 +163,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("admin help:\n%s", ah.Plain)
 	}
 	tg.SendText(health, contact, "/id")
-	waitText(t, tg, health.ID, "Mã nhóm (chat id): -4001", "Mã người dùng của bạn (user id): 201")
+	waitText(t, tg, health.ID, "Mã cuộc trò chuyện (chat id): -4001", "Mã người dùng của bạn (user id): 201")
 	tg.SendText(telegramtest.PrivateChat(admin), admin, "/frobnicate")
 	waitText(t, tg, admin.ID, "Lệnh không hợp lệ")
 

@@ -41,12 +41,12 @@ func backup(ctx context.Context, cfg Config, file string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	// The copy must open as a database before it replaces an older one.
+	if err := withStoreReadOnly(tmp.Name(), func(*store.Store) error { return nil }); err != nil {
+		return fmt.Errorf("backup: the copy does not open: %w", err)
+	}
 	if err := os.Rename(tmp.Name(), file); err != nil {
 		return fmt.Errorf("backup: %w", err)
-	}
-	// The copy must open as a database.
-	if err := withStoreReadOnly(file, func(*store.Store) error { return nil }); err != nil {
-		return fmt.Errorf("backup: the copy does not open: %w", err)
 	}
 	fmt.Fprintf(stdout, "backup written to %s\n", file)
 	return nil

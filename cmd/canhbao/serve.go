@@ -42,6 +42,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer cancel(nil)
 
 	render := bot.NewRenderer(cfg.Lang)
+	render.DeptName = cfg.DeptName
 	api := bot.NewAPI(cfg.Token, cfg.APIEndpoint, 2*time.Minute)
 	sender := &bot.Sender{API: api, Store: st, Render: render, Log: log.With("part", "sender"),
 		DeptChat: cfg.AdminChat, Rate: cfg.SendRate, GiveUp: cfg.GiveUp, Workers: senderWorkers,
