@@ -43,8 +43,8 @@ func WriteCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) er
 		return tx.EachReport(q, func(rep store.Report) error {
 			a := rep.Alert
 			for _, row := range rep.Rows {
-				base := []string{strconv.FormatUint(a.ID, 10), a.Title, r.Severity(a.Severity), r.SourceName(&a),
-					row.Chat.Name(), strconv.FormatInt(row.Chat.ID, 10), string(row.Delivery.State), date(row.Delivery.SentAt)}
+				base := []string{strconv.FormatUint(a.ID, 10), cell(a.Title), r.Severity(a.Severity), cell(r.SourceName(&a)),
+					cell(row.Chat.Name()), strconv.FormatInt(row.Chat.ID, 10), string(row.Delivery.State), date(row.Delivery.SentAt)}
 				if len(row.Acks) == 0 {
 					if err := cw.Write(append(base, "", "", "", "")); err != nil {
 						return err
@@ -56,7 +56,7 @@ func WriteCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) er
 					if !row.Delivery.SentAt.IsZero() {
 						took = strconv.FormatInt(int64(k.At.Sub(row.Delivery.SentAt)/time.Minute), 10)
 					}
-					if err := cw.Write(append(base, k.Name, date(k.At), took, k.Note)); err != nil {
+					if err := cw.Write(append(base, cell(k.Name), date(k.At), took, cell(k.Note))); err != nil {
 						return err
 					}
 				}
@@ -82,4 +82,14 @@ func ExportFile(st *store.Store, r *Renderer, q store.ExportQuery) (string, []by
 		name += fmt.Sprintf("-%d", q.AlertID)
 	}
 	return strings.ToLower(name) + ".csv", buf.Bytes(), nil
+}
+
+// cell keeps text typed by users or feeds from being read as a formula by
+// Excel or LibreOffice (CSV injection): a leading =, +, -, @, tab or
+// carriage return is prefixed with an apostrophe, which spreadsheets hide.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
