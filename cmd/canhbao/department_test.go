@@ -157,6 +157,19 @@ func TestDepartmentView(t *testing.T) {
 		}
 		return true
 	}, "the letter copied to both groups with a button")
+	// Acknowledging the letter changes its button: its caption is the
+	// department's own.
+	var copied telegramtest.Sent
+	for _, m := range tg.Messages(health.ID) {
+		if m.Method == "copyMessage" {
+			copied = m
+		}
+	}
+	tg.PressButton(health.ID, copied.MessageID, an, "ack:4")
+	tg.WaitFor(t, 10*time.Second, func() bool {
+		m, _ := tg.Message(health.ID, copied.MessageID)
+		return m.Keyboard != nil && strings.Contains(m.Keyboard.InlineKeyboard[0][0].Text, "Đã nhận (1): Nguyễn Văn An")
+	}, "the letter's button shows the acknowledgement")
 
 	// Non-admins get a clear refusal.
 	tg.SendText(health, an, "/broadcast hello")
