@@ -437,10 +437,9 @@ func (b *Bot) cmdSource(_ context.Context, q *request) func(tx *store.Tx) error 
 			if err != nil {
 				return q.reply(tx, r.T("source.bad", Esc(err.Error())))
 			}
-			if known {
-				src.LastSuccess, src.Items = old.LastSuccess, old.Items
-			}
-			if err := tx.PutSource(src); err != nil {
+			// A new address counts as a new source: its first poll is a
+			// backfill, so moving a source does not resend its archive.
+			if err := tx.ReplaceSource(src); err != nil {
 				return err
 			}
 		case "pause", "tamdung", "resume", "tiep", "tieptuc":

@@ -56,6 +56,10 @@ func (b *Bot) now() time.Time {
 	return time.Now()
 }
 
+// updateIDReset is how long without updates makes Telegram number the next
+// update at random (the Bot API says a week; a day's margin).
+const updateIDReset = 6 * 24 * time.Hour
+
 // allowedUpdates are the update types the bot acts on.
 var allowedUpdates = []string{"message", "callback_query", "my_chat_member"}
 
@@ -67,12 +71,25 @@ func (b *Bot) Run(ctx context.Context) error {
 	if poll <= 0 {
 		poll = 30 * time.Second
 	}
-	var offset int
-	if err := b.Store.View(func(tx *store.Tx) error { offset = tx.Offset() + 1; return nil }); err != nil {
+	var stored int
+	var lastUpdate time.Time
+	if err := b.Store.View(func(tx *store.Tx) error { stored, lastUpdate = tx.Offset(); return nil }); err != nil {
 		return err
+	}
+	offset := stored + 1
+	if lastUpdate.IsZero() {
+		lastUpdate = b.now()
 	}
 	failures := 0
 	for ctx.Err() == nil {
+		// After a week without updates Telegram numbers the next one at
+		// random, possibly below our offset, which would confirm (drop) it
+		// unseen. Nothing older than a day is kept by Telegram, so asking
+		// from the start again can only bring updates never handled.
+		if offset != 0 && b.now().Sub(lastUpdate) > updateIDReset {
+			b.Log.Info("no update for a week: reading updates from the start", slog.Int("offset", offset))
+			offset = 0
+		}
 		reqCtx, cancel := context.WithTimeout(ctx, poll+15*time.Second)
 		raw, err := b.API.Call(reqCtx, tgbotapi.UpdateConfig{Offset: offset, Limit: 100,
 			Timeout: int(poll / time.Second), AllowedUpdates: allowedUpdates})
@@ -108,11 +125,8 @@ func (b *Bot) Run(ctx context.Context) error {
 			continue
 		}
 		for _, u := range updates {
-			if u.UpdateID < offset {
-				continue
-			}
 			b.Handle(ctx, u)
-			offset = u.UpdateID + 1
+			offset, lastUpdate = u.UpdateID+1, b.now()
 		}
 	}
 	return nil
@@ -161,15 +175,12 @@ func (b *Bot) handle(ctx context.Context, u tgbotapi.Update) error {
 // the sender for the replies fn queued.
 func (b *Bot) commit(u tgbotapi.Update, fn func(tx *store.Tx) error) error {
 	err := b.Store.Update(func(tx *store.Tx) error {
-		if u.UpdateID != 0 && u.UpdateID <= tx.Offset() {
-			return nil // handled before a restart
-		}
 		if fn != nil {
 			if err := fn(tx); err != nil {
 				return err
 			}
 		}
-		return tx.SetOffset(u.UpdateID)
+		return tx.SetOffset(u.UpdateID, b.now())
 	})
 	if err == nil && fn != nil && b.Sender != nil {
 		b.Sender.Wake()

@@ -66,7 +66,7 @@ func (r *Renderer) Notice(n *store.Notice) string {
 		for i, a := range n.Agencies {
 			names[i] = Esc(a)
 		}
-		return r.T("notice.escalation", id, Esc(n.Detail), Esc(n.Source), len(names), strings.Join(limitList(names, 60), ", "))
+		return r.T("notice.escalation", id, r.Age(n.After), Esc(n.Title), len(names), strings.Join(limitList(names, 60), ", "))
 	}
 	return Esc(n.Event + " " + n.Detail)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -35,24 +36,6 @@ type Result struct {
 	MigrateTo int64
 	// Plain asks for the next attempt without HTML.
 	Plain bool
-}
-
-// Due returns the outbox entries that may be sent at now, oldest first,
-// and the earliest time a later entry becomes due (zero when none waits).
-func (s *Store) Due(now time.Time) (due []Outgoing, next time.Time, err error) {
-	err = s.View(func(tx *Tx) error {
-		return each(tx, bucketOutbox, nil, func(_ []byte, o *Outgoing) error {
-			if o.NotBefore.After(now) {
-				if next.IsZero() || o.NotBefore.Before(next) {
-					next = o.NotBefore
-				}
-				return nil
-			}
-			due = append(due, *o)
-			return nil
-		})
-	})
-	return due, next, err
 }
 
 // Complete records a batch of send results in one transaction, so that a
@@ -99,44 +82,96 @@ func (t *Tx) complete(deptChat int64, r Result) error {
 	return fmt.Errorf("unknown status %d", r.Status)
 }
 
+// editDelay is how long a card edit queued by settling another send
+// waits, so that acknowledgements arriving in the same moment share it.
+const editDelay = 2 * time.Second
+
 func (t *Tx) settleSent(o Outgoing, r Result) error {
 	if err := t.dropOutgoing(o.ID); err != nil {
 		return err
 	}
 	switch {
 	case o.Kind.Delivers():
-		for _, id := range o.AlertIDs {
-			d, ok, err := t.Delivery(id, o.ChatID)
-			if err != nil || !ok {
-				return err
-			}
+		ds, err := t.entryDeliveries(o)
+		if err != nil {
+			return err
+		}
+		// An acknowledgement that came while the card was in flight found
+		// no message to edit: the card may not show it, so edit it now.
+		dirty := r.MessageID != 0 && slices.ContainsFunc(ds, func(d Delivery) bool { return d.EditDirty })
+		for _, d := range ds {
 			d.State, d.SentAt, d.MessageID, d.Error = DeliverySent, r.At, r.MessageID, ""
+			d.EditDirty, d.EditQueued = false, dirty
 			if err := t.PutDelivery(d); err != nil {
 				return err
 			}
-			if !t.Acked(id, o.ChatID) {
-				a, err := t.Alert(id)
+			if !t.Acked(d.AlertID, o.ChatID) {
+				a, err := t.Alert(d.AlertID)
 				if err != nil {
 					return err
 				}
-				if err := t.putOpen(id, o.ChatID, openEntry{SentAt: r.At, Severity: a.Severity}); err != nil {
+				if err := t.putOpen(d.AlertID, o.ChatID, openEntry{SentAt: r.At, Severity: a.Severity}); err != nil {
 					return err
 				}
 			}
 		}
+		if dirty {
+			return t.queueEdit(o.ChatID, r.MessageID, o.AlertIDs, r.At)
+		}
 	case o.Kind == OutEdit:
-		return t.clearEditQueued(o)
+		ds, err := t.entryDeliveries(o)
+		if err != nil {
+			return err
+		}
+		// An acknowledgement that came while this edit was queued may be
+		// missing from it: one more edit shows it.
+		dirty := slices.ContainsFunc(ds, func(d Delivery) bool { return d.EditDirty })
+		for _, d := range ds {
+			d.EditDirty, d.EditQueued = false, dirty
+			if err := t.PutDelivery(d); err != nil {
+				return err
+			}
+		}
+		if dirty {
+			return t.queueEdit(o.ChatID, o.EditMessageID, o.AlertIDs, r.At)
+		}
 	}
 	return nil
 }
 
-func (t *Tx) clearEditQueued(o Outgoing) error {
+// entryDeliveries returns the deliveries of the alerts an entry carries
+// to its chat. An alert with no delivery (which should not happen) is
+// skipped so that it does not hold the others back.
+func (t *Tx) entryDeliveries(o Outgoing) ([]Delivery, error) {
+	out := make([]Delivery, 0, len(o.AlertIDs))
 	for _, id := range o.AlertIDs {
 		d, ok, err := t.Delivery(id, o.ChatID)
-		if err != nil || !ok {
-			return err
+		if err != nil {
+			return nil, err
 		}
-		d.EditQueued = false
+		if ok {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// queueEdit queues an edit of a card that was sent or edited at `at`.
+func (t *Tx) queueEdit(chat int64, messageID int, alerts []uint64, at time.Time) error {
+	_, err := t.Enqueue(Outgoing{Kind: OutEdit, ChatID: chat, AlertIDs: alerts, EditMessageID: messageID,
+		Created: at, NotBefore: at.Add(editDelay)})
+	return err
+}
+
+// clearEdit forgets a pending edit of the entry's card: the edit failed
+// or was cancelled, and the card is not retried.
+func (t *Tx) clearEdit(o Outgoing) error {
+	ds, err := t.entryDeliveries(o)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		d.EditQueued, d.EditDirty = false, false
 		if err := t.PutDelivery(d); err != nil {
 			return err
 		}
@@ -144,12 +179,13 @@ func (t *Tx) clearEditQueued(o Outgoing) error {
 	return nil
 }
 
-// failEntry marks what a dropped entry carried as failed and, for alerts,
-// tells the department.
+// failEntry marks what a dropped entry carried as failed and, for alerts
+// to an approved chat (a real delivery failure), tells the department. A
+// dropped edit forgets the card's pending edit.
 func (t *Tx) failEntry(deptChat int64, o Outgoing, reason string, at time.Time) error {
 	switch {
 	case o.Kind == OutEdit:
-		return t.clearEditQueued(o)
+		return t.clearEdit(o)
 	case !o.Kind.Delivers():
 		return nil
 	}
@@ -161,7 +197,7 @@ func (t *Tx) failEntry(deptChat int64, o Outgoing, reason string, at time.Time) 
 		if !ok || d.State != DeliveryQueued {
 			continue
 		}
-		d.State, d.Error, d.FailedAt = DeliveryFailed, reason, at
+		d.State, d.Error, d.FailedAt, d.EditDirty = DeliveryFailed, reason, at, false
 		if err := t.PutDelivery(d); err != nil {
 			return err
 		}
@@ -170,8 +206,11 @@ func (t *Tx) failEntry(deptChat int64, o Outgoing, reason string, at time.Time) 
 	if err != nil {
 		return err
 	}
-	if c.Status == ChatGone {
-		return nil // the department was told when the chat went away
+	if c.Status != ChatApproved {
+		// Gone: the department was told when the chat went away.
+		// Unsubscribed or rejected: the queue was cancelled on purpose,
+		// and the department was told once of that.
+		return nil
 	}
 	return t.Notify(deptChat, Notice{Event: EventDeliveryFailed, ChatID: o.ChatID, Agency: c.Name(),
 		AlertIDs: o.AlertIDs, Detail: reason, At: at}, true)

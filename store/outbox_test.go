@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -210,4 +212,174 @@ func TestCompleteIsAllOrNothing(t *testing.T) {
 	}
 	// Results for entries that are gone already are ignored.
 	must(t, s.Complete(dept, []Result{{ID: 9999, Status: Sent, At: t0}}))
+}
+
+// TestSettlingQueuesPendingEdits covers acknowledgements that arrive while
+// a card or its edit is in flight (Delivery.EditDirty): once the send
+// settles, exactly one more edit shows them.
+func TestSettlingQueuesPendingEdits(t *testing.T) {
+	const msg = 7
+	t1 := t0.Add(time.Minute)
+	tests := map[string]struct {
+		alerts  int    // alerts the message carries (more than one: a digest)
+		edit    bool   // settle an edit of the sent card, not the card itself
+		dirty   []int  // indexes of the alerts acknowledged while in flight
+		missing bool   // the entry also names an alert with no delivery
+		status  Status // of the settled entry
+		// wantEdit: one more edit is queued and the deliveries say so.
+		wantEdit    bool
+		wantNotices int
+	}{
+		"card, nothing pending":                  {alerts: 1, status: Sent},
+		"card acknowledged in flight":            {alerts: 1, dirty: []int{0}, status: Sent, wantEdit: true},
+		"digest, one alert acknowledged":         {alerts: 3, dirty: []int{1}, status: Sent, wantEdit: true},
+		"card with an alert missing":             {alerts: 1, dirty: []int{0}, missing: true, status: Sent, wantEdit: true},
+		"card failed with an ack pending":        {alerts: 1, dirty: []int{0}, status: Failed, wantNotices: 1},
+		"edit, nothing since":                    {alerts: 1, edit: true, status: Sent},
+		"edit, acknowledged meanwhile":           {alerts: 1, edit: true, dirty: []int{0}, status: Sent, wantEdit: true},
+		"digest edit, two acknowledged":          {alerts: 3, edit: true, dirty: []int{0, 2}, status: Sent, wantEdit: true},
+		"digest edit with an alert missing":      {alerts: 2, edit: true, dirty: []int{1}, missing: true, status: Sent, wantEdit: true},
+		"edit failed with an ack pending":        {alerts: 1, edit: true, dirty: []int{0}, status: Failed},
+		"digest edit failed with an ack pending": {alerts: 3, edit: true, dirty: []int{2}, status: Failed},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := openTest(t)
+			approve(t, s, -1)
+			markPolled(t, s, "src")
+			var items []Alert
+			for i := range tc.alerts {
+				items = append(items, Alert{Key: fmt.Sprint(i), Title: "T", Published: t0})
+			}
+			_, err := s.Ingest("src", items, IngestOptions{Now: t0, DigestOver: 1})
+			must(t, err)
+			target := outbox(t, s)[0]
+			ids := target.AlertIDs
+			if len(ids) != tc.alerts {
+				t.Fatalf("entry carries %v", ids)
+			}
+			if tc.edit {
+				must(t, s.Complete(dept, []Result{{ID: target.ID, Status: Sent, At: t0, MessageID: msg}}))
+				must(t, s.Update(func(tx *Tx) error {
+					for _, id := range ids {
+						d, _, _ := tx.Delivery(id, -1)
+						d.EditQueued = true
+						if err := tx.PutDelivery(d); err != nil {
+							return err
+						}
+					}
+					target = Outgoing{Kind: OutEdit, ChatID: -1, AlertIDs: ids, EditMessageID: msg}
+					target.ID, err = tx.Enqueue(target)
+					return err
+				}))
+			}
+			must(t, s.Update(func(tx *Tx) error {
+				for _, i := range tc.dirty {
+					d, _, _ := tx.Delivery(ids[i], -1)
+					d.EditDirty = true
+					if err := tx.PutDelivery(d); err != nil {
+						return err
+					}
+				}
+				if tc.missing {
+					target.AlertIDs = append([]uint64{999}, ids...)
+					return tx.putOutgoing(target)
+				}
+				return nil
+			}))
+
+			must(t, s.Complete(dept, []Result{{ID: target.ID, Status: tc.status, At: t1, MessageID: msg, Error: "400 Bad Request"}}))
+
+			var edits []Outgoing
+			for _, o := range outbox(t, s) {
+				if o.Kind == OutEdit {
+					edits = append(edits, o)
+				}
+			}
+			if !tc.wantEdit && len(edits) != 0 {
+				t.Fatalf("edits queued: %+v", edits)
+			}
+			if tc.wantEdit {
+				if len(edits) != 1 {
+					t.Fatalf("%d edits queued, want 1: %+v", len(edits), edits)
+				}
+				e := edits[0]
+				if e.ID == target.ID || e.ChatID != -1 || e.EditMessageID != msg || !slices.Equal(e.AlertIDs, target.AlertIDs) ||
+					!e.NotBefore.Equal(t1.Add(2*time.Second)) {
+					t.Errorf("edit: %+v", e)
+				}
+			}
+			must(t, s.View(func(tx *Tx) error {
+				for _, id := range ids {
+					d, _, _ := tx.Delivery(id, -1)
+					if d.EditDirty || d.EditQueued != tc.wantEdit {
+						t.Errorf("delivery %d: dirty %v, edit queued %v", id, d.EditDirty, d.EditQueued)
+					}
+					wantState := DeliverySent
+					if tc.status == Failed && !tc.edit {
+						wantState = DeliveryFailed
+					}
+					if d.State != wantState || d.State == DeliverySent && d.MessageID != msg {
+						t.Errorf("delivery %d: %+v", id, d)
+					}
+				}
+				return nil
+			}))
+			if n := noticesFor(t, s); len(n) != tc.wantNotices {
+				t.Errorf("notices: %+v", n)
+			}
+		})
+	}
+}
+
+// TestCancelledQueueTellsOnlyOfRealFailures: /unsubscribe and reject
+// cancel the chat's queue on purpose, and a gone chat was reported once;
+// only a chat that still wants alerts makes a delivery-failed notice.
+func TestCancelledQueueTellsOnlyOfRealFailures(t *testing.T) {
+	tests := map[ChatStatus]int{ // status when the queue is cancelled → notices
+		ChatApproved:     2,
+		ChatUnsubscribed: 0,
+		ChatRejected:     0,
+		ChatGone:         0,
+		ChatPending:      0,
+	}
+	for status, want := range tests {
+		t.Run(string(status), func(t *testing.T) {
+			s := openTest(t)
+			approve(t, s, -1)
+			markPolled(t, s, "src")
+			queueOne(t, s, "k1", -1)
+			queueOne(t, s, "k2", -1)
+			must(t, s.Update(func(tx *Tx) error {
+				c, _, _ := tx.Chat(-1)
+				c.Status = status
+				if err := tx.PutChat(c); err != nil {
+					return err
+				}
+				n, err := tx.CancelQueued(dept, -1, "unsubscribed", t0)
+				if n != 2 {
+					t.Errorf("cancelled %d entries, want 2", n)
+				}
+				return err
+			}))
+			notices := noticesFor(t, s)
+			if len(notices) != want {
+				t.Fatalf("notices: %+v", notices)
+			}
+			for _, n := range notices {
+				if n.Event != EventDeliveryFailed || n.ChatID != -1 {
+					t.Errorf("notice: %+v", n)
+				}
+			}
+			must(t, s.View(func(tx *Tx) error {
+				ds, err := tx.ChatDeliveries(-1)
+				for _, d := range ds {
+					if d.State != DeliveryFailed || d.Error != "unsubscribed" {
+						t.Errorf("delivery: %+v", d)
+					}
+				}
+				return err
+			}))
+		})
+	}
 }

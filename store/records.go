@@ -129,10 +129,6 @@ type Delivery struct {
 	// Via says how the alert reached the chat when it was not its own
 	// card: "digest" or "followup".
 	Via string `json:"via,omitempty"`
-	// RemindedAt and EscalatedAt are set once each, so that a restart
-	// never repeats a reminder.
-	RemindedAt  time.Time `json:"reminded_at,omitzero"`
-	EscalatedAt time.Time `json:"escalated_at,omitzero"`
 	// EditQueued is set while an edit of the card is waiting in the
 	// outbox, so that several presses make one edit.
 	EditQueued bool `json:"edit_queued,omitempty"`

@@ -2,6 +2,8 @@ package store
 
 import (
 	"encoding/binary"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 )
@@ -63,24 +65,24 @@ func (t *Tx) putOpen(alert uint64, chat int64, e openEntry) error {
 
 // QueueReminders queues, in one transaction, a reminder (a reply to the
 // card) for every delivery past its reminder deadline and one escalation
-// per alert to the department for deliveries past the escalation
-// deadline. Each is queued once: the open index records that it was, so a
-// restart does not repeat it. Returns how many messages were queued.
+// per alert to the department once a delivery of it passes the escalation
+// deadline. The escalation names every approved agency that has not
+// acknowledged the alert by then, even those it reached a few minutes
+// later (a large fan-out is paced), so that an alert escalates once rather
+// than once per scan. Each is queued once: the open index records that it
+// was, so a restart does not repeat it. Returns how many messages were
+// queued.
 func (s *Store) QueueReminders(now time.Time, dl Deadlines, deptChat int64) (int, error) {
 	queued := 0
 	err := s.Update(func(tx *Tx) error {
 		queued = 0
+		sc := reminderScan{tx: tx, chats: make(map[int64]Chat), updates: make(map[string]openEntry)}
 		type msgKey struct {
 			chat int64
 			msg  int
 		}
 		reminders := make(map[msgKey][]uint64)
-		escalate := make(map[uint64][]string)
-		type update struct {
-			key []byte
-			e   openEntry
-		}
-		var updates []update
+		var escalate []uint64 // alerts with an entry past the escalation deadline
 		c := tx.bucket(bucketOpen).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			e := decodeOpen(v)
@@ -91,13 +93,17 @@ func (s *Store) QueueReminders(now time.Time, dl Deadlines, deptChat int64) (int
 				continue
 			}
 			alertID, chatID := readU64(k[:8]), readI64(k[8:])
-			chat, _, err := tx.Chat(chatID)
+			chat, err := sc.chat(chatID)
 			if err != nil {
 				return err
 			}
-			chat.ID = chatID
 			if chat.Status != ChatApproved {
-				continue // unsubscribed or gone: nobody to remind
+				// Unsubscribed or gone: nobody to remind. The deadlines
+				// are spent, so that restoring the chat weeks later does
+				// not bring reminders and escalations for old alerts.
+				e.Reminded, e.Escalated = true, true
+				sc.updates[string(k)] = e
+				continue
 			}
 			if remind {
 				d, ok, err := tx.Delivery(alertID, chatID)
@@ -109,20 +115,27 @@ func (s *Store) QueueReminders(now time.Time, dl Deadlines, deptChat int64) (int
 					reminders[key] = append(reminders[key], alertID)
 				}
 				e.Reminded = true
+				sc.updates[string(k)] = e
 			}
-			if esc {
-				escalate[alertID] = append(escalate[alertID], chat.Name())
-				e.Escalated = true
+			if esc && (len(escalate) == 0 || escalate[len(escalate)-1] != alertID) {
+				escalate = append(escalate, alertID) // keys sort by alert id
 			}
-			updates = append(updates, update{append([]byte(nil), k...), e})
 		}
-		for _, u := range updates {
-			if err := tx.bucket(bucketOpen).Put(u.key, u.e.encode()); err != nil {
+		escalations := make([][]string, len(escalate))
+		for i, id := range escalate {
+			names, err := sc.escalate(id)
+			if err != nil {
+				return err
+			}
+			escalations[i] = names
+		}
+		for _, k := range slices.Sorted(maps.Keys(sc.updates)) {
+			if err := tx.bucket(bucketOpen).Put([]byte(k), sc.updates[k].encode()); err != nil {
 				return err
 			}
 		}
 		for key, ids := range reminders {
-			sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+			slices.Sort(ids)
 			if _, err := tx.Enqueue(Outgoing{Kind: OutReminder, ChatID: key.chat, AlertIDs: ids, ReplyTo: key.msg, Created: now}); err != nil {
 				return err
 			}
@@ -131,20 +144,16 @@ func (s *Store) QueueReminders(now time.Time, dl Deadlines, deptChat int64) (int
 		if deptChat == 0 {
 			return nil
 		}
-		ids := make([]uint64, 0, len(escalate))
-		for id := range escalate {
-			ids = append(ids, id)
-		}
-		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-		for _, id := range ids {
+		for i, id := range escalate {
+			if len(escalations[i]) == 0 {
+				continue
+			}
 			a, err := tx.Alert(id)
 			if err != nil {
 				return err
 			}
-			names := escalate[id]
-			sort.Strings(names)
-			if err := tx.Notify(deptChat, Notice{Event: EventEscalation, AlertIDs: []uint64{id}, Agencies: names,
-				Source: a.Title, Detail: dl.EscalateAfter.String(), At: now}, false); err != nil {
+			if err := tx.Notify(deptChat, Notice{Event: EventEscalation, AlertIDs: []uint64{id}, Agencies: escalations[i],
+				Title: a.Title, After: dl.EscalateAfter, At: now}, false); err != nil {
 				return err
 			}
 			queued++
@@ -152,6 +161,58 @@ func (s *Store) QueueReminders(now time.Time, dl Deadlines, deptChat int64) (int
 		return nil
 	})
 	return queued, err
+}
+
+// reminderScan is the state of one QueueReminders transaction: the chats
+// it looked up and the open entries it changed, written back once the
+// cursors are done (bbolt cursors must not walk a bucket being written).
+type reminderScan struct {
+	tx      *Tx
+	chats   map[int64]Chat
+	updates map[string]openEntry // open key → new value
+}
+
+func (sc *reminderScan) chat(id int64) (Chat, error) {
+	if c, ok := sc.chats[id]; ok {
+		return c, nil
+	}
+	c, _, err := sc.tx.Chat(id)
+	if err != nil {
+		return Chat{}, err
+	}
+	c.ID = id
+	sc.chats[id] = c
+	return c, nil
+}
+
+// escalate marks escalated every open entry of an alert that belongs to
+// an approved chat and was not escalated yet, whatever its age, and
+// returns the names of those chats, sorted.
+func (sc *reminderScan) escalate(alertID uint64) ([]string, error) {
+	var names []string
+	prefix := u64(alertID)
+	c := sc.tx.bucket(bucketOpen).Cursor()
+	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+		e, changed := sc.updates[string(k)]
+		if !changed {
+			e = decodeOpen(v)
+		}
+		if e.Escalated {
+			continue
+		}
+		chat, err := sc.chat(readI64(k[8:]))
+		if err != nil {
+			return nil, err
+		}
+		if chat.Status != ChatApproved {
+			continue // its own deadline decides, as for any away chat
+		}
+		e.Escalated = true
+		sc.updates[string(k)] = e
+		names = append(names, chat.Name())
+	}
+	slices.Sort(names)
+	return names, nil
 }
 
 // Overdue is one agency's unacknowledged alerts past their reminder time.

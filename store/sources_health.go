@@ -7,7 +7,10 @@ import (
 
 // SeedSources adds the configured sources that the store does not have
 // yet and updates the address and settings of those it has, keeping their
-// health and pause state. Sources added with /source stay.
+// pause state. Their health is kept only while the URL and kind stay the
+// same: a source moved to another document starts over, so that the
+// backfill rule applies to its first poll there. Sources added with
+// /source stay.
 func (s *Store) SeedSources(list []Source) error {
 	return s.Update(func(tx *Tx) error {
 		for _, src := range list {
@@ -16,8 +19,8 @@ func (s *Store) SeedSources(list []Source) error {
 				return err
 			}
 			if ok {
-				old.URL, old.Kind, old.Severity, old.Selectors = src.URL, src.Kind, src.Severity, src.Selectors
-				src = old
+				src.Paused = old.Paused
+				src = src.withHealthOf(old)
 			}
 			if err := tx.PutSource(src); err != nil {
 				return err
@@ -25,6 +28,45 @@ func (s *Store) SeedSources(list []Source) error {
 		}
 		return nil
 	})
+}
+
+// ReplaceSource writes src (as /source add gives it) over the source of
+// the same name, if any. The health the poller recorded is kept only
+// while the source still reads the same document (same URL and kind);
+// otherwise the next poll counts as a first poll. The pause state is
+// src's.
+func (t *Tx) ReplaceSource(src Source) error {
+	old, ok, err := t.Source(src.Name)
+	if err != nil {
+		return err
+	}
+	if ok {
+		src = src.withHealthOf(old)
+	}
+	return t.PutSource(src)
+}
+
+// withHealthOf returns s carrying the health old, an earlier version of
+// the same source, recorded. When s reads another document (its URL or
+// kind changed) that health says nothing of it: s gets none, so that its
+// next poll counts as a first poll and the backfill rule keeps the items
+// already at the new address from being pushed as news. The next poll
+// time is kept either way: it is the poller's schedule, not the
+// document's.
+func (s Source) withHealthOf(old Source) Source {
+	s.NextPoll = old.NextPoll
+	if s.URL != old.URL || s.Kind != old.Kind {
+		s.LastSuccess, s.Items = time.Time{}, 0
+		s.LastError, s.LastErrorAt, s.FailingSince = "", time.Time{}, time.Time{}
+		// A department told that the old address was down still hears
+		// when the new one works.
+		s.DownNotified = old.DownNotified
+		return s
+	}
+	s.LastSuccess, s.Items = old.LastSuccess, old.Items
+	s.LastError, s.LastErrorAt = old.LastError, old.LastErrorAt
+	s.FailingSince, s.DownNotified = old.FailingSince, old.DownNotified
+	return s
 }
 
 // ListSources returns every source, ordered by name.

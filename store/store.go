@@ -25,10 +25,12 @@ var (
 	bucketOutbox     = []byte("outbox")     // entry id → Outgoing
 	bucketSources    = []byte("sources")    // name → Source
 	bucketAudit      = []byte("audit")      // entry id → AuditEntry
-	// bucketOpen indexes sent deliveries nobody has acknowledged and that
-	// still await a reminder or an escalation, so that the reminder scan
-	// never walks the whole history.
-	bucketOpen = []byte("open") // alert id, chat id → nothing
+	// bucketOpen indexes sent deliveries nobody has acknowledged: an entry
+	// is added when the card is sent and stays until the chat acknowledges
+	// the alert, with flags for the reminder and escalation already queued.
+	// The reminder scan and /overdue read it so that they never walk the
+	// whole history.
+	bucketOpen = []byte("open") // alert id, chat id → openEntry
 	allBuckets = [][]byte{bucketMeta, bucketAlerts, bucketAlertKeys, bucketCVEs, bucketChats,
 		bucketDeliveries, bucketByChat, bucketAcks, bucketOutbox, bucketSources, bucketAudit, bucketOpen}
 )

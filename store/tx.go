@@ -7,24 +7,34 @@ import (
 	"time"
 )
 
-var keyOffset = []byte("offset")
+var (
+	keyOffset   = []byte("offset")
+	keyOffsetAt = []byte("offset_at")
+)
 
-// Offset is the id of the last Telegram update whose handling committed.
-func (t *Tx) Offset() int {
-	v := t.bucket(bucketMeta).Get(keyOffset)
-	if len(v) != 8 {
-		return 0
+// Offset is the id of the last Telegram update whose handling committed,
+// and when it was recorded.
+func (t *Tx) Offset() (id int, at time.Time) {
+	meta := t.bucket(bucketMeta)
+	if v := meta.Get(keyOffset); len(v) == 8 {
+		id = int(binary.BigEndian.Uint64(v))
 	}
-	return int(binary.BigEndian.Uint64(v))
+	if v := meta.Get(keyOffsetAt); len(v) == 8 {
+		at = time.Unix(0, int64(binary.BigEndian.Uint64(v)))
+	}
+	return id, at
 }
 
 // SetOffset records an update as handled, in the same transaction as what
-// handling it changed, so that a restart never applies it twice.
-func (t *Tx) SetOffset(updateID int) error {
-	if updateID <= t.Offset() {
-		return nil
+// handling it changed, so that a restart never applies it twice. It may
+// go down: after a week without updates Telegram numbers the next one at
+// random.
+func (t *Tx) SetOffset(updateID int, at time.Time) error {
+	meta := t.bucket(bucketMeta)
+	if err := meta.Put(keyOffset, u64(uint64(updateID))); err != nil {
+		return err
 	}
-	return t.bucket(bucketMeta).Put(keyOffset, u64(uint64(updateID)))
+	return meta.Put(keyOffsetAt, u64(uint64(at.UnixNano())))
 }
 
 // Chat returns the chat with id; ok is false when it was never seen.
