@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ type Config struct {
 	SourceAlertAfter time.Duration
 	LogLevel         string
 	DeptName         string
+	MetricsAddr      string
 
 	// Knobs no variable sets; tests shorten them.
 	editDelay   time.Duration // acknowledgements within it make one card edit
@@ -135,6 +137,16 @@ var variables = []variable{
 	{"CANHBAO_SOURCE_ALERT_AFTER", "6h", "a source failing for longer than this is reported to the department chat", positiveDuration(func(c *Config) *time.Duration { return &c.SourceAlertAfter })},
 	{"CANHBAO_DEPT_NAME", "", "the department's name as the source of its own advisories; empty means Sở Thông tin và Truyền thông (Department of Information and Communications in English)",
 		func(c *Config, v string) error { c.DeptName = v; return nil }},
+	{"CANHBAO_METRICS_ADDR", "", "address for Prometheus metrics at /metrics, e.g. 127.0.0.1:9464; empty turns them off",
+		func(c *Config, v string) error {
+			if v != "" {
+				if _, _, err := net.SplitHostPort(v); err != nil {
+					return fmt.Errorf("%q is not host:port", v)
+				}
+			}
+			c.MetricsAddr = v
+			return nil
+		}},
 	{"CANHBAO_LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *Config, v string) error {
 			switch v {

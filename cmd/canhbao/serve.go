@@ -80,6 +80,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			log.Warn("control socket unavailable; backup and export need the service stopped", slog.String("error", err.Error()))
 		}
 	})
+	if cfg.MetricsAddr != "" {
+		wg.Go(func() {
+			if err := serveMetrics(ctx, cfg.MetricsAddr, st, log.With("part", "metrics")); err != nil {
+				cancel(fmt.Errorf("CANHBAO_METRICS_ADDR: %w", err))
+			}
+		})
+	}
 	wg.Go(func() {
 		if err := api.Connect(ctx, log); err != nil {
 			if ctx.Err() == nil {
