@@ -478,6 +478,15 @@ func (s *Sender) commit(results []store.Result) (lost map[uint64]bool) {
 	if complete == nil {
 		complete = s.Store.Complete
 	}
+	// Recording an outcome may queue messages of its own (the edit that
+	// shows an acknowledgement made while the card was in flight, a
+	// failure notice): look at the outbox again when it did.
+	before := s.Store.OutboxSeq()
+	defer func() {
+		if s.Store.OutboxSeq() != before {
+			s.Wake()
+		}
+	}()
 	const attempts = 3
 	for attempt := range attempts {
 		err := complete(s.DeptChat, results)

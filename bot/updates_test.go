@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,4 +56,42 @@ func TestUpdatesAfterAWeekOfSilence(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAcknowledgementWhileTheCardIsInFlight: a press that lands while the
+// card is still on its way is shown by an edit once the card is recorded.
+func TestAcknowledgementWhileTheCardIsInFlight(t *testing.T) {
+	r := newRig(t)
+	r.approve(-7001)
+	r.tg.OnRequest(func(method string, _ url.Values) *telegramtest.Fault {
+		if method == "sendMessage" {
+			return &telegramtest.Fault{Delay: time.Second}
+		}
+		return nil
+	})
+	if err := r.st.Update(func(tx *store.Tx) error { return tx.PutSource(store.Source{Name: "src", LastSuccess: time.Now()}) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.st.Ingest("src", []store.Alert{{Key: "k", Title: "Lỗ hổng VPN", Published: time.Now()}}, store.IngestOptions{Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	r.start()
+	r.s.Wake()
+	r.tg.WaitRequests(t, "sendMessage", 1, 5*time.Second) // in flight now
+	b := &Bot{Store: r.st, Render: r.s.Render, Log: r.s.Log, Config: Config{EditDelay: 100 * time.Millisecond}}
+	user := telegramtest.NewUser(9, "Lý Thị Mai")
+	err := r.st.Update(func(tx *store.Tx) error {
+		res, err := b.acknowledge(tx, -7001, []uint64{1}, &user, "")
+		if err == nil && res[0] != ackAdded {
+			t.Errorf("result %v", res[0])
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.tg.WaitFor(t, 10*time.Second, func() bool {
+		m := r.tg.Messages(-7001)
+		return len(m) == 1 && strings.Contains(m[0].Plain, "Đã nhận: Lý Thị Mai")
+	}, "the card edited after it was recorded")
 }

@@ -363,3 +363,15 @@ func (t *Tx) moveHistory(from, to int64) error {
 	}
 	return nil
 }
+
+// OutboxSeq is the id of the newest entry ever queued. The sender compares
+// it before and after recording outcomes to learn whether recording them
+// queued new messages.
+func (s *Store) OutboxSeq() uint64 {
+	var seq uint64
+	_ = s.View(func(tx *Tx) error {
+		seq = tx.bucket(bucketOutbox).Sequence()
+		return nil
+	})
+	return seq
+}
