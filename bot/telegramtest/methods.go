@@ -214,14 +214,7 @@ func replyTarget(c *chat, p url.Values) (int, *apiError) {
 }
 
 func (s *Server) sendMessage(_ context.Context, p url.Values, _ map[string]upload) (any, *apiError) {
-	if p.Get("text") == "" {
-		return nil, errTextEmpty
-	}
-	text, err := s.readText(p.Get("text"), p.Get("parse_mode"), p.Get("entities"))
-	if err != nil {
-		return nil, err
-	}
-	kb, err := readKeyboard(p.Get("reply_markup"))
+	text, kb, err := s.readTextAndKeyboard(p)
 	if err != nil {
 		return nil, err
 	}
@@ -254,6 +247,23 @@ func (s *Server) sendMessage(_ context.Context, p url.Values, _ map[string]uploa
 	return s.wireLocked(c, m, true), nil
 }
 
+// readTextAndKeyboard reads the text, parse mode and keyboard that
+// sendMessage and editMessageText share.
+func (s *Server) readTextAndKeyboard(p url.Values) (content, *tgbotapi.InlineKeyboardMarkup, *apiError) {
+	if p.Get("text") == "" {
+		return content{}, nil, errTextEmpty
+	}
+	text, err := s.readText(p.Get("text"), p.Get("parse_mode"), p.Get("entities"))
+	if err != nil {
+		return content{}, nil, err
+	}
+	kb, err := readKeyboard(p.Get("reply_markup"))
+	if err != nil {
+		return content{}, nil, err
+	}
+	return text, kb, nil
+}
+
 // editTarget finds the bot message an edit names.
 func (s *Server) editTargetLocked(p url.Values) (*chat, *message, *apiError) {
 	if p.Get("chat_id") == "" && p.Get("inline_message_id") != "" {
@@ -277,14 +287,7 @@ func (s *Server) editTargetLocked(p url.Values) (*chat, *message, *apiError) {
 // editMessageText replaces the text and the keyboard: an edit without reply_markup
 // removes the keyboard, as in Telegram.
 func (s *Server) editMessageText(_ context.Context, p url.Values, _ map[string]upload) (any, *apiError) {
-	if p.Get("text") == "" {
-		return nil, errTextEmpty
-	}
-	text, err := s.readText(p.Get("text"), p.Get("parse_mode"), p.Get("entities"))
-	if err != nil {
-		return nil, err
-	}
-	kb, err := readKeyboard(p.Get("reply_markup"))
+	text, kb, err := s.readTextAndKeyboard(p)
 	if err != nil {
 		return nil, err
 	}
