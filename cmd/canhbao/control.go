@@ -48,19 +48,25 @@ func (c *controlServer) run(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /backup", c.backup)
 	mux.HandleFunc("GET /export", c.export)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	err = serveHTTP(ctx, ln, mux)
+	_ = os.Remove(path)
+	return err
+}
+
+// serveHTTP serves handler on ln until ctx ends, then shuts down within
+// two seconds, so that the local servers never hold up a clean stop.
+func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler) error {
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shut)
 	}()
-	err = srv.Serve(ln)
-	_ = os.Remove(path)
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
 	}
-	return err
+	return nil
 }
 
 // completeTrailer is sent after the last byte of a backup or an export
