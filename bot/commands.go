@@ -58,6 +58,9 @@ const (
 	// staffView: department admins, in the department chat or a private
 	// chat, since the answer shows other agencies.
 	staffView
+	// staffChecked: department admins; the handler refuses others itself
+	// so that the refusal is audited.
+	staffChecked
 )
 
 type command struct {
@@ -89,12 +92,13 @@ func (b *Bot) commands() map[string]command {
 		"filter":      {b.cmdFilter, anyone, "cmd.filter"},
 		"sources":     {b.cmdSources, staffView, "cmd.sources"},
 		"source":      {b.cmdSource, staffView, ""},
+		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
 	}
 }
 
 // helpOrder is the order of /help.
 var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "unsubscribe", "id", "help",
-	"approve", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
+	"approve", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "dashboard"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -132,7 +136,7 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.unknown_cmd")) })
 	}
 	switch {
-	case c.access != anyone && !q.admin:
+	case c.access != anyone && c.access != staffChecked && !q.admin:
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.admin_only")) })
 	case c.access == staffView && !m.Chat.IsPrivate() && m.Chat.ID != b.Config.AdminChat:
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.private_only")) })

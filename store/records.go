@@ -177,6 +177,9 @@ const (
 	OutText Kind = "text"
 	// OutDocument sends a generated file (the CSV export) to an admin.
 	OutDocument Kind = "document"
+	// OutPhoto sends the weekly summary chart with its lines as the
+	// caption; Export holds the period.
+	OutPhoto Kind = "photo"
 )
 
 // Delivers reports whether sending this kind records alert deliveries.
