@@ -41,6 +41,7 @@ type Config struct {
 	// SummaryAt is the time of day (HH:MM, Vietnam time) of the Monday
 	// summary; empty when it is off.
 	SummaryAt string
+	ContactsFile     string
 
 	// Knobs no variable sets; tests shorten them.
 	editDelay   time.Duration // acknowledgements within it make one card edit
@@ -167,6 +168,8 @@ var variables = []variable{
 			c.SummaryAt = v
 			return nil
 		}},
+	{"CANHBAO_CONTACTS", "", "file of emergency contact points for /contacts and the help line (format in the README); empty means the contacts named in the department's 2023 letter, which must be checked",
+		func(c *Config, v string) error { c.ContactsFile = v; return nil }},
 	{"CANHBAO_LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *Config, v string) error {
 			switch v {
