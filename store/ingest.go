@@ -63,6 +63,7 @@ func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestR
 			a.FirstSeen = opt.Now
 			a.Severity = a.Severity.Normal()
 			a.Pushed = !first || (!a.Published.IsZero() && opt.Now.Sub(a.Published) <= opt.Backfill)
+			a.Pushed = a.Pushed && !(a.News && src.SkipNews) // news=skip: kept, not sent
 			if err := tx.addAlert(&a); err != nil {
 				return err
 			}
