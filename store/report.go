@@ -22,6 +22,21 @@ type Report struct {
 	Rows  []ReportRow
 }
 
+// ForTag keeps the rows of agencies with tag; an empty tag keeps all.
+func (r Report) ForTag(tag string) Report {
+	if tag == "" {
+		return r
+	}
+	rows := make([]ReportRow, 0, len(r.Rows))
+	for _, row := range r.Rows {
+		if row.Chat.HasTag(tag) {
+			rows = append(rows, row)
+		}
+	}
+	r.Rows = rows
+	return r
+}
+
 // Totals counts the rows: acknowledged, delivered (sent), queued, failed,
 // and all.
 func (r Report) Totals() (acked, sent, queued, failed, all int) {
@@ -159,7 +174,7 @@ func (t *Tx) EachReport(q ExportQuery, fn func(Report) error) error {
 		if err != nil {
 			return err
 		}
-		return fn(rep)
+		return fn(rep.ForTag(q.Tag))
 	}
 	c := t.bucket(bucketAlerts).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -174,7 +189,7 @@ func (t *Tx) EachReport(q ExportQuery, fn func(Report) error) error {
 		if err != nil {
 			return err
 		}
-		if len(rep.Rows) == 0 {
+		if rep = rep.ForTag(q.Tag); len(rep.Rows) == 0 {
 			continue
 		}
 		if err := fn(rep); err != nil {

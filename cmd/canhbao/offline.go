@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/canhbao/canhbao/bot"
+	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -75,6 +76,7 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	alert := fs.Uint64("alert", 0, "only this alert number")
 	from := fs.String("from", "", "alerts first seen on or after this day (YYYY-MM-DD, Asia/Ho_Chi_Minh)")
 	to := fs.String("to", "", "alerts first seen up to and including this day")
+	tag := fs.String("tag", "", "only agencies with this tag")
 	if err := fs.Parse(args); err != nil {
 		return exportArgs{}, err
 	}
@@ -84,6 +86,13 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	loc := bot.NewRenderer(bot.Vietnamese).Loc
 	var q store.ExportQuery
 	q.AlertID = *alert
+	if *tag != "" {
+		t, ok := letter.Tag(*tag)
+		if !ok {
+			return exportArgs{}, fmt.Errorf("-tag: %q is not a tag like so-ban-nganh", *tag)
+		}
+		q.Tag = t
+	}
 	for _, d := range []struct {
 		s    string
 		into *time.Time
@@ -107,6 +116,9 @@ func export(ctx context.Context, cfg Config, a exportArgs, w io.Writer) error {
 	v := url.Values{}
 	if a.query.AlertID != 0 {
 		v.Set("alert", fmt.Sprint(a.query.AlertID))
+	}
+	if a.query.Tag != "" {
+		v.Set("tag", a.query.Tag)
 	}
 	if !a.query.From.IsZero() {
 		v.Set("from", a.query.From.Format(time.RFC3339))
