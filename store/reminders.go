@@ -60,6 +60,11 @@ func decodeOpen(b []byte) openEntry {
 	}
 }
 
+// gatherWithin is how early an alert may be reminded along with another
+// alert of the same chat that is due: a quarter of its deadline, at most
+// an hour.
+func gatherWithin(after time.Duration) time.Duration { return min(after/4, time.Hour) }
+
 func (t *Tx) putOpen(alert uint64, chat int64, e openEntry) error {
 	return t.bucket(bucketOpen).Put(deliveryKey(alert, chat), e.encode())
 }
@@ -85,11 +90,21 @@ func (s *Store) QueueReminders(now time.Time, dl Deadlines, deptChat int64) (int
 		reminders := make(map[int64][]uint64)
 		cards := make(map[int64]map[int]bool)
 		var escalate []uint64 // alerts with an entry past the escalation deadline
+		// Chats with a reminder due also get, in the same message, their
+		// alerts that would fall due soon, rather than a second reminder
+		// minutes later.
+		due := make(map[int64]bool)
 		c := tx.bucket(bucketOpen).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if e := decodeOpen(v); !e.Reminded && now.Sub(e.SentAt) >= dl.RemindAfter(e.Severity) {
+				due[readI64(k[8:])] = true
+			}
+		}
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			e := decodeOpen(v)
 			age := now.Sub(e.SentAt)
-			remind := !e.Reminded && age >= dl.RemindAfter(e.Severity)
+			after := dl.RemindAfter(e.Severity)
+			remind := !e.Reminded && (age >= after || due[readI64(k[8:])] && age >= after-gatherWithin(after))
 			esc := !e.Escalated && dl.EscalateAfter > 0 && age >= dl.EscalateAfter
 			if !remind && !esc {
 				continue
