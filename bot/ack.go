@@ -124,9 +124,40 @@ func repliedAlerts(tx *store.Tx, m *tgbotapi.Message) (store.SentMessage, bool, 
 	return tx.SentMessage(m.Chat.ID, m.ReplyToMessage.MessageID)
 }
 
+// awaitRecorded waits, for a few seconds at most, until the store knows
+// what message msg of chat stands for, when a message to that chat is
+// still being recorded: Telegram shows a message (and people answer it)
+// a moment before the sender has written down its id.
+func (b *Bot) awaitRecorded(ctx context.Context, chat int64, msg int) {
+	for range 30 {
+		pending := false
+		err := b.Store.View(func(tx *store.Tx) error {
+			if _, ok, err := tx.SentMessage(chat, msg); ok || err != nil {
+				return err
+			}
+			entries, err := tx.Outbox()
+			pending = slices.ContainsFunc(entries, func(o store.Outgoing) bool {
+				return o.ChatID == chat && len(o.AlertIDs) > 0 && o.Kind != store.OutEdit
+			})
+			return err
+		})
+		if err != nil || !pending {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // cmdAck handles /ack 12, /ack #12, /ack 3,4, /ack 59-78, and /ack sent
 // as a reply to any message about alerts.
-func (b *Bot) cmdAck(_ context.Context, q *request) func(tx *store.Tx) error {
+func (b *Bot) cmdAck(ctx context.Context, q *request) func(tx *store.Tx) error {
+	if q.m.ReplyToMessage != nil && q.args == "" {
+		b.awaitRecorded(ctx, q.chat, q.m.ReplyToMessage.MessageID)
+	}
 	return func(tx *store.Tx) error {
 		ids, bad, err := b.commandAlerts(tx, q, q.args)
 		if err != nil || bad != "" || ids == nil {
@@ -139,7 +170,10 @@ func (b *Bot) cmdAck(_ context.Context, q *request) func(tx *store.Tx) error {
 // cmdDone handles /done 12 <what was done>, and /done <what was done> as
 // a reply to a message about alerts: a remediation report that also
 // acknowledges.
-func (b *Bot) cmdDone(_ context.Context, q *request) func(tx *store.Tx) error {
+func (b *Bot) cmdDone(ctx context.Context, q *request) func(tx *store.Tx) error {
+	if q.m.ReplyToMessage != nil {
+		b.awaitRecorded(ctx, q.chat, q.m.ReplyToMessage.MessageID)
+	}
 	return func(tx *store.Tx) error {
 		first, note := q.args, ""
 		if i := strings.IndexFunc(q.args, unicode.IsSpace); i >= 0 {
@@ -312,8 +346,9 @@ func (b *Bot) answerAck(tx *store.Tx, q *request, ids []uint64, extra ackExtra, 
 // service's messages about alerts: the note asked for by the report
 // button, or a short acknowledgement ("đã nhận", "ok"). Anything else is
 // people talking about the alert and is left alone.
-func (b *Bot) onReply(u tgbotapi.Update) error {
+func (b *Bot) onReply(ctx context.Context, u tgbotapi.Update) error {
 	m := u.Message
+	b.awaitRecorded(ctx, m.Chat.ID, m.ReplyToMessage.MessageID)
 	text := strings.TrimSpace(m.Text)
 	if text == "" {
 		text = strings.TrimSpace(m.Caption)
@@ -345,6 +380,9 @@ func (b *Bot) onCallback(ctx context.Context, u tgbotapi.Update) error {
 	var err error
 	switch action {
 	case cbAck, cbNotUsed:
+		if _, named := parseID(arg); !named && cq.Message != nil {
+			b.awaitRecorded(ctx, cq.Message.Chat.ID, cq.Message.MessageID)
+		}
 		err = b.commit(u, func(tx *store.Tx) error {
 			var ackErr error
 			toast, ackErr = b.ackButton(tx, cq, arg, ackExtra{notUsed: action == cbNotUsed})

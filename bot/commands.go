@@ -112,7 +112,7 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 	case m.From == nil:
 		return b.commit(u, nil) // a post with no sender
 	case !m.IsCommand() && m.ReplyToMessage != nil:
-		return b.onReply(u) // maybe an acknowledgement or a note
+		return b.onReply(ctx, u) // maybe an acknowledgement or a note
 	case !m.IsCommand():
 		return b.commit(u, nil) // chatter
 	}
