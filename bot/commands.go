@@ -89,12 +89,16 @@ func (b *Bot) commands() map[string]command {
 		"filter":      {b.cmdFilter, anyone, "cmd.filter"},
 		"sources":     {b.cmdSources, staffView, "cmd.sources"},
 		"source":      {b.cmdSource, staffView, ""},
+		"contacts":    {b.cmdContacts, anyone, "cmd.contacts"},
+		"tag":         {b.cmdTag, staff, "cmd.tag"},
+		"untag":       {b.cmdUntag, staff, ""},
+		"tags":        {b.cmdTags, staffView, ""},
 	}
 }
 
 // helpOrder is the order of /help.
-var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "unsubscribe", "id", "help",
-	"approve", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
+var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "contacts", "unsubscribe", "id", "help",
+	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -281,19 +285,36 @@ func (b *Bot) cmdUnsubscribe(ctx context.Context, q *request) func(tx *store.Tx)
 	}
 }
 
-// cmdDecide approves or rejects a chat's request: /approve <chat_id>.
+// cmdDecide approves or rejects a chat's request: /approve <chat_id>,
+// or /approve <chat_id> tag1 tag2 to tag it at once.
 func (b *Bot) cmdDecide(to store.ChatStatus) handler {
 	return func(_ context.Context, q *request) func(tx *store.Tx) error {
+		args := strings.Fields(q.args)
 		return func(tx *store.Tx) error {
-			id, err := parseChatID(q.args)
+			first := ""
+			if len(args) > 0 {
+				first = args[0]
+			}
+			id, err := parseChatID(first)
 			if err != nil {
 				return q.reply(tx, b.Render.T("err.bad_chat", Esc(q.args)))
+			}
+			tags, bad := parseTags(args[1:])
+			if len(bad) > 0 {
+				return q.reply(tx, b.Render.T("tag.bad", Esc(strings.Join(bad, " "))))
 			}
 			msg, err := b.decide(tx, id, to, q.from)
 			if err != nil {
 				return err
 			}
-			return q.reply(tx, msg)
+			if err := q.reply(tx, msg); err != nil {
+				return err
+			}
+			if c, known, err := tx.Chat(id); err != nil || !known || len(tags) == 0 || c.Status != store.ChatApproved {
+				return err
+			}
+			return b.retag(&request{u: q.u, m: q.m, from: q.from, chat: q.chat, admin: q.admin,
+				args: strings.Join(args, " ")}, true)(tx)
 		}
 	}
 }
@@ -360,9 +381,10 @@ func (b *Bot) cmdPending(_ context.Context, q *request) func(tx *store.Tx) error
 
 func (b *Bot) cmdReport(_ context.Context, q *request) func(tx *store.Tx) error {
 	now := b.now()
+	tag, arg, tagOK := tagArg(q.args)
 	return func(tx *store.Tx) error {
-		id, ok := parseID(q.args)
-		if !ok {
+		id, ok := parseID(arg)
+		if !ok || !tagOK {
 			return q.reply(tx, b.Render.T("err.bad_id", Esc(q.args)))
 		}
 		rep, err := tx.Report(id)
@@ -372,7 +394,7 @@ func (b *Bot) cmdReport(_ context.Context, q *request) func(tx *store.Tx) error 
 		if err != nil {
 			return err
 		}
-		return q.reply(tx, b.Render.Report(rep, now)...)
+		return q.reply(tx, b.Render.Report(rep.ForTag(tag), now)...)
 	}
 }
 

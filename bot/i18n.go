@@ -270,3 +270,43 @@ func (r *Renderer) Age(d time.Duration) string {
 	}
 	return r.T("age.dayshours", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
 }
+
+// letterCatalog holds the sentences of the department letter's features
+// (contacts, tags, incidents, duty rosters). It is part of the one
+// catalogue, kept as its own block so that it reads as one piece.
+var letterCatalog = map[string]text{
+	"cmd.contacts":        {"/contacts — đầu mối liên hệ hỗ trợ ứng cứu sự cố", "/contacts — emergency contact points"},
+	"menu.contacts":       {"Đầu mối liên hệ hỗ trợ ứng cứu sự cố", "Emergency contact points"},
+	"contacts.title":      {"📞 <b>Đầu mối liên hệ hỗ trợ ứng cứu sự cố</b>", "📞 <b>Emergency contact points</b>"},
+	"contacts.dept":       {"Đầu mối của Sở", "The department's contact point"},
+	"contacts.person":     {"Cán bộ đầu mối: %s", "Officer: %s"},
+	"contacts.phone":      {"Điện thoại: %s", "Phone: %s"},
+	"contacts.hotline":    {"Đường dây nóng: %s", "Hotline: %s"},
+	"contacts.email":      {"Thư điện tử: %s", "E-mail: %s"},
+	"contacts.unset":      {"Chưa cấu hình (CANHBAO_CONTACTS).", "Not configured (CANHBAO_CONTACTS)."},
+	"contacts.help":       {"🆘 Cần hỗ trợ: %s", "🆘 Need help: %s"},
+	"notice.config":       {"⚠️ <b>Cấu hình chưa đúng</b>: %s", "⚠️ <b>Configuration problem</b>: %s"},
+	"cmd.tag":             {"/tag &lt;chat_id&gt; &lt;nhóm&gt;…, /untag, /tags — phân nhóm đơn vị (ví dụ so-ban-nganh, ubnd-huyen)", "/tag &lt;chat_id&gt; &lt;tag&gt;…, /untag, /tags — group agencies (e.g. so-ban-nganh, ubnd-huyen)"},
+	"menu.tag":            {"Gắn nhóm cho đơn vị", "Tag an agency"},
+	"menu.untag":          {"Bỏ nhóm của đơn vị", "Untag an agency"},
+	"menu.tags":           {"Danh sách nhóm đơn vị", "Agency tags"},
+	"tag.usage":           {"Cách dùng: /tag &lt;chat_id&gt; so-ban-nganh ubnd-huyen · /untag &lt;chat_id&gt; [nhóm…] · /tags\nTên nhóm gồm chữ không dấu, chữ số và dấu gạch ngang; dùng @nhóm trong /broadcast, /duty, /report, /overdue, /export.", "Usage: /tag &lt;chat_id&gt; so-ban-nganh ubnd-huyen · /untag &lt;chat_id&gt; [tags…] · /tags\nTags are letters, digits and dashes; use @tag in /broadcast, /duty, /report, /overdue, /export."},
+	"tag.bad":             {"Tên nhóm không hợp lệ: %s. Tên nhóm gồm chữ, chữ số và dấu gạch ngang, ví dụ so-ban-nganh.", "Not a valid tag: %s. Tags are letters, digits and dashes, e.g. so-ban-nganh."},
+	"tag.unknown":         {"Chưa có đơn vị nào thuộc nhóm @%s. Xem /tags; chưa phát hành.", "No agency has the tag @%s. See /tags; nothing was published."},
+	"tag.done":            {"🏷 %s (<code>%d</code>): %s", "🏷 %s (<code>%d</code>): %s"},
+	"tag.none":            {"chưa thuộc nhóm nào", "no tags"},
+	"tags.none":           {"Chưa có đơn vị nào được gắn nhóm.", "No agency is tagged yet."},
+	"tags.title":          {"🏷 <b>Nhóm đơn vị (%d)</b>", "🏷 <b>Agency tags (%d)</b>"},
+	"tags.row":            {"<b>@%s</b> (%d): %s", "<b>@%s</b> (%d): %s"},
+	"tags.untagged":       {"Chưa thuộc nhóm nào (%d): %s", "Untagged (%d): %s"},
+	"broadcast.done_tags": {"📢 Đã phát hành cảnh báo #%d “%s” tới %d đơn vị thuộc nhóm %s.", "📢 Published alert #%d “%s” to %d agencies tagged %s."},
+}
+
+func init() {
+	for k, v := range letterCatalog {
+		if _, dup := catalog[k]; dup {
+			panic("bot: catalogue key " + k + " defined twice")
+		}
+		catalog[k] = v
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -25,6 +26,9 @@ type Renderer struct {
 	// DeptName names the department as the source of its own advisories;
 	// empty uses the default in the catalog.
 	DeptName string
+	// Contacts are the emergency contact points of /contacts and the help
+	// line under critical alerts.
+	Contacts letter.Contacts
 }
 
 // NewRenderer returns a renderer for lang in Asia/Ho_Chi_Minh, falling
@@ -37,7 +41,7 @@ func NewRenderer(lang Lang) *Renderer {
 	if lang != English {
 		lang = Vietnamese
 	}
-	return &Renderer{Lang: lang, Loc: loc}
+	return &Renderer{Lang: lang, Loc: loc, Contacts: letter.DefaultContacts()}
 }
 
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
@@ -108,6 +112,9 @@ func (r *Renderer) Card(a *store.Alert, acks []store.Ack) string {
 		fmt.Fprintf(&foot, "\n🔗 <a href=\"%s\">%s</a>", Esc(a.Link), r.T("card.link"))
 	}
 	foot.WriteString("\n" + r.T("card.action", a.ID))
+	if line := r.HelpLine(); line != "" && a.Severity == store.SeverityCritical {
+		foot.WriteString("\n" + line)
+	}
 	if line := r.ackLine(acks); line != "" {
 		foot.WriteString("\n\n" + line)
 	}

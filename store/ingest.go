@@ -150,7 +150,7 @@ func (t *Tx) queueAlerts(alerts []*Alert, opt IngestOptions) (int, error) {
 		}
 		var mine []*Alert
 		for _, a := range alerts {
-			if c.Filter.Matches(a) {
+			if c.Wants(a) {
 				mine = append(mine, a)
 			}
 		}

@@ -110,6 +110,9 @@ type Alert struct {
 	// Copy, when set, is a message (document, photo) in a department chat
 	// that is copied to every group instead of rendering a text card.
 	Copy *MessageRef `json:"copy,omitempty"`
+	// Audience, when set, limits a department advisory to the chats with
+	// one of these tags.
+	Audience []string `json:"audience,omitempty"`
 	// Pushed is false for alerts stored during a backfill, which were never
 	// queued for delivery.
 	Pushed bool `json:"pushed"`

@@ -35,6 +35,7 @@ type Config struct {
 	LogLevel         string
 	DeptName         string
 	MetricsAddr      string
+	ContactsFile     string
 
 	// Knobs no variable sets; tests shorten them.
 	editDelay   time.Duration // acknowledgements within it make one card edit
@@ -147,6 +148,8 @@ var variables = []variable{
 			c.MetricsAddr = v
 			return nil
 		}},
+	{"CANHBAO_CONTACTS", "", "file of emergency contact points for /contacts and the help line (format in the README); empty means the contacts named in the department's 2023 letter, which must be checked",
+		func(c *Config, v string) error { c.ContactsFile = v; return nil }},
 	{"CANHBAO_LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *Config, v string) error {
 			switch v {
