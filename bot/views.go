@@ -199,7 +199,7 @@ func (r *Renderer) Pending(alerts []store.Alert) []string {
 	}
 	lines := []string{r.T("pending.title", len(alerts))}
 	for _, a := range alerts {
-		lines = append(lines, fmt.Sprintf("%s #%d %s — %s", severityIcon(a.Severity), a.ID, Esc(cutText(a.Title, 160)), r.Date(a.When())))
+		lines = append(lines, fmt.Sprintf("%s #%d %s — %s", severityIcon(a.Severity), a.ID, Esc(cutText(a.Title, 160)), r.Published(&a)))
 	}
 	lines = append(lines, r.T("pending.hint"))
 	return Lines(lines)
