@@ -25,11 +25,37 @@ type Standing struct {
 	First *Ack
 	// Acks counts the members who acknowledged.
 	Acks int
+	// Status is where the agency stands: open, acknowledged, remediated
+	// or not using the product.
+	Status AckStatus
 	// Note is the latest remediation report (/done).
 	Note string
 	// Reminded and Escalated are set while the delivery is open and its
 	// reminder or escalation was queued.
 	Reminded, Escalated bool
+
+	noteAt time.Time
+}
+
+// addAck counts one member's acknowledgement into the standing.
+func (s *Standing) addAck(a Ack) {
+	s.Acks++
+	if s.First == nil || a.At.Before(s.First.At) {
+		s.First = &a
+	}
+	for _, n := range a.Notes {
+		if s.Note == "" || !n.At.Before(s.noteAt) {
+			s.Note, s.noteAt = n.Text, n.At
+		}
+	}
+	switch {
+	case s.Note != "":
+		s.Status = StatusRemediated
+	case a.NotUsed || s.Status == StatusNotUsed:
+		s.Status = StatusNotUsed
+	default:
+		s.Status = StatusAcknowledged
+	}
 }
 
 // Acked reports whether the agency acknowledged.
@@ -64,7 +90,7 @@ func (t *Tx) Standings(alert uint64) ([]Standing, error) {
 		if err := jsonDecode(v, &d); err != nil {
 			return nil, err
 		}
-		out = append(out, Standing{ChatID: readI64(k[8:]), State: d.State, QueuedAt: d.QueuedAt, SentAt: d.SentAt,
+		out = append(out, Standing{ChatID: readI64(k[8:]), Status: StatusOpen, State: d.State, QueuedAt: d.QueuedAt, SentAt: d.SentAt,
 			FailedAt: d.FailedAt, Error: d.Error})
 	}
 	// Acknowledgements are keyed alert, chat, user: one walk, merged by
@@ -86,14 +112,7 @@ func (t *Tx) Standings(alert uint64) ([]Standing, error) {
 		if err := jsonDecode(v, &a); err != nil {
 			return nil, err
 		}
-		s := &out[i]
-		s.Acks++
-		if s.First == nil || a.At.Before(s.First.At) {
-			s.First = &a
-		}
-		if a.Note != "" {
-			s.Note = a.Note
-		}
+		out[i].addAck(a.upgraded())
 	}
 	if open := t.bucket(bucketOpen); open != nil {
 		for j := range out {
@@ -424,20 +443,14 @@ func (t *Tx) standing(alert uint64, chat int64) (Standing, error) {
 	if err != nil {
 		return Standing{}, err
 	}
-	s := Standing{ChatID: chat, State: d.State, QueuedAt: d.QueuedAt, SentAt: d.SentAt, FailedAt: d.FailedAt, Error: d.Error}
+	s := Standing{ChatID: chat, Status: StatusOpen, State: d.State, QueuedAt: d.QueuedAt, SentAt: d.SentAt, FailedAt: d.FailedAt, Error: d.Error}
 	acks, err := t.Acks(alert, chat)
 	if err != nil {
 		return Standing{}, err
 	}
-	for i := range acks {
-		if i == 0 {
-			s.First = &acks[0]
-		}
-		if acks[i].Note != "" {
-			s.Note = acks[i].Note
-		}
+	for _, a := range acks {
+		s.addAck(a.upgraded())
 	}
-	s.Acks = len(acks)
 	if v := t.bucket(bucketOpen).Get(deliveryKey(alert, chat)); v != nil && s.First == nil {
 		e := decodeOpen(v)
 		s.Reminded, s.Escalated = e.Reminded, e.Escalated

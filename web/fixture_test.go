@@ -128,7 +128,11 @@ func (f *fixture) fail(alert uint64, chat int64, reason string) {
 func (f *fixture) ack(alert uint64, chat, user int64, name, note string) {
 	f.t.Helper()
 	f.must(f.st.Update(func(tx *store.Tx) error {
-		_, err := tx.AddAck(store.Ack{AlertID: alert, ChatID: chat, UserID: user, Name: name, At: f.now, Note: note})
+		a := store.Ack{AlertID: alert, ChatID: chat, UserID: user, Name: name, At: f.now}
+		if note != "" {
+			a.Notes = []store.Note{{Text: note, At: f.now}}
+		}
+		_, err := tx.AddAck(a)
 		return err
 	}))
 }

@@ -97,15 +97,15 @@ type cell struct {
 	Took  string // time to acknowledge, or how long it has waited
 }
 
-// cellOf classifies a standing. Remediation states (handled, not in use)
-// come from the remediation report while the store has no status of its
-// own for them.
+// cellOf classifies a standing.
 func (s *Server) cellOf(a *store.Alert, st store.Standing, now time.Time) cell {
 	switch {
 	case st.ChatID == 0:
 		return cell{Class: "none"}
-	case st.Acked() && st.Note != "":
+	case st.Status == store.StatusRemediated:
 		return cell{Class: "done", State: s.t("web.state.done"), Took: s.Render.Age(st.AckAfter())}
+	case st.Status == store.StatusNotUsed:
+		return cell{Class: "na", State: s.t("web.state.na"), Took: s.Render.Age(st.AckAfter())}
 	case st.Acked():
 		return cell{Class: "ack", State: s.t("web.state.ack"), Took: s.Render.Age(st.AckAfter())}
 	case st.State == store.DeliveryFailed:

@@ -136,18 +136,22 @@ func TestPagesShowTheRecord(t *testing.T) {
 	f := newFixture(t, bot.Vietnamese)
 	seed(f)
 	f.ack(1, -5002, 302, "Trần Thị Bình", "đã vá 40/42 máy")
+	f.must(f.st.Update(func(tx *store.Tx) error {
+		_, err := tx.AddAck(store.Ack{AlertID: 2, ChatID: -5001, UserID: 301, Name: "Nguyễn Văn An", At: f.now, NotUsed: true})
+		return err
+	}))
 	cookie := f.signIn(admin)
 
 	contains(t, f.do("GET", "/", cookie).body, "Tuần này", "Cảnh báo đã gửi", "Xác nhận trong thời hạn nhắc việc",
 		"Lượt gửi thất bại", "Quá hạn xác nhận hiện nay", "Nguồn đang lỗi: 0", "<svg", "Đơn vị xác nhận chậm nhất")
 	m := f.do("GET", "/matrix", cookie).body
-	contains(t, m, "Sở Y tế", "UBND huyện Sóc Sơn", ">đã nhận<i>30 phút</i>", ">đã xử lý<i>5 giờ", ">lỗi gửi",
+	contains(t, m, "Sở Y tế", "UBND huyện Sóc Sơn", ">đã nhận<i>30 phút</i>", ">đã xử lý<i>5 giờ", ">lỗi gửi", `class="na">không sử dụng<i>5 giờ</i>`,
 		`hx-trigger="every 3s"`, "#1", "#2")
 	a := f.do("GET", "/alerts/1", cookie).body
 	contains(t, a, "Lỗ hổng Fortinet FortiOS", "2/2 đơn vị đã xác nhận", "Nguyễn Văn An", "Trần Thị Bình", "đã vá 40/42 máy",
 		"đã nhắc việc", "CVE-2026-1234")
 	ag := f.do("GET", "/agencies/-5001", cookie).body
-	contains(t, ag, "Sở Y tế", "Nguyễn Văn An", "Lịch sử cảnh báo", "Trung vị thời gian xác nhận", "1/2 (50 %)")
+	contains(t, ag, "Sở Y tế", "Nguyễn Văn An", "Lịch sử cảnh báo", "Trung vị thời gian xác nhận", "2/2 (100 %)")
 	contains(t, f.do("GET", "/sources", cookie).body, "cisa", "msrc", "hoạt động")
 	contains(t, f.do("GET", "/audit", cookie).body, "đăng nhập trang theo dõi")
 
