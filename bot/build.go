@@ -120,6 +120,15 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 				keyboard = r.ackMarkup(ackData(0, o.ReplyTo))
 			}
 		}
+	case store.OutUpdate:
+		var a store.Alert
+		if err := s.Store.View(func(tx *store.Tx) (err error) { a, err = tx.Alert(o.AlertIDs[0]); return err }); err != nil {
+			return nil, err
+		}
+		if o.Update < 1 || o.Update > len(a.Updates) {
+			return nil, fmt.Errorf("alert %d has no update %d", a.ID, o.Update)
+		}
+		text = r.Update(&a, a.Updates[o.Update-1])
 	case store.OutDigest:
 		var alerts []store.Alert
 		if alerts, err = s.loadAlerts(o.AlertIDs); err != nil {
