@@ -181,4 +181,3 @@ func TestKEVLaterRaisesADeliveredAlert(t *testing.T) {
 		t.Errorf("%d update replies, want 1", n)
 	}
 }
-
