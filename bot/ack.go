@@ -185,6 +185,12 @@ func (b *Bot) onCallback(ctx context.Context, u tgbotapi.Update) error {
 			toast, ackErr = b.ackButton(tx, cq, arg)
 			return ackErr
 		})
+	case cbIncident:
+		err = b.commit(u, func(tx *store.Tx) error {
+			var incErr error
+			toast, alertShown, incErr = b.incidentButton(tx, cq, arg)
+			return incErr
+		})
 	case cbApprove, cbReject:
 		to := store.ChatApproved
 		if action == cbReject {

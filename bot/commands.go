@@ -93,12 +93,15 @@ func (b *Bot) commands() map[string]command {
 		"tag":         {b.cmdTag, staff, "cmd.tag"},
 		"untag":       {b.cmdUntag, staff, ""},
 		"tags":        {b.cmdTags, staffView, ""},
+		"incident":    {b.cmdIncident, anyone, "cmd.incident"},
+		"suco":        {b.cmdIncident, anyone, ""},
+		"incidents":   {b.cmdIncidents, staffView, "cmd.incidents"},
 	}
 }
 
 // helpOrder is the order of /help.
-var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
+var helpOrder = []string{"subscribe", "ack", "done", "pending", "incident", "filter", "contacts", "unsubscribe", "id", "help",
+	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -113,6 +116,8 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 		return b.commit(u, func(tx *store.Tx) error {
 			return tx.MigrateChat(b.Config.AdminChat, m.MigrateFromChatID, m.Chat.ID, b.now())
 		})
+	case !m.IsCommand() && b.repliesToBot(m):
+		return b.onReplyToBot(ctx, u) // an answer, an update or an attachment
 	case !m.IsCommand() || m.From == nil:
 		return b.commit(u, nil) // chatter, or a post with no sender
 	}
@@ -148,6 +153,14 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 		q.after()
 	}
 	return nil
+}
+
+// repliesToBot reports whether a person's message replies to one of the
+// bot's own messages, which Telegram delivers even in privacy mode.
+func (b *Bot) repliesToBot(m *tgbotapi.Message) bool {
+	p := m.ReplyToMessage
+	return m.From != nil && p != nil && p.From != nil && p.From.IsBot &&
+		(b.Username == "" || strings.EqualFold(p.From.UserName, b.Username))
 }
 
 func (b *Bot) cmdHelp(_ context.Context, q *request) func(tx *store.Tx) error {
