@@ -154,10 +154,12 @@ func (t *Tx) Unacked(chat int64) ([]Alert, error) {
 // keep reading and writing it.
 func (s *Store) WriteTo(w io.Writer) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *boltTx) error {
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
+	err := s.guarded(func() error {
+		return s.db.View(func(tx *boltTx) error {
+			var err error
+			n, err = tx.WriteTo(w)
+			return err
+		})
 	})
 	if err != nil {
 		return n, fmt.Errorf("store: backup: %w", err)

@@ -74,6 +74,15 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	control := &controlServer{store: st, render: render, log: log.With("part", "control")}
 
 	var wg sync.WaitGroup
+	// A transaction that finds the file damaged stops the service with
+	// that one line, rather than every part failing on the same pages.
+	wg.Go(func() {
+		select {
+		case <-st.Damaged():
+			cancel(st.Err())
+		case <-ctx.Done():
+		}
+	})
 	wg.Go(func() {
 		if err := poller.Run(ctx); err != nil {
 			cancel(fmt.Errorf("poller: %w", err))
