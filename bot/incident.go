@@ -112,7 +112,7 @@ func (b *Bot) ask(tx *store.Tx, inc *store.Incident, replyTo int, who *tgbotapi.
 	}
 	text := r.T("inc.prompt_head", inc.ID, letter.StepNumber(inc.Step), len(letter.Steps), mention(who.ID, displayName(who), "")) +
 		"\n" + r.T("inc.q."+inc.Step)
-	o := store.Outgoing{Kind: store.OutText, ChatID: inc.ChatID, ReplyTo: replyTo, Text: text}
+	o := store.Outgoing{Kind: store.OutText, ChatID: inc.ChatID, ReplyTo: replyTo, Text: text, Urgent: true}
 	data := func(v string) string { return fmt.Sprintf("%s:%d:%s", cbIncident, inc.ID, v) }
 	switch inc.Step {
 	case letter.StepDiscovered:
@@ -202,7 +202,7 @@ func (b *Bot) onAnswer(tx *store.Tx, inc *store.Incident, step, text string, rep
 	r := b.Render
 	now := b.now()
 	if problem := b.answer(inc, step, text, now); problem != "" {
-		return r.T(problem), tx.Reply(inc.ChatID, replyTo, r.T(problem))
+		return r.T(problem), b.toAgency(tx, inc.ChatID, replyTo, r.T(problem))
 	}
 	asked := inc.Step
 	if inc.Status == store.IncidentDraft {
@@ -221,14 +221,22 @@ func (b *Bot) onAnswer(tx *store.Tx, inc *store.Incident, step, text string, rep
 			return "", err
 		}
 		if inc.Step == "" && inc.Status != store.IncidentDraft {
-			if err := tx.Reply(inc.ChatID, replyTo, r.T("inc.complete", inc.ID)); err != nil {
+			if err := b.toAgency(tx, inc.ChatID, replyTo, r.T("inc.complete", inc.ID)); err != nil {
 				return "", err
 			}
 		}
-	} else if err := tx.Reply(inc.ChatID, replyTo, r.T("inc.corrected", inc.ID, r.T("inc.field."+step))); err != nil {
+	} else if err := b.toAgency(tx, inc.ChatID, replyTo, r.T("inc.corrected", inc.ID, r.T("inc.field."+step))); err != nil {
 		return "", err
 	}
 	return r.T("inc.toast_answer"), tx.PutIncident(*inc)
+}
+
+// toAgency queues a prepared message about an incident for the agency's
+// group. Incident messages go ahead of routine answers: the agency is in
+// the middle of an incident.
+func (b *Bot) toAgency(tx *store.Tx, chat int64, replyTo int, html string) error {
+	_, err := tx.Enqueue(store.Outgoing{Kind: store.OutText, ChatID: chat, ReplyTo: replyTo, Text: html, Urgent: true})
+	return err
 }
 
 // toDepartment queues a prepared message for the department's chat, when
@@ -251,7 +259,7 @@ func (b *Bot) fileIncident(tx *store.Tx, inc *store.Incident, replyTo int, who *
 	inc.Late = letter.Lateness(inc.DiscoveredAt, inc.ReportedAt, b.Config.IncidentWithin) > 0
 	inc.AddEvent(store.IncidentEvent{At: now, UserID: who.ID, Name: displayName(who), Kind: "filed"})
 	confirm := r.IncidentConfirm(inc, b.Config.IncidentWithin)
-	if err := tx.Reply(inc.ChatID, replyTo, confirm); err != nil {
+	if err := b.toAgency(tx, inc.ChatID, replyTo, confirm); err != nil {
 		return err
 	}
 	if err := b.toDepartment(tx, r.IncidentCard(inc, b.Config.IncidentWithin), r.incidentButtons(inc)...); err != nil {
@@ -279,7 +287,7 @@ func (b *Bot) incidentUpdate(tx *store.Tx, q *request, inc *store.Incident, text
 		return err
 	}
 	if dept {
-		if err := tx.Reply(inc.ChatID, 0, r.T("inc.update_agency", inc.ID, Esc(r.deptName()), Esc(q.who()), Esc(text))); err != nil {
+		if err := b.toAgency(tx, inc.ChatID, 0, r.T("inc.update_agency", inc.ID, Esc(r.deptName()), Esc(q.who()), Esc(text))); err != nil {
 			return err
 		}
 		return q.reply(tx, r.T("inc.update_sent", inc.ID, Esc(inc.Agency)))
@@ -349,7 +357,7 @@ func (b *Bot) incidentAttachment(tx *store.Tx, q *request, inc *store.Incident, 
 		caption += "\n" + Esc(cutText(q.m.Caption, 700))
 	}
 	if to != 0 {
-		if _, err := tx.Enqueue(store.Outgoing{Kind: store.OutForward, ChatID: to, Text: caption,
+		if _, err := tx.Enqueue(store.Outgoing{Kind: store.OutForward, ChatID: to, Text: caption, Urgent: true,
 			Copy: &store.MessageRef{ChatID: q.chat, MessageID: q.m.MessageID}, Created: now}); err != nil {
 			return err
 		}
@@ -390,7 +398,7 @@ func (b *Bot) incidentButton(tx *store.Tx, cq *tgbotapi.CallbackQuery, arg strin
 	case kind == "d" && value == "other":
 		text := r.T("inc.prompt_head", inc.ID, letter.StepNumber(step), len(letter.Steps), mention(cq.From.ID, displayName(cq.From), "")) +
 			"\n" + r.T("inc.q.discovered_date")
-		_, err := tx.Enqueue(store.Outgoing{Kind: store.OutText, ChatID: chat, Text: text, ForceReply: true})
+		_, err := tx.Enqueue(store.Outgoing{Kind: store.OutText, ChatID: chat, Text: text, ForceReply: true, Urgent: true})
 		return r.T("inc.toast_date"), false, err
 	case kind == "d":
 		value = map[string]string{"today": "hôm nay", "yesterday": "hôm qua"}[value]
@@ -425,7 +433,7 @@ func (b *Bot) setIncidentStatus(tx *store.Tx, inc *store.Incident, status store.
 			msg += "\n" + line
 		}
 	}
-	if err := tx.Reply(inc.ChatID, 0, msg); err != nil {
+	if err := b.toAgency(tx, inc.ChatID, 0, msg); err != nil {
 		return "", false, err
 	}
 	return r.T("inc.toast_status", inc.ID, r.T("incstatus."+string(status))), false, nil

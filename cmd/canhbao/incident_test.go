@@ -71,8 +71,6 @@ func TestIncidentGuided(t *testing.T) {
 	p6 := waitText(t, tg, health.ID, "SC-1 · 6/7")
 	tg.PressButton(health.ID, p6.MessageID, an, "inc:1:s:yes")
 	p7 := waitText(t, tg, health.ID, "SC-1 · 7/7")
-	tg.Reply(health, an, p7.MessageID, "không có")
-	waitText(t, tg, health.ID, "Số điện thoại chưa hợp lệ")
 	tg.Reply(health, an, p7.MessageID, "0912 345 678")
 
 	confirm := waitText(t, tg, health.ID, "Đã gửi báo cáo sự cố SC-1")
@@ -175,6 +173,13 @@ func TestIncidentOneMessage(t *testing.T) {
 	p3 := waitText(t, tg, health.ID, "SC-1 · 3/7")
 	tg.Reply(health, an, p3.MessageID, "mã độc")
 	waitText(t, tg, deptChat, "Loại sự cố: Mã độc")
+	p5 := waitText(t, tg, health.ID, "SC-1 · 5/7")
+	tg.Reply(health, an, p5.MessageID, "Đã cách ly máy chủ")
+	p6 := waitText(t, tg, health.ID, "SC-1 · 6/7")
+	tg.PressButton(health.ID, p6.MessageID, an, "inc:1:s:no")
+	p7 := waitText(t, tg, health.ID, "SC-1 · 7/7")
+	tg.Reply(health, an, p7.MessageID, "không có")
+	waitText(t, tg, health.ID, "Số điện thoại chưa hợp lệ")
 
 	// No news for the stale period: one reminder, then another only after
 	// another period.
