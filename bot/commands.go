@@ -11,6 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -129,10 +130,14 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 		return b.commit(u, func(tx *store.Tx) error {
 			return tx.MigrateChat(b.Config.AdminChat, m.MigrateFromChatID, m.Chat.ID, b.now())
 		})
-	case !m.IsCommand() && b.repliesToBot(m):
+	case m.From == nil:
+		return b.commit(u, nil) // a post with no sender
+	case !m.IsCommand() && b.repliesToIncident(m):
 		return b.onReplyToBot(ctx, u) // an answer, an update or an attachment
-	case !m.IsCommand() || m.From == nil:
-		return b.commit(u, nil) // chatter, or a post with no sender
+	case !m.IsCommand() && m.ReplyToMessage != nil:
+		return b.onReply(ctx, u) // maybe an acknowledgement or a note
+	case !m.IsCommand():
+		return b.commit(u, nil) // chatter
 	}
 	name := strings.ToLower(m.Command())
 	if at := m.CommandWithAt(); strings.Contains(at, "@") && b.Username != "" &&
@@ -205,12 +210,18 @@ func (b *Bot) dispatch(ctx context.Context, q *request) error {
 	return nil
 }
 
-// repliesToBot reports whether a person's message replies to one of the
-// bot's own messages, which Telegram delivers even in privacy mode.
-func (b *Bot) repliesToBot(m *tgbotapi.Message) bool {
+// repliesToIncident reports whether a person's message replies to one of
+// the bot's own messages about an incident (a question of a guided
+// report, a card, a confirmation, an update naming SC-7), which Telegram
+// delivers even in privacy mode.
+func (b *Bot) repliesToIncident(m *tgbotapi.Message) bool {
 	p := m.ReplyToMessage
-	return m.From != nil && p != nil && p.From != nil && p.From.IsBot &&
-		(b.Username == "" || strings.EqualFold(p.From.UserName, b.Username))
+	if m.From == nil || p == nil || p.From == nil || !p.From.IsBot ||
+		b.Username != "" && !strings.EqualFold(p.From.UserName, b.Username) {
+		return false
+	}
+	_, _, prompt := letter.PromptStep(p.Text)
+	return prompt || letter.IncidentRef(p.Text+p.Caption) != 0
 }
 
 func (b *Bot) cmdHelp(_ context.Context, q *request) func(tx *store.Tx) error {

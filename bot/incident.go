@@ -110,7 +110,7 @@ func (b *Bot) ask(tx *store.Tx, inc *store.Incident, replyTo int, who *tgbotapi.
 	if inc.Step == "" {
 		return nil
 	}
-	text := r.T("inc.prompt_head", inc.ID, letter.StepNumber(inc.Step), len(letter.Steps), mention(who.ID, displayName(who), "")) +
+	text := r.T("inc.prompt_head", inc.ID, letter.StepNumber(inc.Step), len(letter.Steps), mention(who.ID, displayName(who))) +
 		"\n" + r.T("inc.q."+inc.Step)
 	o := store.Outgoing{Kind: store.OutText, ChatID: inc.ChatID, ReplyTo: replyTo, Text: text, Urgent: true}
 	data := func(v string) string { return fmt.Sprintf("%s:%d:%s", cbIncident, inc.ID, v) }
@@ -136,19 +136,6 @@ func (b *Bot) ask(tx *store.Tx, inc *store.Incident, replyTo int, who *tgbotapi.
 	}
 	_, err := tx.Enqueue(o)
 	return err
-}
-
-// mention links a person so that Telegram notifies them even in a muted
-// group; without a user id it is the name (and phone) as text.
-func mention(userID int64, name, phone string) string {
-	s := Esc(name)
-	if userID != 0 {
-		s = fmt.Sprintf(`<a href="tg://user?id=%d">%s</a>`, userID, s)
-	}
-	if phone != "" {
-		s += " (" + Esc(phone) + ")"
-	}
-	return s
 }
 
 // answer records the answer to one question of a report. problem is the
@@ -396,7 +383,7 @@ func (b *Bot) incidentButton(tx *store.Tx, cq *tgbotapi.CallbackQuery, arg strin
 	case step == "":
 		return r.T("inc.toast_unknown"), false, nil
 	case kind == "d" && value == "other":
-		text := r.T("inc.prompt_head", inc.ID, letter.StepNumber(step), len(letter.Steps), mention(cq.From.ID, displayName(cq.From), "")) +
+		text := r.T("inc.prompt_head", inc.ID, letter.StepNumber(step), len(letter.Steps), mention(cq.From.ID, displayName(cq.From))) +
 			"\n" + r.T("inc.q.discovered_date")
 		_, err := tx.Enqueue(store.Outgoing{Kind: store.OutText, ChatID: chat, Text: text, ForceReply: true, Urgent: true})
 		return r.T("inc.toast_date"), false, err

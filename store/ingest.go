@@ -154,7 +154,8 @@ func (t *Tx) planIngest(source string, items []Alert, opt IngestOptions) (push, 
 			continue
 		}
 		seen[a.Key] = true
-		if !first || (!a.Published.IsZero() && opt.Now.Sub(a.Published) <= opt.Backfill) {
+		recent := !first || (!a.Published.IsZero() && opt.Now.Sub(a.Published) <= opt.Backfill)
+		if recent && !(a.News && src.SkipNews) { // news=skip: kept, not sent
 			push = append(push, i)
 		} else {
 			rest = append(rest, i)
@@ -263,8 +264,11 @@ func (t *Tx) queueAlerts(alerts []*Alert, opt IngestOptions) (int, error) {
 	earlier := make(map[uint64][]uint64) // alert id → earlier alerts sharing a CVE
 	if opt.FollowUpWindow > 0 {
 		for _, a := range alerts {
-			earlier[a.ID], err = t.earlierByCVE(a, opt.Now.Add(-opt.FollowUpWindow))
+			ids, err := t.earlierByCVE(a, opt.Now.Add(-opt.FollowUpWindow))
 			if err != nil {
+				return 0, err
+			}
+			if earlier[a.ID], err = t.sameVulnerability(a, ids); err != nil {
 				return 0, err
 			}
 		}
@@ -276,7 +280,7 @@ func (t *Tx) queueAlerts(alerts []*Alert, opt IngestOptions) (int, error) {
 		}
 		var mine []*Alert
 		for _, a := range alerts {
-			if c.Wants(a) {
+			if c.Wants(a) || t.wantsFollowUp(c, a, earlier[a.ID]) {
 				mine = append(mine, a)
 			}
 		}
