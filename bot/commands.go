@@ -72,6 +72,9 @@ const (
 	// staffView: department admins, in the department chat or a private
 	// chat, since the answer shows other agencies.
 	staffView
+	// staffChecked: department admins; the handler refuses others itself
+	// so that the refusal is audited.
+	staffChecked
 )
 
 type command struct {
@@ -110,12 +113,13 @@ func (b *Bot) commands() map[string]command {
 		"incident":    {b.cmdIncident, anyone, "cmd.incident"},
 		"suco":        {b.cmdIncident, anyone, ""},
 		"incidents":   {b.cmdIncidents, staffView, "cmd.incidents"},
+		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
 	}
 }
 
 // helpOrder is the order of /help.
 var helpOrder = []string{"subscribe", "ack", "done", "pending", "incident", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
+	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "dashboard"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -196,7 +200,7 @@ func (b *Bot) dispatch(ctx context.Context, q *request) error {
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.unknown_cmd")) })
 	}
 	switch {
-	case c.access != anyone && !q.admin:
+	case c.access != anyone && c.access != staffChecked && !q.admin:
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.admin_only")) })
 	case c.access == staffView && !m.Chat.IsPrivate() && m.Chat.ID != b.Config.AdminChat:
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.private_only")) })

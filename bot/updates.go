@@ -29,6 +29,9 @@ type Config struct {
 	// IncidentStale is how long an open incident may go without news
 	// before its agency is reminded (once per such period).
 	IncidentStale time.Duration
+	// DashboardURL is the web dashboard's public address, put in sign-in
+	// links; empty when the dashboard is off.
+	DashboardURL string
 }
 
 // Bot receives updates from Telegram and answers them. Every update is
