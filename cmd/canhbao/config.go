@@ -41,10 +41,10 @@ type Config struct {
 	PublicURL        string
 	// SummaryAt is the time of day (HH:MM, Vietnam time) of the Monday
 	// summary; empty when it is off.
-	SummaryAt string
-	ContactsFile     string
-	IncidentWithin   time.Duration
-	IncidentStale    time.Duration
+	SummaryAt      string
+	ContactsFile   string
+	IncidentWithin time.Duration
+	IncidentStale  time.Duration
 
 	// Knobs no variable sets; tests shorten them.
 	editDelay   time.Duration // acknowledgements within it make one card edit
