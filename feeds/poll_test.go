@@ -417,13 +417,9 @@ func TestPollerNeedsSinkAndSources(t *testing.T) {
 // digest a poll reports are what the next poller starts from, so that a
 // restart costs a 304 (or, from a server without validators, no parsing).
 func TestPollerRemembersAcrossRestarts(t *testing.T) {
-	fs := &feedServer{}
-	fs.items.Store(2)
-	withETag := httptest.NewServer(fs)
-	defer withETag.Close()
-	var plainHits atomic.Int32
+	fs, withETag := serveItems(t, 2)
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		plainHits.Add(1) // no ETag, no Last-Modified: the same bytes each time
+		// No ETag, no Last-Modified: the same bytes each time.
 		fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title><item><title>x</title><link>/x</link></item></channel></rss>`)
 	}))
 	defer plain.Close()
@@ -471,4 +467,13 @@ func TestPollerRemembersAcrossRestarts(t *testing.T) {
 	if fs.full.Load() != full {
 		t.Errorf("the ETag source was downloaded again in full")
 	}
+}
+
+// serveItems serves a feedServer with n items until the test ends.
+func serveItems(t *testing.T, n int32) (*feedServer, *httptest.Server) {
+	fs := &feedServer{}
+	fs.items.Store(n)
+	srv := httptest.NewServer(fs)
+	t.Cleanup(srv.Close)
+	return fs, srv
 }
