@@ -110,12 +110,13 @@ func (b *Bot) commands() map[string]command {
 		"untag":       {b.cmdUntag, staff, ""},
 		"tags":        {b.cmdTags, staffView, ""},
 		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
+		"summary":     {b.cmdSummary, staffView, "cmd.summary"},
 	}
 }
 
 // helpOrder is the order of /help.
 var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "dashboard"}
+	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "summary", "dashboard"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
