@@ -288,6 +288,29 @@ func (r *Renderer) FollowUp(a, earlier *store.Alert) string {
 	return FitHTML(r.T("followup", r.badge(a), Esc(r.SourceName(a)), link, exploited, earlier.ID, Esc(strings.Join(limitList(a.CVEs, 5), ", "))), MaxMessage)
 }
 
+// Update is the short reply under a delivered card saying what changed
+// since: "⚠️ Cập nhật: CVE-… nay đã bị khai thác trong thực tế (CISA KEV,
+// 12/09)", or that the source revised the advisory.
+func (r *Renderer) Update(a *store.Alert, u store.AlertUpdate) string {
+	when := r.Day(u.Day)
+	if u.Day.IsZero() {
+		when = r.Date(u.At)
+	}
+	who := Esc(u.Source) + ", " + when
+	var text string
+	switch u.Kind {
+	case store.UpdateExploited:
+		text = r.T("update.exploited", Esc(strings.Join(limitList(u.CVEs, 5), ", ")), who)
+		if len(u.CVEs) == 0 {
+			text = r.T("update.exploited_alert", a.ID, who)
+		}
+	default:
+		text = r.T("update.revised", a.ID, who)
+	}
+	text += "\n" + r.T("update.severity", severityIcon(u.Severity), strings.ToUpper(r.Severity(u.Severity)), a.ID)
+	return FitHTML(text, MaxMessage)
+}
+
 // Overdue is one alert in a reminder: the alert and how long ago the
 // chat received it.
 type Overdue struct {

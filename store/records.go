@@ -346,6 +346,9 @@ type Outgoing struct {
 	AlertIDs []uint64 `json:"alerts,omitempty"`
 	// Ref is the earlier alert a follow-up points to.
 	Ref uint64 `json:"ref,omitempty"`
+	// Update is the number (from 1) of the alert's AlertUpdate an
+	// OutUpdate entry announces.
+	Update int `json:"update,omitempty"`
 	// Text is the prepared HTML of OutText entries.
 	Text    string     `json:"text,omitempty"`
 	Buttons [][]Button `json:"buttons,omitempty"`
