@@ -249,6 +249,11 @@ var catalog = map[string]text{
 	"escalation.title":          {"🚨 <b>%d cảnh báo chưa được xác nhận sau %s</b> (%d đơn vị)", "🚨 <b>%d alerts unacknowledged after %s</b> (%d agencies)"},
 	"escalation.count":          {"%d đơn vị chưa xác nhận", "%d agencies have not acknowledged"},
 	"escalation.more":           {"Danh sách đầy đủ: /overdue", "Full list: /overdue"},
+	"card.kev_mark":             {"⚠️ <b>Có trong danh mục KEV</b>", "⚠️ <b>In the KEV catalogue</b>"},
+	"card.dept_letter":          {"Văn bản của %s", "Advisory from %s"},
+	"card.due":                  {"⏳ Hạn xử lý: %s", "⏳ Due: %s"},
+	"request.approved":          {"✅ <b>Đã duyệt</b> bởi %s lúc %s", "✅ <b>Approved</b> by %s at %s"},
+	"request.rejected":          {"❌ <b>Đã từ chối</b> bởi %s lúc %s", "❌ <b>Rejected</b> by %s at %s"},
 	// The dashboard: sign-in in Telegram, then the web pages (plain text:
 	// html/template escapes them).
 	"cmd.dashboard":                      {"/dashboard — đường dẫn đăng nhập trang theo dõi (tin nhắn riêng); /dashboard logout — đăng xuất", "/dashboard — a sign-in link to the dashboard (private chat); /dashboard logout — sign out"},
