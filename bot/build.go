@@ -230,6 +230,9 @@ func editText(o store.Outgoing, keyboard any) tgbotapi.Chattable {
 // buildEdit renders the live card (or digest) with the acknowledgements
 // so far.
 func (s *Sender) buildEdit(o store.Outgoing) (tgbotapi.Chattable, error) {
+	if len(o.AlertIDs) == 0 {
+		return s.buildNoticeEdit(o)
+	}
 	var alerts []store.Alert
 	var acks []store.Ack
 	var digest, followUp bool

@@ -114,12 +114,13 @@ func (b *Bot) commands() map[string]command {
 		"suco":        {b.cmdIncident, anyone, ""},
 		"incidents":   {b.cmdIncidents, staffView, "cmd.incidents"},
 		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
+		"summary":     {b.cmdSummary, staffView, "cmd.summary"},
 	}
 }
 
 // helpOrder is the order of /help.
 var helpOrder = []string{"subscribe", "ack", "done", "pending", "incident", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "dashboard"}
+	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "summary", "dashboard"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -155,7 +156,13 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 	}
 	var v verdict
 	if !q.admin && q.chat != b.Config.AdminChat {
-		v = b.noise.admit(q.chat, q.from.ID, m.Text, b.subscribed(q.chat), b.now())
+		// A command replying to a message is about that message: "/ack"
+		// under one card and then under another are two commands.
+		text := m.Text
+		if m.ReplyToMessage != nil {
+			text += " ↩" + strconv.Itoa(m.ReplyToMessage.MessageID)
+		}
+		v = b.noise.admit(q.chat, q.from.ID, text, b.subscribed(q.chat), b.now())
 		switch v {
 		case drop:
 			return b.commit(u, nil)
@@ -385,7 +392,7 @@ func (b *Bot) cmdDecide(to store.ChatStatus) handler {
 			if len(bad) > 0 {
 				return q.reply(tx, b.Render.T("tag.bad", Esc(strings.Join(bad, " "))))
 			}
-			msg, err := b.decide(tx, id, to, q.from)
+			msg, err := b.decide(tx, id, to, q.from, q.chat)
 			if err != nil {
 				return err
 			}
@@ -402,9 +409,12 @@ func (b *Bot) cmdDecide(to store.ChatStatus) handler {
 }
 
 // decide moves a chat to approved or rejected, tells the group, records
-// the decision in the audit log and tells the department chat. It returns
-// the answer for the admin.
-func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgbotapi.User) (string, error) {
+// the decision in the audit log and edits the request in the department's
+// chat (buttons removed, who decided and when). It returns the answer for
+// the admin; the department's chat is told separately only when the
+// decision was made elsewhere (a private chat), so that a decision made in
+// it is answered once.
+func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgbotapi.User, where int64) (string, error) {
 	r := b.Render
 	c, known, err := tx.Chat(chatID)
 	if err != nil {
@@ -417,10 +427,16 @@ func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgb
 		return r.T("admin.already", Esc(c.Name()), c.ID, r.T("status."+string(c.Status))), nil
 	}
 	now := b.now()
-	c.Status, c.DecidedBy, c.DecidedAt = to, admin.ID, now
+	c.Status, c.DecidedBy, c.DecidedByName, c.DecidedAt = to, admin.ID, displayName(admin), now
 	c.GoneReason, c.GoneFrom = "", ""
 	if err := tx.PutChat(c); err != nil {
 		return "", err
+	}
+	if c.RequestMessage != 0 && b.Config.AdminChat != 0 {
+		if _, err := tx.Enqueue(store.Outgoing{Kind: store.OutEdit, ChatID: b.Config.AdminChat, EditMessageID: c.RequestMessage,
+			Created: now}); err != nil {
+			return "", err
+		}
 	}
 	event, groupMsg, answer := store.EventApproved, r.T("sub.approved_group", Esc(c.Name())), r.T("admin.approved", Esc(c.Name()), c.ID)
 	if to == store.ChatRejected {
@@ -435,6 +451,9 @@ func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgb
 	if err := tx.Audit(store.AuditEntry{At: now, UserID: admin.ID, UserName: displayName(admin), Action: event,
 		Detail: fmt.Sprintf("%s (%d)", c.Name(), c.ID)}); err != nil {
 		return "", err
+	}
+	if where == b.Config.AdminChat {
+		return answer, nil
 	}
 	if err := tx.Notify(b.Config.AdminChat, store.Notice{Event: event, ChatID: c.ID, Agency: c.Name(),
 		UserID: admin.ID, UserName: displayName(admin), At: now}, false); err != nil {
