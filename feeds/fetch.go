@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,9 +39,12 @@ func UserAgent(version string) string {
 
 // Fetcher downloads source documents politely and defensively: conditional
 // GET so an unchanged feed costs a 304, a size cap so a hostile or broken
-// server cannot exhaust memory, a timeout so it cannot hang a poll, and a
-// redirect limit so it cannot loop. The zero value is ready to use and a
-// Fetcher is safe for concurrent use.
+// server cannot exhaust memory, a timeout on the whole answer so it cannot
+// hang a poll, a redirect limit so it cannot loop, and for a source
+// configured on a public host, no connection or redirect to a loopback,
+// private or link-local address (ErrPrivateAddress), checked again at each
+// connection against DNS rebinding. The zero value is ready to use and a
+// Fetcher is safe for concurrent use; do not copy one after first use.
 type Fetcher struct {
 	// Client does the requests; nil uses http.DefaultTransport. Its
 	// CheckRedirect is replaced by the Fetcher's redirect limit.
@@ -55,6 +59,10 @@ type Fetcher struct {
 	// MaxRedirects is how many redirects to follow; 0 means
 	// DefaultMaxRedirects, negative means none.
 	MaxRedirects int
+
+	once   sync.Once
+	guard  *netGuard       // set before first use by tests
+	public *http.Transport // for sources on public hosts, when Client has no Transport
 }
 
 // Validators are the conditional-GET validators of the last full response
@@ -139,7 +147,7 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 		req.Header.Set("If-Modified-Since", v.LastModified)
 	}
 
-	resp, err := f.client().Do(req)
+	resp, err := f.client(!privateName(req.URL.Hostname(), f.netGuard().isPrivate)).Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -199,12 +207,29 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 	return out, nil
 }
 
+func (f *Fetcher) netGuard() *netGuard {
+	f.once.Do(func() {
+		if f.guard == nil {
+			f.guard = newNetGuard()
+		}
+		f.public = http.DefaultTransport.(*http.Transport).Clone()
+		f.public.DialContext = f.guard.dial
+	})
+	return f.guard
+}
+
 // client returns a shallow copy of the configured client with the
-// Fetcher's redirect policy.
-func (f *Fetcher) client() *http.Client {
+// Fetcher's redirect policy; for a source on a public host, with its
+// connections and redirects kept on public addresses. A Client with its
+// own Transport keeps it, and only redirects are checked.
+func (f *Fetcher) client(public bool) *http.Client {
 	c := http.Client{}
 	if f.Client != nil {
 		c = *f.Client
+	}
+	g := f.netGuard()
+	if public && c.Transport == nil {
+		c.Transport = f.public
 	}
 	max := f.MaxRedirects
 	if max == 0 {
@@ -221,6 +246,9 @@ func (f *Fetcher) client() *http.Client {
 		}
 		if len(via) > max {
 			return fmt.Errorf("stopped after %d redirects", max)
+		}
+		if public {
+			return g.checkRedirect(req.URL)
 		}
 		return nil
 	}
