@@ -115,7 +115,7 @@ func (e *StatusError) Error() string {
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string, v Validators) (*Response, error) {
 	resp, err := f.fetch(ctx, rawURL, v)
 	if err != nil {
-		return nil, fmt.Errorf("feeds: fetch %s: %w", redact(rawURL), err)
+		return nil, fmt.Errorf("feeds: fetch %s: %w", RedactURL(rawURL), err)
 	}
 	return resp, nil
 }
@@ -241,7 +241,7 @@ func (f *Fetcher) client(public bool) *http.Client {
 		}
 		for _, prev := range via {
 			if prev.URL.String() == req.URL.String() {
-				return fmt.Errorf("redirect loop: back to %s after %d redirects", redact(req.URL.String()), len(via))
+				return fmt.Errorf("redirect loop: back to %s after %d redirects", RedactURL(req.URL.String()), len(via))
 			}
 		}
 		if len(via) > max {
@@ -268,16 +268,6 @@ func retryAfter(h string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
-}
-
-// redact hides a password in a URL before it reaches a log or a chat.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	u.Fragment, u.RawFragment = "", ""
-	return u.Redacted()
 }
 
 func byteSize(n int64) string {

@@ -92,7 +92,7 @@ func (g *netGuard) isPrivate(a netip.Addr) bool {
 // name is checked again when it is dialled.
 func (g *netGuard) checkRedirect(u *url.URL) error {
 	if privateName(u.Hostname(), g.isPrivate) {
-		return fmt.Errorf("redirect to %s refused: %w (the source is configured on a public host)", redact(u.String()), ErrPrivateAddress)
+		return fmt.Errorf("redirect to %s refused: %w (the source is configured on a public host)", RedactURL(u.String()), ErrPrivateAddress)
 	}
 	return nil
 }
