@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,34 +84,112 @@ func (r *Renderer) SourceName(a *store.Alert) string {
 		}
 		return r.T("card.department")
 	}
+	if a.SourceTitle != "" {
+		return a.SourceTitle
+	}
 	return a.Source
+}
+
+// Published is when the alert was published: a date alone when the source
+// gives no time of day, else the time in the department's zone.
+func (r *Renderer) Published(a *store.Alert) string {
+	if a.DateOnly && !a.Published.IsZero() {
+		return r.Day(a.Published)
+	}
+	return r.Date(a.When())
+}
+
+// kevActions are CISA's standard required actions, said in the card's
+// language; any other action is shown as written.
+var kevActions = map[string]string{
+	"apply mitigations per vendor instructions, follow applicable bod 22-01 guidance for cloud services, or discontinue use of the product if mitigations are unavailable.": "kev.action.mitigate",
+	"apply mitigations per vendor instructions or discontinue use of the product if mitigations are unavailable.":                                                           "kev.action.mitigate_short",
+	"apply updates per vendor instructions.":                                                              "kev.action.update",
+	"the impacted product is end-of-life and should be disconnected if still in use.":                     "kev.action.eol",
+	"apply updates per vendor instructions or discontinue use of the product if updates are unavailable.": "kev.action.update_or_stop",
+	"apply updates per vendor instructions or discontinue use of the product if updates are unavailable":  "kev.action.update_or_stop",
+}
+
+// requiredAction is the source's required action and its deadline, whole:
+// it is what the agency has to do.
+func (r *Renderer) requiredAction(a *store.Alert) string {
+	if a.Action == "" {
+		return ""
+	}
+	action, quote := a.Action, ""
+	if key, ok := kevActions[strings.ToLower(strings.TrimSpace(action))]; ok {
+		action = r.T(key)
+	} else if r.Lang != English {
+		// An action of its own is said generally in the card's language,
+		// and quoted whole as the source wrote it.
+		action, quote = r.T("kev.action.other"), "\n"+r.T("card.required_quote", Esc(a.Action))
+	}
+	if a.Due.IsZero() {
+		return r.T("card.required", Esc(action)) + quote
+	}
+	return r.T("card.required_due", Esc(action), r.Day(a.Due)) + quote
+}
+
+// exploitedLine says how the alert is known to be exploited: by its own
+// text (or a catalogue source), or only because its CVE ids are in KEV.
+func (r *Renderer) exploitedLine(a *store.Alert) string {
+	switch {
+	case !a.Exploited:
+		return ""
+	case len(a.KEV) > 0:
+		return r.T("card.kev", Esc(strings.Join(limitList(a.KEV, 5), ", ")))
+	}
+	return r.T("card.exploited")
+}
+
+// badge is the card's first words: severity (marked when it is only the
+// source's default) and score, or "news" for an item that is not an
+// advisory.
+func (r *Renderer) badge(a *store.Alert) string {
+	if a.News {
+		return fmt.Sprintf("📰 <b>#%d · %s</b>", a.ID, r.T("card.news"))
+	}
+	out := fmt.Sprintf("%s <b>#%d · %s</b>", severityIcon(a.Severity), a.ID, strings.ToUpper(r.Severity(a.Severity)))
+	if a.SeverityDefault {
+		out += " (" + r.T("card.default_severity") + ")"
+	}
+	if a.Score > 0 {
+		out += " · CVSS " + r.Score(a.Score)
+	}
+	return out
 }
 
 // Card renders an alert as the message agencies receive, with the
 // acknowledgements so far (the live card).
 func (r *Renderer) Card(a *store.Alert, acks []store.Ack) string {
 	var head, foot strings.Builder
-	fmt.Fprintf(&head, "%s <b>#%d · %s</b>", severityIcon(a.Severity), a.ID, strings.ToUpper(r.Severity(a.Severity)))
-	if a.Score > 0 {
-		fmt.Fprintf(&head, " · CVSS %s", r.Score(a.Score))
-	}
-	head.WriteString("\n")
+	head.WriteString(r.badge(a) + "\n")
 	fmt.Fprintf(&head, "<b>%s</b>\n", Esc(cutText(a.Title, 300)))
 	head.WriteString(r.T("card.source", Esc(r.SourceName(a))) + "\n")
-	head.WriteString(r.T("card.published", r.Date(a.When())) + "\n")
+	head.WriteString(r.T("card.published", r.Published(a)) + "\n")
 	if len(a.CVEs) > 0 {
 		head.WriteString(r.T("card.cve", Esc(strings.Join(limitList(a.CVEs, 10), ", "))) + "\n")
 	}
 	if len(a.Vendors) > 0 {
 		head.WriteString(r.T("card.vendors", Esc(strings.Join(limitList(a.Vendors, 8), ", "))) + "\n")
 	}
-	if a.Exploited {
-		head.WriteString(r.T("card.exploited") + "\n")
+	if line := r.exploitedLine(a); line != "" {
+		head.WriteString(line + "\n")
+	}
+	if a.Ransomware {
+		head.WriteString(r.T("card.ransomware") + "\n")
+	}
+	if line := r.requiredAction(a); line != "" {
+		head.WriteString(line + "\n")
 	}
 	if a.Link != "" {
 		fmt.Fprintf(&foot, "\n🔗 <a href=\"%s\">%s</a>", Esc(a.Link), r.T("card.link"))
 	}
-	foot.WriteString("\n" + r.T("card.action", a.ID))
+	if a.News {
+		foot.WriteString("\n" + r.T("card.news_action", a.ID))
+	} else {
+		foot.WriteString("\n" + r.T("card.action", a.ID))
+	}
 	if line := r.HelpLine(); line != "" && a.Severity == store.SeverityCritical {
 		foot.WriteString("\n" + line)
 	}
@@ -125,16 +204,31 @@ func (r *Renderer) Card(a *store.Alert, acks []store.Ack) string {
 	return FitHTML(head.String()+summary+foot.String(), MaxMessage)
 }
 
-// ackLine lists who acknowledged, with the time of day.
+// ackLine lists who acknowledged, with the time of day, then who
+// reported what was done and who answered that the agency does not run
+// the product.
 func (r *Renderer) ackLine(acks []store.Ack) string {
 	if len(acks) == 0 {
 		return ""
 	}
-	names := make([]string, 0, len(acks))
+	var names, noted, notUsed []string
 	for _, a := range acks {
 		names = append(names, fmt.Sprintf("%s, %s", Esc(a.Name), a.At.In(r.Loc).Format("15:04")))
+		if n := len(a.Notes); n > 0 {
+			noted = append(noted, fmt.Sprintf("%s, %s", Esc(a.Name), a.Notes[n-1].At.In(r.Loc).Format("15:04")))
+		}
+		if a.NotUsed {
+			notUsed = append(notUsed, Esc(a.Name))
+		}
 	}
-	return r.T("card.acked", strings.Join(limitList(names, 20), "; "))
+	lines := []string{r.T("card.acked", strings.Join(limitList(names, 20), "; "))}
+	if len(noted) > 0 {
+		lines = append(lines, r.T("card.noted", strings.Join(limitList(noted, 10), "; ")))
+	}
+	if len(notUsed) > 0 {
+		lines = append(lines, r.T("card.notused", strings.Join(limitList(notUsed, 10), "; ")))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Digest renders several alerts of one source as one message: counts by
@@ -185,17 +279,137 @@ func (r *Renderer) FollowUp(a, earlier *store.Alert) string {
 	if a.Link != "" {
 		link = fmt.Sprintf("<a href=\"%s\">%s</a>", Esc(a.Link), link)
 	}
-	return FitHTML(r.T("followup", a.ID, Esc(r.SourceName(a)), link, earlier.ID, Esc(strings.Join(limitList(a.CVEs, 5), ", "))), MaxMessage)
+	// The note keeps its own severity and exploitation: the source may
+	// know more than the alert it follows.
+	exploited := r.exploitedLine(a)
+	if exploited != "" {
+		exploited += "\n"
+	}
+	return FitHTML(r.T("followup", r.badge(a), Esc(r.SourceName(a)), link, exploited, earlier.ID, Esc(strings.Join(limitList(a.CVEs, 5), ", "))), MaxMessage)
 }
 
-// Reminder is the reply posted under an unacknowledged card (or digest,
-// which carries several alerts).
-func (r *Renderer) Reminder(ids []uint64, after time.Duration) string {
-	nums := make([]string, len(ids))
-	for i, id := range ids {
-		nums[i] = strconv.FormatUint(id, 10)
+// Overdue is one alert in a reminder: the alert and how long ago the
+// chat received it.
+type Overdue struct {
+	Alert store.Alert
+	Age   time.Duration
+}
+
+// Reminder is the one message a group gets in a reminder round: the
+// alerts it has not acknowledged, the contact named so that Telegram
+// notifies them, and the ways to acknowledge, each of which works as
+// written (the button, a reply, the /ack command shown).
+func (r *Renderer) Reminder(items []Overdue, contact string) string {
+	if len(items) == 0 {
+		return ""
 	}
-	return r.T("reminder", r.alertNumbers(ids), r.Age(after), strings.Join(limitList(nums, 20), ","))
+	ids := make([]uint64, len(items))
+	for i, it := range items {
+		ids[i] = it.Alert.ID
+	}
+	var b strings.Builder
+	if len(items) == 1 {
+		a := items[0].Alert
+		b.WriteString(r.T("reminder.one", a.ID, r.Age(items[0].Age)) + "\n")
+		fmt.Fprintf(&b, "%s %s\n", severityIcon(a.Severity), Esc(cutText(a.Title, 200)))
+	} else {
+		b.WriteString(r.T("reminder.many", len(items)) + "\n")
+	}
+	if contact != "" {
+		b.WriteString(r.T("reminder.contact", contact) + "\n")
+	}
+	foot := "\n" + r.T("reminder.how", compactIDs(ids))
+	if len(items) > 1 {
+		budget := MaxMessage - VisibleLen(b.String()) - VisibleLen(foot) - 40
+		for i, it := range items {
+			line := fmt.Sprintf("%s #%d %s (%s)", severityIcon(it.Alert.Severity), it.Alert.ID, Esc(cutText(it.Alert.Title, 120)), r.Age(it.Age))
+			if VisibleLen(line)+1 > budget {
+				b.WriteString(r.T("digest.more", len(items)-i) + "\n")
+				break
+			}
+			budget -= VisibleLen(line) + 1
+			b.WriteString(line + "\n")
+		}
+	}
+	return FitHTML(b.String()+foot, MaxMessage)
+}
+
+// Escalation renders one escalation round as one message: each alert with
+// the agencies that have not acknowledged it, their contacts mentioned,
+// as many as fit; /overdue has the whole list.
+func (r *Renderer) Escalation(n *store.Notice) string {
+	agencies := make(map[int64]bool)
+	for _, e := range n.Escalations {
+		for _, c := range e.Agencies {
+			agencies[c.ChatID] = true
+		}
+	}
+	head := r.T("escalation.title", len(n.Escalations), r.Age(n.After), len(agencies)) + "\n"
+	foot := "\n" + r.T("escalation.more")
+	budget := MaxMessage - VisibleLen(head) - VisibleLen(foot) - 10
+	// Share the room fairly: every alert gets its line, then names.
+	per := max(budget/max(len(n.Escalations), 1), 120)
+	var b strings.Builder
+	for i, e := range n.Escalations {
+		line := fmt.Sprintf("\n%s <b>#%d</b> %s — %s", severityIcon(e.Severity), e.AlertID, Esc(cutText(e.Title, 100)),
+			r.T("escalation.count", len(e.Agencies)))
+		var names []string
+		room := per - VisibleLen(line)
+		for j, c := range e.Agencies {
+			name := Esc(c.Agency)
+			if c.UserID != 0 {
+				name += " (" + mention(c.UserID, c.UserName) + ")"
+			}
+			if VisibleLen(name)+2 > room-8 {
+				names = append(names, fmt.Sprintf("+%d", len(e.Agencies)-j))
+				break
+			}
+			room -= VisibleLen(name) + 2
+			names = append(names, name)
+		}
+		line += ": " + strings.Join(names, ", ")
+		if VisibleLen(line)+1 > budget {
+			b.WriteString("\n" + r.T("digest.more", len(n.Escalations)-i))
+			break
+		}
+		budget -= VisibleLen(line) + 1
+		b.WriteString(line)
+	}
+	return FitHTML(head+b.String()+"\n"+foot, MaxMessage)
+}
+
+// compactIDs writes alert numbers as /ack reads them, runs as ranges:
+// "12", "3,4", "59-83,90".
+func compactIDs(ids []uint64) string {
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	var parts []string
+	for i := 0; i < len(sorted); {
+		j := i
+		for j+1 < len(sorted) && sorted[j+1] == sorted[j]+1 {
+			j++
+		}
+		switch {
+		case j == i:
+			parts = append(parts, strconv.FormatUint(sorted[i], 10))
+		case j == i+1:
+			parts = append(parts, strconv.FormatUint(sorted[i], 10), strconv.FormatUint(sorted[j], 10))
+		default:
+			parts = append(parts, fmt.Sprintf("%d-%d", sorted[i], sorted[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
+}
+
+// alertRanges names alerts for people: "#12", "#3, #4", "#59–#83".
+func (r *Renderer) alertRanges(ids []uint64) string {
+	parts := strings.Split(compactIDs(ids), ",")
+	for i, p := range parts {
+		parts[i] = "#" + strings.Replace(p, "-", "–#", 1)
+	}
+	return strings.Join(limitList(parts, 30), ", ")
 }
 
 // Lines joins report lines into as few messages as Telegram allows,

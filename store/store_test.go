@@ -501,10 +501,10 @@ func TestRemindersOnceAndEscalation(t *testing.T) {
 		t.Fatalf("after 25h: %d reminders, want 3", r)
 	}
 	_, e = count(t0.Add(73 * time.Hour))
-	if e != 2 {
-		t.Fatalf("after 73h: %d escalations, want one per alert", e)
+	if e != 1 {
+		t.Fatalf("after 73h: %d escalations, want one for the round", e)
 	}
-	if _, e = count(t0.Add(80 * time.Hour)); e != 2 {
+	if _, e = count(t0.Add(80 * time.Hour)); e != 1 {
 		t.Fatalf("escalation repeated: %d", e)
 	}
 	must(t, s.View(func(tx *Tx) error {
@@ -536,4 +536,31 @@ func TestBackupIsAWorkingDatabase(t *testing.T) {
 		}
 		return err
 	}))
+}
+
+// A source set to news=skip keeps its news items without sending them.
+func TestIngestSkipsNewsWhenAsked(t *testing.T) {
+	s := openTest(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	if err := s.SeedSources([]Source{{Name: "ncsc-uk", URL: "https://x.example/rss", Kind: KindFeed, SkipNews: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordPoll("ncsc-uk", PollReport{At: now}, 0, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Ingest("ncsc-uk", []Alert{
+		{Key: "news", Title: "NCSC statement", News: true, Published: now},
+		{Key: "alert", Title: "Alert: global targeting of Fortinet firewalls", Severity: SeverityHigh, Published: now},
+	}, IngestOptions{Now: now, Backfill: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.New) != 2 || res.Pushed != 1 {
+		t.Fatalf("news pushed: %+v", res)
+	}
+	for _, a := range res.New {
+		if a.Pushed == a.News {
+			t.Errorf("%s: pushed %v", a.Key, a.Pushed)
+		}
+	}
 }
