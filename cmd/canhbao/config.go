@@ -41,8 +41,8 @@ type Config struct {
 	PublicURL        string
 	// SummaryAt is the time of day (HH:MM, Vietnam time) of the Monday
 	// summary; empty when it is off.
-	SummaryAt string
-	ContactsFile     string
+	SummaryAt    string
+	ContactsFile string
 
 	// Knobs no variable sets; tests shorten them.
 	editDelay   time.Duration // acknowledgements within it make one card edit
