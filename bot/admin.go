@@ -53,6 +53,7 @@ func (b *Bot) cmdBroadcast(_ context.Context, q *request) func(tx *store.Tx) err
 			return q.reply(tx, r.T("broadcast.usage"))
 		}
 		a.Severity, text = leadingSeverity(text)
+		a.Due = deadlineIn(text, now.In(r.Loc))
 		title, body, _ := strings.Cut(text, "\n")
 		a.Title, a.Summary = strings.TrimSpace(title), strings.TrimSpace(body)
 		if a.Title == "" {
@@ -141,6 +142,9 @@ func (b *Bot) cmdExport(_ context.Context, q *request) func(tx *store.Tx) error 
 		query := store.ExportQuery{Tag: tag}
 		if !tagOK {
 			return q.reply(tx, b.Render.T("tag.bad", Esc(q.args)))
+		}
+		if sheet := exportSheet(arg); sheet != "" {
+			query.Sheet, arg = sheet, ""
 		}
 		if arg != "" {
 			id, ok := parseID(arg)

@@ -72,7 +72,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	b := &bot.Bot{API: updatesAPI, Store: st, Render: render, Sender: sender, Log: log.With("part", "bot"),
 		Config: bot.Config{AdminIDs: cfg.AdminIDs, AdminChat: cfg.AdminChat, EditDelay: orDefault(cfg.editDelay, 3*time.Second),
-			PollTimeout: orDefault(cfg.pollTimeout, 30*time.Second), DashboardURL: dashboardURL},
+			PollTimeout: orDefault(cfg.pollTimeout, 30*time.Second), DashboardURL: dashboardURL,
+			IncidentWithin: cfg.IncidentWithin, IncidentStale: cfg.IncidentStale},
 		Deadlines:   store.Deadlines{UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate},
 		ParseSource: feeds.ParseSource, SourcesChanged: poller.Wake}
 	reminders := &bot.Reminders{Store: st, Sender: sender, Log: log.With("part", "reminders"),
@@ -132,6 +133,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		inner.Go(func() { _ = sender.Run(ctx) })
 		inner.Go(func() { _ = b.Run(ctx) })
 		inner.Go(func() { reminders.Run(ctx) })
+		inner.Go(func() { (&bot.LetterWatch{Bot: b, Every: orDefault(cfg.letterEvery, time.Minute)}).Run(ctx) })
 		inner.Wait()
 	})
 	if len(cfg.AdminIDs) == 0 || cfg.AdminChat == 0 {
@@ -192,10 +194,43 @@ func (s *sink) Ingest(_ context.Context, src store.Source, alerts []store.Alert)
 		s.log.Info("new alerts", slog.String("source", src.Name), slog.Int("new", len(res.New)),
 			slog.Int("pushed", res.Pushed), slog.Int("held", res.Held), slog.Int("messages", res.Messages))
 	}
-	if res.Messages > 0 || res.Held > 0 {
+	n, err := s.announceChanges(src, alerts, time.Now())
+	if res.Messages > 0 || res.Held > 0 || n > 0 {
 		s.sender.Wake()
 	}
-	return nil
+	return err
+}
+
+// announceChanges tells the groups what a poll changed in alerts they
+// already have: a revised advisory, or exploitation reported by this
+// source (every KEV entry; any other source's own text) of a CVE another
+// source's alert is about.
+func (s *sink) announceChanges(src store.Source, alerts []store.Alert, now time.Time) (int, error) {
+	rev, err := s.store.Revise(src.Name, src.Display(), alerts, now)
+	if err != nil {
+		return 0, err
+	}
+	exploited := map[string]time.Time{}
+	for _, a := range alerts {
+		if !a.Exploited || len(a.KEV) > 0 {
+			continue // not exploited, or only by the catalogue's word
+		}
+		var day time.Time
+		if a.DateOnly {
+			day = a.Published
+		}
+		for _, id := range a.CVEs {
+			exploited[id] = day
+		}
+	}
+	if len(exploited) == 0 {
+		return rev.Messages, nil
+	}
+	up, err := s.store.ReportExploited(src.Name, src.Display(), exploited, src.Kind == store.KindKEV, now)
+	if len(up.Alerts) > 0 {
+		s.log.Info("alerts now exploited", slog.String("source", src.Name), slog.Int("alerts", len(up.Alerts)), slog.Int("messages", up.Messages))
+	}
+	return rev.Messages + up.Messages, err
 }
 
 func (s *sink) RecordPoll(_ context.Context, name string, r feeds.PollResult) error {
