@@ -93,12 +93,13 @@ func (b *Bot) commands() map[string]command {
 		"tag":         {b.cmdTag, staff, "cmd.tag"},
 		"untag":       {b.cmdUntag, staff, ""},
 		"tags":        {b.cmdTags, staffView, ""},
+		"forget":      {b.cmdForget, staffView, "cmd.forget"},
 	}
 }
 
 // helpOrder is the order of /help.
 var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
+	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "forget"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 

@@ -167,6 +167,10 @@ type Ack struct {
 	At      time.Time `json:"at"`
 	// Note is the remediation report sent with /done.
 	Note string `json:"note,omitempty"`
+	// Erased is set when the person's data was erased (on request, or
+	// after CANHBAO_RETENTION): UserID is then an anonymous negative
+	// number and Name the "person whose data was erased" wording.
+	Erased bool `json:"erased,omitempty"`
 }
 
 // Kind says what an outbox entry carries and so how the sender renders it

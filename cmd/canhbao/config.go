@@ -35,12 +35,14 @@ type Config struct {
 	LogLevel         string
 	DeptName         string
 	MetricsAddr      string
+	Retention        time.Duration
 	ContactsFile     string
 
 	// Knobs no variable sets; tests shorten them.
-	editDelay   time.Duration // acknowledgements within it make one card edit
-	remindEvery time.Duration // how often reminder deadlines are checked
-	pollTimeout time.Duration // getUpdates long-poll wait
+	editDelay      time.Duration // acknowledgements within it make one card edit
+	remindEvery    time.Duration // how often reminder deadlines are checked
+	pollTimeout    time.Duration // getUpdates long-poll wait
+	retentionEvery time.Duration // how often CANHBAO_RETENTION is applied
 }
 
 // variable is one environment variable: its name, default, what it means
@@ -150,6 +152,7 @@ var variables = []variable{
 		}},
 	{"CANHBAO_CONTACTS", "", "file of emergency contact points for /contacts and the help line (format in the README); empty means the contacts named in the department's 2023 letter, which must be checked",
 		func(c *Config, v string) error { c.ContactsFile = v; return nil }},
+	{"CANHBAO_RETENTION", "17520h", "acknowledgers' names, ids and notes of alerts older than this are erased (17520h is two years); 0 keeps everything", nonNegativeDuration(func(c *Config) *time.Duration { return &c.Retention })},
 	{"CANHBAO_LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *Config, v string) error {
 			switch v {
