@@ -27,14 +27,27 @@ type request struct {
 	from  *tgbotapi.User
 	chat  int64
 	admin bool // the sender is department staff
+	// mute drops the answers (not the actions) of a command sent too
+	// often; see noiseLimits.
+	mute bool
 	// after runs once the handler's transaction committed.
 	after func()
 }
 
-// reply queues html as an answer to the command.
+// reply queues html as an answer to the command, unless the noise limits
+// muted it.
 func (q *request) reply(tx *store.Tx, html ...string) error {
+	if q.mute {
+		return nil
+	}
+	return q.replyAlways(tx, html...)
+}
+
+// replyAlways queues html even when muted: the confirmation of a new
+// subscription request, which a chat can cause only once.
+func (q *request) replyAlways(tx *store.Tx, html ...string) error {
 	for _, h := range html {
-		if err := tx.Reply(q.chat, q.m.MessageID, h); err != nil {
+		if err := tx.Answer(q.chat, q.from.ID, q.admin, q.m.MessageID, h); err != nil {
 			return err
 		}
 	}
@@ -127,6 +140,43 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 	if m.From != nil {
 		q.admin = b.isAdmin(m.From.ID)
 	}
+	var v verdict
+	if !q.admin && q.chat != b.Config.AdminChat {
+		v = b.noise.admit(q.chat, q.from.ID, m.Text, b.subscribed(q.chat), b.now())
+		switch v {
+		case drop:
+			return b.commit(u, nil)
+		case mute, slowDown:
+			q.mute = true
+		}
+	}
+	if err := b.dispatch(ctx, q); err != nil {
+		return err
+	}
+	if v == slowDown {
+		// A separate transaction: the command is recorded as handled
+		// already, and losing this request to slow down costs nothing.
+		err := b.Store.Update(func(tx *store.Tx) error {
+			return q.replyAlways(tx, b.Render.T("err.slow_down"))
+		})
+		if err == nil && b.Sender != nil {
+			b.Sender.Wake()
+		}
+		return err
+	}
+	return nil
+}
+
+// subscribed reports whether chat is an approved subscriber.
+func (b *Bot) subscribed(chat int64) bool {
+	var c store.Chat
+	_ = b.Store.View(func(tx *store.Tx) (err error) { c, _, err = tx.Chat(chat); return err })
+	return c.Status == store.ChatApproved
+}
+
+// dispatch runs the command of q.
+func (b *Bot) dispatch(ctx context.Context, q *request) error {
+	u, m, name := q.u, q.m, q.cmd
 	c, ok := b.commands()[name]
 	if !ok {
 		// In a group, a bare unknown command may be meant for another bot.
@@ -187,6 +237,8 @@ func (b *Bot) cmdSubscribe(_ context.Context, q *request) func(tx *store.Tx) err
 			return q.reply(tx, b.Render.T("sub.already", Esc(c.Name())))
 		case known && c.Status == store.ChatPending:
 			return q.reply(tx, b.Render.T("sub.already_pending"))
+		case known && c.Status == store.ChatRejected && now.Before(c.DecidedAt.Add(resubscribeAfter)):
+			return q.reply(tx, b.Render.T("sub.rejected_wait", b.Render.Date(c.DecidedAt.Add(resubscribeAfter))))
 		case known && c.Status == store.ChatGone && c.GoneFrom == store.ChatApproved:
 			c.Status, c.GoneReason, c.GoneFrom = store.ChatApproved, "", ""
 			if agency != "" {
@@ -218,9 +270,15 @@ func (b *Bot) cmdSubscribe(_ context.Context, q *request) func(tx *store.Tx) err
 			Agency: agency, UserID: q.from.ID, UserName: q.who(), Detail: c.Title, At: now}, false); err != nil {
 			return err
 		}
-		return q.reply(tx, b.Render.T("sub.pending", Esc(agency)))
+		q.after = func() { b.noise.answered(q.chat, now) }
+		return q.replyAlways(tx, b.Render.T("sub.pending", Esc(agency)))
 	}
 }
+
+// resubscribeAfter is how long a rejected chat waits before it may ask
+// again, so that a rejected group cannot flood the department with
+// requests.
+const resubscribeAfter = 24 * time.Hour
 
 // isChatAdmin asks Telegram whether the sender administers the chat. In a
 // private chat the sender owns it.

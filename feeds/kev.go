@@ -41,6 +41,9 @@ func parseKEV(body []byte, contentType string) ([]rawItem, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkJSONShape(body, jsonLimits); err != nil {
+		return nil, err
+	}
 	var cat kevCatalog
 	if err := json.Unmarshal(body, &cat); err != nil {
 		var syn *json.SyntaxError

@@ -229,7 +229,11 @@ type Notice struct {
 	// After is how long the alert has gone unacknowledged, for
 	// escalations.
 	After time.Duration `json:"after,omitempty"`
-	At    time.Time     `json:"at"`
+	// Count and Pushed are the alerts a capped poll held back and those
+	// it pushed.
+	Count  int       `json:"count,omitempty"`
+	Pushed int       `json:"pushed,omitempty"`
+	At     time.Time `json:"at"`
 }
 
 // The notice events.
@@ -245,6 +249,9 @@ const (
 	EventSourceDown       = "source_down"
 	EventSourceUp         = "source_up"
 	EventEscalation       = "escalation"
+	// EventIngestHeld: one poll of a source brought more new alerts than
+	// CANHBAO_MAX_NEW_PER_POLL; the rest were stored unpushed.
+	EventIngestHeld = "ingest_held"
 	// EventConfigProblem: a setting that does not stop the service (the
 	// contacts file) is wrong; Detail says what.
 	EventConfigProblem = "config_problem"
@@ -272,6 +279,12 @@ type Outgoing struct {
 	Export *ExportQuery `json:"export,omitempty"`
 	// Urgent entries go ahead of routine ones to the same chat.
 	Urgent bool `json:"urgent,omitempty"`
+	// User is the person an OutText answers, so that several answers to
+	// one person can be merged into one message.
+	User int64 `json:"user,omitempty"`
+	// Staff marks an answer to department staff: it goes ahead of
+	// routine messages, like alerts.
+	Staff bool `json:"staff,omitempty"`
 	// Plain asks the sender to send without HTML after Telegram rejected
 	// the formatted text.
 	Plain bool `json:"plain,omitempty"`

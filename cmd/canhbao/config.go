@@ -31,6 +31,7 @@ type Config struct {
 	Remind           time.Duration
 	Escalate         time.Duration
 	DigestOver       int
+	MaxNewPerPoll    int
 	SourceAlertAfter time.Duration
 	LogLevel         string
 	DeptName         string
@@ -130,13 +131,9 @@ var variables = []variable{
 	{"CANHBAO_REMIND_AFTER", "24h", "reminder after this long without acknowledgement, for other alerts", positiveDuration(func(c *Config) *time.Duration { return &c.Remind })},
 	{"CANHBAO_ESCALATE_AFTER", "72h", "the department chat is told of agencies that have not acknowledged after this long", positiveDuration(func(c *Config) *time.Duration { return &c.Escalate })},
 	{"CANHBAO_DIGEST_OVER", "5", "more new alerts than this for one chat in one poll become one digest; 0 turns digests off",
-		func(c *Config, v string) (err error) {
-			c.DigestOver, err = strconv.Atoi(v)
-			if err != nil || c.DigestOver < 0 {
-				return fmt.Errorf("%q is not a whole number ≥ 0", v)
-			}
-			return nil
-		}},
+		nonNegativeInt(func(c *Config) *int { return &c.DigestOver })},
+	{"CANHBAO_MAX_NEW_PER_POLL", "200", "at most this many new alerts of one poll of one source are pushed (the most severe, then the newest); the rest are stored unpushed and the department chat is told; 0 means no cap",
+		nonNegativeInt(func(c *Config) *int { return &c.MaxNewPerPoll })},
 	{"CANHBAO_SOURCE_ALERT_AFTER", "6h", "a source failing for longer than this is reported to the department chat", positiveDuration(func(c *Config) *time.Duration { return &c.SourceAlertAfter })},
 	{"CANHBAO_DEPT_NAME", "", "the department's name as the source of its own advisories; empty means Sở Thông tin và Truyền thông (Department of Information and Communications in English)",
 		func(c *Config, v string) error { c.DeptName = v; return nil }},
@@ -171,6 +168,17 @@ func positiveDuration(field func(*Config) *time.Duration) func(*Config, string) 
 			return fmt.Errorf("%q is not a positive duration like 90s, 10m or 24h", v)
 		}
 		*field(c) = d
+		return nil
+	}
+}
+
+func nonNegativeInt(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%q is not a whole number ≥ 0", v)
+		}
+		*field(c) = n
 		return nil
 	}
 }

@@ -166,15 +166,15 @@ type sink struct {
 
 func (s *sink) Ingest(_ context.Context, src store.Source, alerts []store.Alert) error {
 	res, err := s.store.Ingest(src.Name, alerts, store.IngestOptions{Now: time.Now(), Backfill: s.cfg.Backfill,
-		DigestOver: s.cfg.DigestOver, FollowUpWindow: followUpWindow})
+		DigestOver: s.cfg.DigestOver, FollowUpWindow: followUpWindow, MaxNew: s.cfg.MaxNewPerPoll, DeptChat: s.cfg.AdminChat})
 	if err != nil {
 		return err
 	}
 	if len(res.New) > 0 {
 		s.log.Info("new alerts", slog.String("source", src.Name), slog.Int("new", len(res.New)),
-			slog.Int("pushed", res.Pushed), slog.Int("messages", res.Messages))
+			slog.Int("pushed", res.Pushed), slog.Int("held", res.Held), slog.Int("messages", res.Messages))
 	}
-	if res.Messages > 0 {
+	if res.Messages > 0 || res.Held > 0 {
 		s.sender.Wake()
 	}
 	return nil
