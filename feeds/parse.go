@@ -76,6 +76,7 @@ type rawItem struct {
 	vendors            []string // vendors named by structured data (KEV)
 	exploited          bool     // known exploited (KEV)
 	floor              store.Severity
+	kev                *kevFacts // KEV entries: the catalogue's own fields
 }
 
 func parseFeed(src store.Source, body []byte, contentType string) ([]rawItem, *url.URL, error) {
@@ -131,6 +132,7 @@ func parseFeed(src store.Source, body []byte, contentType string) ([]rawItem, *u
 		if s := secText(it.Extensions); s != "" {
 			r.extra += "\n" + s
 		}
+		r.vendors = cpeVendors(it.Extensions)
 		items = append(items, r)
 	}
 	return items, base, nil

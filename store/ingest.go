@@ -154,7 +154,8 @@ func (t *Tx) planIngest(source string, items []Alert, opt IngestOptions) (push, 
 			continue
 		}
 		seen[a.Key] = true
-		if !first || (!a.Published.IsZero() && opt.Now.Sub(a.Published) <= opt.Backfill) {
+		recent := !first || (!a.Published.IsZero() && opt.Now.Sub(a.Published) <= opt.Backfill)
+		if recent && !(a.News && src.SkipNews) { // news=skip: kept, not sent
 			push = append(push, i)
 		} else {
 			rest = append(rest, i)
