@@ -127,8 +127,12 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 		return b.commit(u, func(tx *store.Tx) error {
 			return tx.MigrateChat(b.Config.AdminChat, m.MigrateFromChatID, m.Chat.ID, b.now())
 		})
-	case !m.IsCommand() || m.From == nil:
-		return b.commit(u, nil) // chatter, or a post with no sender
+	case m.From == nil:
+		return b.commit(u, nil) // a post with no sender
+	case !m.IsCommand() && m.ReplyToMessage != nil:
+		return b.onReply(ctx, u) // maybe an acknowledgement or a note
+	case !m.IsCommand():
+		return b.commit(u, nil) // chatter
 	}
 	name := strings.ToLower(m.Command())
 	if at := m.CommandWithAt(); strings.Contains(at, "@") && b.Username != "" &&

@@ -18,9 +18,9 @@ const utf8BOM = "\uFEFF"
 // csvHeader names the columns of the export.
 var csvHeader = map[Lang][]string{
 	Vietnamese: {"Số cảnh báo", "Tiêu đề", "Mức độ", "Nguồn", "Đơn vị", "Mã nhóm", "Trạng thái gửi", "Thời điểm gửi",
-		"Người xác nhận", "Thời điểm xác nhận", "Thời gian đến khi xác nhận (phút)", "Báo cáo xử lý"},
+		"Người xác nhận", "Thời điểm xác nhận", "Thời gian đến khi xác nhận (phút)", "Báo cáo xử lý", "Tình trạng"},
 	English: {"Alert", "Title", "Severity", "Source", "Agency", "Chat id", "Delivery", "Delivered at",
-		"Acknowledged by", "Acknowledged at", "Minutes to acknowledge", "Remediation note"},
+		"Acknowledged by", "Acknowledged at", "Minutes to acknowledge", "Remediation note", "Status"},
 }
 
 // WriteCSV writes one row per alert × agency (and per acknowledging
@@ -46,7 +46,7 @@ func WriteCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) er
 				base := []string{strconv.FormatUint(a.ID, 10), cell(a.Title), r.Severity(a.Severity), cell(r.SourceName(&a)),
 					cell(row.Chat.Name()), strconv.FormatInt(row.Chat.ID, 10), string(row.Delivery.State), date(row.Delivery.SentAt)}
 				if len(row.Acks) == 0 {
-					if err := cw.Write(append(base, "", "", "", "")); err != nil {
+					if err := cw.Write(append(base, "", "", "", "", r.AckStatus(row.Status()))); err != nil {
 						return err
 					}
 					continue
@@ -56,7 +56,7 @@ func WriteCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) er
 					if !row.Delivery.SentAt.IsZero() {
 						took = strconv.FormatInt(int64(k.At.Sub(row.Delivery.SentAt)/time.Minute), 10)
 					}
-					if err := cw.Write(append(base, cell(k.Name), date(k.At), took, cell(k.Note))); err != nil {
+					if err := cw.Write(append(base, cell(k.Name), date(k.At), took, cell(noteText(k, date)), r.AckStatus(row.Status()))); err != nil {
 						return err
 					}
 				}
@@ -69,6 +69,16 @@ func WriteCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) er
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// noteText joins a person's remediation notes for one cell, each with
+// its time, oldest first.
+func noteText(k store.Ack, date func(time.Time) string) string {
+	parts := make([]string, len(k.Notes))
+	for i, n := range k.Notes {
+		parts[i] = date(n.At) + ": " + n.Text
+	}
+	return strings.Join(parts, "\n")
 }
 
 // ExportFile builds the CSV as a named file for /export.

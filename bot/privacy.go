@@ -31,13 +31,18 @@ func (b *Bot) cmdForget(_ context.Context, q *request) func(tx *store.Tx) error 
 // the erasure in the audit log as by: who asked and how many records
 // changed, never the erased id or name.
 func ForgetUser(tx *store.Tx, r *Renderer, user int64, by store.AuditEntry) (store.ForgetReport, error) {
-	rep, err := tx.Forget(user, r.T("person.erased"))
+	rep, err := tx.Forget(user, r.Erasure())
 	if err != nil {
 		return rep, err
 	}
 	by.Action = "forget"
 	by.Detail = r.T("forget.audit", rep.Acks, rep.Notes, rep.Chats, rep.Alerts, rep.Audit, rep.Notices)
 	return rep, tx.Audit(by)
+}
+
+// Erasure is the wording that replaces erased names and notes.
+func (r *Renderer) Erasure() store.Erasure {
+	return store.Erasure{Name: r.T("person.erased"), Note: r.T("note.erased")}
 }
 
 // ForgetAnswer says what an erasure changed.

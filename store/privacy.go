@@ -14,6 +14,16 @@ import (
 // erases acknowledgers of old alerts. An erased acknowledgement keeps
 // counting for its agency: only who made it, and the note, are gone.
 
+// Erasure is the wording, in the configured language, that takes the
+// place of erased data.
+type Erasure struct {
+	// Name replaces a person's name ("người đã xoá dữ liệu").
+	Name string
+	// Note replaces the text of their remediation notes; the notes' times
+	// stay, so that the agency still counts as having reported.
+	Note string
+}
+
 // ForgetReport counts what an erasure changed, for the answer and the
 // audit log (which must not hold the erased data itself).
 type ForgetReport struct {
@@ -26,11 +36,13 @@ func (r ForgetReport) Total() int {
 }
 
 // Forget erases the Telegram user's id, name and notes from every record:
-// their acknowledgements stay, under a new anonymous id with erased as the
-// name and no note; subscription requests, decisions, advisories, the
-// audit log and pending notices lose the id and show erased as the name.
-func (t *Tx) Forget(user int64, erased string) (ForgetReport, error) {
+// their acknowledgements stay, under a new anonymous id with e.Name as the
+// name and e.Note as the text of each note; subscription requests,
+// decisions, advisories, the audit log and pending notices lose the id
+// and show e.Name.
+func (t *Tx) Forget(user int64, e Erasure) (ForgetReport, error) {
 	var rep ForgetReport
+	erased := e.Name
 	names := map[string]bool{}
 	// Acknowledgements: the user id is the last 8 bytes of the key, so
 	// only the person's own records are decoded.
@@ -42,15 +54,13 @@ func (t *Tx) Forget(user int64, erased string) (ForgetReport, error) {
 		}
 	}
 	for _, k := range keys {
-		note, name, err := t.eraseAck(k, erased)
+		notes, name, err := t.eraseAck(k, e)
 		if err != nil {
 			return rep, err
 		}
 		names[name] = true
 		rep.Acks++
-		if note {
-			rep.Notes++
-		}
+		rep.Notes += notes
 		if err := t.reeditCard(readU64(k), readI64(k[8:])); err != nil {
 			return rep, err
 		}
@@ -151,22 +161,27 @@ func (t *Tx) reeditCard(alert uint64, chat int64) error {
 
 // eraseAck moves the acknowledgement at key to a fresh anonymous id (a
 // negative number, which no Telegram user has, unique so that erased
-// acknowledgements cannot be linked to each other) without name or note.
-func (t *Tx) eraseAck(key []byte, erased string) (hadNote bool, name string, err error) {
+// acknowledgements cannot be linked to each other), with e's wording for
+// the name and the notes' text. It returns how many notes it erased.
+func (t *Tx) eraseAck(key []byte, e Erasure) (notes int, name string, err error) {
 	var a Ack
 	if _, err := t.get(bucketAcks, key, &a); err != nil {
-		return false, "", err
+		return 0, "", err
 	}
 	seq, err := t.bucket(bucketAcks).NextSequence()
 	if err != nil {
-		return false, "", err
+		return 0, "", err
 	}
 	if err := t.bucket(bucketAcks).Delete(key); err != nil {
-		return false, "", err
+		return 0, "", err
 	}
-	hadNote, name = a.Note != "", a.Name
-	a.UserID, a.Name, a.Note, a.Erased = -int64(seq), erased, "", true
-	return hadNote, name, t.put(bucketAcks, ackKey(a.AlertID, a.ChatID, a.UserID), &a)
+	a = a.upgraded()
+	for i := range a.Notes {
+		a.Notes[i].Text = e.Note
+	}
+	name = a.Name
+	a.UserID, a.Name, a.Erased = -int64(seq), e.Name, true
+	return len(a.Notes), name, t.put(bucketAcks, ackKey(a.AlertID, a.ChatID, a.UserID), &a)
 }
 
 func (t *Tx) scrubAuditDetails(user int64, names map[string]bool, erased string) error {
@@ -222,10 +237,10 @@ const retentionBatch = 200
 // seen before cutoff, as Forget does for one person, and returns how many
 // acknowledgements it changed. It resumes where the last run stopped and
 // commits every retentionBatch alerts.
-func (s *Store) EraseOldAcks(cutoff time.Time, erased string) (int, error) {
+func (s *Store) EraseOldAcks(cutoff time.Time, e Erasure) (int, error) {
 	total := 0
 	for {
-		n, more, err := s.eraseOldBatch(cutoff, erased)
+		n, more, err := s.eraseOldBatch(cutoff, e)
 		total += n
 		if err != nil || !more {
 			return total, err
@@ -233,7 +248,7 @@ func (s *Store) EraseOldAcks(cutoff time.Time, erased string) (int, error) {
 	}
 }
 
-func (s *Store) eraseOldBatch(cutoff time.Time, erased string) (n int, more bool, err error) {
+func (s *Store) eraseOldBatch(cutoff time.Time, e Erasure) (n int, more bool, err error) {
 	err = s.Update(func(tx *Tx) error {
 		meta := tx.bucket(bucketMeta)
 		next := uint64(1)
@@ -263,7 +278,7 @@ func (s *Store) eraseOldBatch(cutoff time.Time, erased string) (n int, more bool
 				}
 			}
 			for _, ak := range keys {
-				if _, _, err := tx.eraseAck(ak, erased); err != nil {
+				if _, _, err := tx.eraseAck(ak, e); err != nil {
 					return err
 				}
 				n++

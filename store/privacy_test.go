@@ -9,6 +9,8 @@ import (
 
 const erased = "người đã xoá dữ liệu"
 
+var erasure = Erasure{Name: erased, Note: "(đã xoá)"}
+
 // TestForgetErasesOnePersonEverywhere: a person's name, id and notes go
 // from acknowledgements, subscription requests, decisions, advisories,
 // the audit log and pending notices; their acknowledgements still count;
@@ -36,8 +38,8 @@ func TestForgetErasesOnePersonEverywhere(t *testing.T) {
 	sendAll(t, s, t0)
 	must(t, s.Update(func(tx *Tx) error {
 		for _, a := range []Ack{
-			{AlertID: 1, ChatID: -1, UserID: an, Name: "Nguyễn Văn An", At: t0, Note: "đã vá, gọi 0912 345 678"},
-			{AlertID: 1, ChatID: -1, UserID: binh, Name: "Trần Thị Bình", At: t0, Note: "đã kiểm tra"},
+			{AlertID: 1, ChatID: -1, UserID: an, Name: "Nguyễn Văn An", At: t0, Notes: []Note{{Text: "đã vá, gọi 0912 345 678", At: t0}}},
+			{AlertID: 1, ChatID: -1, UserID: binh, Name: "Trần Thị Bình", At: t0, Notes: []Note{{Text: "đã kiểm tra", At: t0}}},
 			{AlertID: 2, ChatID: -1, UserID: an, Name: "Nguyễn Văn An", At: t0},
 		} {
 			if _, err := tx.AddAck(a); err != nil {
@@ -51,7 +53,7 @@ func TestForgetErasesOnePersonEverywhere(t *testing.T) {
 	}))
 
 	var rep ForgetReport
-	must(t, s.Update(func(tx *Tx) (err error) { rep, err = tx.Forget(an, erased); return err }))
+	must(t, s.Update(func(tx *Tx) (err error) { rep, err = tx.Forget(an, erasure); return err }))
 	if want := (ForgetReport{Acks: 2, Notes: 1, Chats: 1, Alerts: 1, Audit: 1, Notices: 1}); rep != want {
 		t.Errorf("report %+v, want %+v", rep, want)
 	}
@@ -72,14 +74,14 @@ func TestForgetErasesOnePersonEverywhere(t *testing.T) {
 		}
 		acks, err := tx.Acks(1, -1)
 		must(t, err)
-		if len(acks) != 2 || !tx.Acked(2, -1) {
+		if len(acks) != 2 || !tx.Acked(2, -1) || StatusOf(acks) != StatusRemediated {
 			t.Errorf("the acknowledgements no longer count: %+v", acks)
 		}
 		for _, a := range acks {
-			if a.Name == erased && (!a.Erased || a.UserID >= 0 || a.Note != "") {
+			if a.Name == erased && (!a.Erased || a.UserID >= 0 || len(a.Notes) != 1 || a.Notes[0].Text != erasure.Note) {
 				t.Errorf("erased acknowledgement %+v", a)
 			}
-			if a.Name == "Trần Thị Bình" && (a.UserID != binh || a.Note != "đã kiểm tra") {
+			if a.Name == "Trần Thị Bình" && (a.UserID != binh || len(a.Notes) != 1 || a.Notes[0].Text != "đã kiểm tra") {
 				t.Errorf("another person's acknowledgement changed: %+v", a)
 			}
 		}
@@ -95,7 +97,7 @@ func TestForgetErasesOnePersonEverywhere(t *testing.T) {
 			t.Errorf("%q was lost:\n%s", kept, dump.String())
 		}
 	}
-	must(t, s.Update(func(tx *Tx) (err error) { rep, err = tx.Forget(an, erased); return err }))
+	must(t, s.Update(func(tx *Tx) (err error) { rep, err = tx.Forget(an, erasure); return err }))
 	if rep.Total() != 0 {
 		t.Errorf("a second erasure changed %+v", rep)
 	}
@@ -121,13 +123,13 @@ func TestEraseOldAcks(t *testing.T) {
 	sendAll(t, s, t0)
 	must(t, s.Update(func(tx *Tx) error {
 		for id := uint64(1); id <= tx.LastAlertID(); id++ {
-			if _, err := tx.AddAck(Ack{AlertID: id, ChatID: -1, UserID: 7, Name: "Nguyễn Văn An", At: t0, Note: "0912 345 678"}); err != nil {
+			if _, err := tx.AddAck(Ack{AlertID: id, ChatID: -1, UserID: 7, Name: "Nguyễn Văn An", At: t0, Notes: []Note{{Text: "0912 345 678", At: t0}}}); err != nil {
 				return err
 			}
 		}
 		return nil
 	}))
-	n, err := s.EraseOldAcks(t0.AddDate(-2, 0, 0), erased)
+	n, err := s.EraseOldAcks(t0.AddDate(-2, 0, 0), erasure)
 	must(t, err)
 	if n != nOld {
 		t.Errorf("%d acknowledgements erased, want %d", n, nOld)
@@ -137,13 +139,13 @@ func TestEraseOldAcks(t *testing.T) {
 			acks, err := tx.Acks(id, -1)
 			must(t, err)
 			wantErased := id <= uint64(nOld)
-			if len(acks) != 1 || acks[0].Erased != wantErased || (acks[0].Note == "") != wantErased {
+			if len(acks) != 1 || acks[0].Erased != wantErased || len(acks[0].Notes) != 1 || (acks[0].Notes[0].Text == erasure.Note) != wantErased {
 				t.Fatalf("alert %d: %+v", id, acks)
 			}
 		}
 		return nil
 	}))
-	if n, err := s.EraseOldAcks(t0.AddDate(-2, 0, 0), erased); err != nil || n != 0 {
+	if n, err := s.EraseOldAcks(t0.AddDate(-2, 0, 0), erasure); err != nil || n != 0 {
 		t.Errorf("second run: %d, %v", n, err)
 	}
 }

@@ -28,7 +28,7 @@ func runRetention(ctx context.Context, st *store.Store, cfg Config, render *bot.
 	t := time.NewTicker(orDefault(cfg.retentionEvery, retentionEvery))
 	defer t.Stop()
 	for {
-		n, err := st.EraseOldAcks(time.Now().Add(-cfg.Retention), render.T("person.erased"))
+		n, err := st.EraseOldAcks(time.Now().Add(-cfg.Retention), render.Erasure())
 		if err != nil {
 			log.Error("retention", slog.String("error", err.Error()))
 		} else if n > 0 {
