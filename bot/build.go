@@ -160,6 +160,21 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 		doc.ParseMode = tgbotapi.ModeHTML
 		doc.ReplyToMessageID, doc.AllowSendingWithoutReply = o.ReplyTo, true
 		return doc, nil
+	case store.OutPhoto:
+		if s.Summary == nil || o.Export == nil {
+			return nil, fmt.Errorf("no summary for photo %d", o.ID)
+		}
+		data, caption, err := s.Summary(*o.Export)
+		if err != nil {
+			return nil, err
+		}
+		photo := tgbotapi.NewPhoto(o.ChatID, tgbotapi.FileBytes{Name: "canhbao-summary.png", Bytes: data})
+		photo.Caption, photo.ParseMode = caption, tgbotapi.ModeHTML
+		if o.Plain {
+			photo.Caption, photo.ParseMode = PlainText(caption), ""
+		}
+		photo.ReplyToMessageID, photo.AllowSendingWithoutReply = o.ReplyTo, true
+		return photo, nil
 	default:
 		return nil, fmt.Errorf("unknown outbox kind %q", o.Kind)
 	}

@@ -71,6 +71,9 @@ const (
 	// staffView: department admins, in the department chat or a private
 	// chat, since the answer shows other agencies.
 	staffView
+	// staffChecked: department admins; the handler refuses others itself
+	// so that the refusal is audited.
+	staffChecked
 )
 
 type command struct {
@@ -107,12 +110,13 @@ func (b *Bot) commands() map[string]command {
 		"untag":       {b.cmdUntag, staff, ""},
 		"tags":        {b.cmdTags, staffView, ""},
 		"forget":      {b.cmdForget, staffView, "cmd.forget"},
+		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
 	}
 }
 
 // helpOrder is the order of /help.
 var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "forget"}
+	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "dashboard", "forget"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -191,7 +195,7 @@ func (b *Bot) dispatch(ctx context.Context, q *request) error {
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.unknown_cmd")) })
 	}
 	switch {
-	case c.access != anyone && !q.admin:
+	case c.access != anyone && c.access != staffChecked && !q.admin:
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.admin_only")) })
 	case c.access == staffView && !m.Chat.IsPrivate() && m.Chat.ID != b.Config.AdminChat:
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.private_only")) })

@@ -251,6 +251,9 @@ const (
 	// OutPrompt asks for a remediation note (Text) with a forced reply;
 	// the reply to it is the note for AlertIDs.
 	OutPrompt Kind = "prompt"
+	// OutPhoto sends the weekly summary chart with its lines as the
+	// caption; Export holds the period.
+	OutPhoto Kind = "photo"
 )
 
 // Delivers reports whether sending this kind records alert deliveries.
