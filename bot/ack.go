@@ -388,6 +388,12 @@ func (b *Bot) onCallback(ctx context.Context, u tgbotapi.Update) error {
 			toast, ackErr = b.ackButton(tx, cq, arg, ackExtra{notUsed: action == cbNotUsed})
 			return ackErr
 		})
+	case cbIncident:
+		err = b.commit(u, func(tx *store.Tx) error {
+			var incErr error
+			toast, alertShown, incErr = b.incidentButton(tx, cq, arg)
+			return incErr
+		})
 	case cbNote:
 		err = b.commit(u, func(tx *store.Tx) error {
 			var noteErr error

@@ -141,6 +141,9 @@ func (b *Bot) cmdExport(_ context.Context, q *request) func(tx *store.Tx) error 
 		if !tagOK {
 			return q.reply(tx, b.Render.T("tag.bad", Esc(q.args)))
 		}
+		if sheet := exportSheet(arg); sheet != "" {
+			query.Sheet, arg = sheet, ""
+		}
 		if arg != "" {
 			id, ok := parseID(arg)
 			if !ok {

@@ -89,6 +89,20 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 			}
 			text = strings.Join(parts, "\n\n")
 		}
+		if o.ForceReply {
+			keyboard = tgbotapi.ForceReply{ForceReply: true, Selective: true}
+		}
+		if o.EditMessageID != 0 {
+			return editText(o, keyboard), nil
+		}
+	case store.OutForward:
+		if o.Copy == nil {
+			return nil, fmt.Errorf("forward %d names no message", o.ID)
+		}
+		c := tgbotapi.NewCopyMessage(o.ChatID, o.Copy.ChatID, o.Copy.MessageID)
+		c.Caption, c.ParseMode = o.Text, tgbotapi.ModeHTML
+		c.ReplyToMessageID, c.AllowSendingWithoutReply = o.ReplyTo, true
+		return c, nil
 	case store.OutNotice:
 		text, keyboard = r.Notices(merged)
 	case store.OutAlert, store.OutFollowUp:
@@ -187,6 +201,21 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 	m.ReplyToMessageID, m.AllowSendingWithoutReply = o.ReplyTo, o.ReplyTo != 0
 	m.ReplyMarkup = keyboard
 	return m, nil
+}
+
+// editText rewrites a message the bot sent with prepared text and
+// buttons (an incident card after the department pressed one of them).
+func editText(o store.Outgoing, keyboard any) tgbotapi.Chattable {
+	e := tgbotapi.NewEditMessageText(o.ChatID, o.EditMessageID, o.Text)
+	if kb, ok := keyboard.(tgbotapi.InlineKeyboardMarkup); ok {
+		e.ReplyMarkup = &kb
+	}
+	e.ParseMode = tgbotapi.ModeHTML
+	if o.Plain {
+		e.Text, e.ParseMode = plainFallback(o.Text), ""
+	}
+	e.DisableWebPagePreview = true
+	return e
 }
 
 // buildEdit renders the live card (or digest) with the acknowledgements

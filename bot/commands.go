@@ -11,6 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -109,14 +110,17 @@ func (b *Bot) commands() map[string]command {
 		"tag":         {b.cmdTag, staff, "cmd.tag"},
 		"untag":       {b.cmdUntag, staff, ""},
 		"tags":        {b.cmdTags, staffView, ""},
+		"incident":    {b.cmdIncident, anyone, "cmd.incident"},
+		"suco":        {b.cmdIncident, anyone, ""},
+		"incidents":   {b.cmdIncidents, staffView, "cmd.incidents"},
 		"forget":      {b.cmdForget, staffView, "cmd.forget"},
 		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
 	}
 }
 
 // helpOrder is the order of /help.
-var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "dashboard", "forget"}
+var helpOrder = []string{"subscribe", "ack", "done", "pending", "incident", "filter", "contacts", "unsubscribe", "id", "help",
+	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "dashboard", "forget"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -133,6 +137,8 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 		})
 	case m.From == nil:
 		return b.commit(u, nil) // a post with no sender
+	case !m.IsCommand() && b.repliesToIncident(m):
+		return b.onReplyToBot(ctx, u) // an answer, an update or an attachment
 	case !m.IsCommand() && m.ReplyToMessage != nil:
 		return b.onReply(ctx, u) // maybe an acknowledgement or a note
 	case !m.IsCommand():
@@ -207,6 +213,20 @@ func (b *Bot) dispatch(ctx context.Context, q *request) error {
 		q.after()
 	}
 	return nil
+}
+
+// repliesToIncident reports whether a person's message replies to one of
+// the bot's own messages about an incident (a question of a guided
+// report, a card, a confirmation, an update naming SC-7), which Telegram
+// delivers even in privacy mode.
+func (b *Bot) repliesToIncident(m *tgbotapi.Message) bool {
+	p := m.ReplyToMessage
+	if m.From == nil || p == nil || p.From == nil || !p.From.IsBot ||
+		b.Username != "" && !strings.EqualFold(p.From.UserName, b.Username) {
+		return false
+	}
+	_, _, prompt := letter.PromptStep(p.Text)
+	return prompt || letter.IncidentRef(p.Text+p.Caption) != 0
 }
 
 func (b *Bot) cmdHelp(_ context.Context, q *request) func(tx *store.Tx) error {

@@ -29,6 +29,9 @@ func WriteCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) er
 	if _, err := io.WriteString(w, utf8BOM); err != nil {
 		return err
 	}
+	if q.Sheet != "" {
+		return writeLetterCSV(w, st, r, q)
+	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader[r.Lang]); err != nil {
 		return err
@@ -90,6 +93,9 @@ func ExportFile(st *store.Store, r *Renderer, q store.ExportQuery) (string, []by
 	name := "canhbao-" + time.Now().In(r.Loc).Format("20060102-1504")
 	if q.AlertID != 0 {
 		name += fmt.Sprintf("-%d", q.AlertID)
+	}
+	if q.Sheet != "" {
+		name += "-" + q.Sheet
 	}
 	return strings.ToLower(name) + ".csv", buf.Bytes(), nil
 }

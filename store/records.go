@@ -248,6 +248,9 @@ const (
 	OutText Kind = "text"
 	// OutDocument sends a generated file (the CSV export) to an admin.
 	OutDocument Kind = "document"
+	// OutForward copies a person's message (a photo or document attached
+	// to an incident) to another chat, with Text as its caption.
+	OutForward Kind = "forward"
 	// OutPrompt asks for a remediation note (Text) with a forced reply;
 	// the reply to it is the note for AlertIDs.
 	OutPrompt Kind = "prompt"
@@ -353,7 +356,12 @@ type Outgoing struct {
 	Text    string     `json:"text,omitempty"`
 	Buttons [][]Button `json:"buttons,omitempty"`
 	ReplyTo int        `json:"reply_to,omitempty"`
-	Notice  *Notice    `json:"notice,omitempty"`
+	// ForceReply opens the reply field for the person the message answers
+	// (a guided report's question), instead of Buttons.
+	ForceReply bool `json:"force_reply,omitempty"`
+	// Copy is the message an OutForward copies.
+	Copy   *MessageRef `json:"copy,omitempty"`
+	Notice *Notice     `json:"notice,omitempty"`
 	// EditMessageID is the message an OutEdit rewrites.
 	EditMessageID int `json:"edit_message,omitempty"`
 	// Export limits an OutDocument export.

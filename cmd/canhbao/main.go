@@ -28,8 +28,8 @@ Usage:
   canhbao backup [-force] FILE
                          write a consistent copy of the database to FILE (works while the service
                          runs); never the database itself; -force replaces an existing FILE
-  canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-tag TAG]
-                         CSV of alerts × agencies to standard output
+  canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-tag TAG] [-incidents]
+                         CSV of alerts × agencies (or of incidents) to standard output
   canhbao forget USER_ID erase one person's name, id and notes everywhere (works while the service runs)
   canhbao check [FILE]   check the database (or a backup) in full; needs the service stopped
   canhbao config         list every setting with its default

@@ -196,6 +196,7 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	from := fs.String("from", "", "alerts first seen on or after this day (YYYY-MM-DD, Asia/Ho_Chi_Minh)")
 	to := fs.String("to", "", "alerts first seen up to and including this day")
 	tag := fs.String("tag", "", "only agencies with this tag")
+	incidents := fs.Bool("incidents", false, "the incident reports instead of acknowledgements")
 	if err := fs.Parse(args); err != nil {
 		return exportArgs{}, err
 	}
@@ -205,6 +206,9 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	loc := bot.NewRenderer(bot.Vietnamese).Loc
 	var q store.ExportQuery
 	q.AlertID = *alert
+	if *incidents {
+		q.Sheet = bot.SheetIncidents
+	}
 	if *tag != "" {
 		t, ok := letter.Tag(*tag)
 		if !ok {
@@ -238,6 +242,9 @@ func export(ctx context.Context, cfg Config, a exportArgs, w io.Writer) error {
 	}
 	if a.query.Tag != "" {
 		v.Set("tag", a.query.Tag)
+	}
+	if a.query.Sheet != "" {
+		v.Set("sheet", a.query.Sheet)
 	}
 	if !a.query.From.IsZero() {
 		v.Set("from", a.query.From.Format(time.RFC3339))

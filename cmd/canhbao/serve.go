@@ -72,7 +72,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	b := &bot.Bot{API: updatesAPI, Store: st, Render: render, Sender: sender, Log: log.With("part", "bot"),
 		Config: bot.Config{AdminIDs: cfg.AdminIDs, AdminChat: cfg.AdminChat, EditDelay: orDefault(cfg.editDelay, 3*time.Second),
-			PollTimeout: orDefault(cfg.pollTimeout, 30*time.Second), DashboardURL: dashboardURL},
+			PollTimeout: orDefault(cfg.pollTimeout, 30*time.Second), DashboardURL: dashboardURL,
+			IncidentWithin: cfg.IncidentWithin, IncidentStale: cfg.IncidentStale},
 		Deadlines:   store.Deadlines{UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate},
 		ParseSource: feeds.ParseSource, SourcesChanged: poller.Wake}
 	reminders := &bot.Reminders{Store: st, Sender: sender, Log: log.With("part", "reminders"),
@@ -133,6 +134,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		inner.Go(func() { _ = sender.Run(ctx) })
 		inner.Go(func() { _ = b.Run(ctx) })
 		inner.Go(func() { reminders.Run(ctx) })
+		inner.Go(func() { (&bot.LetterWatch{Bot: b, Every: orDefault(cfg.letterEvery, time.Minute)}).Run(ctx) })
 		inner.Wait()
 	})
 	if len(cfg.AdminIDs) == 0 || cfg.AdminChat == 0 {
