@@ -44,6 +44,11 @@ var catalog = map[string]text{
 	"kev.action.update_or_stop": {"cập nhật bản vá theo hướng dẫn của hãng hoặc ngừng sử dụng sản phẩm nếu không có bản cập nhật", "Apply updates per vendor instructions or discontinue use of the product if updates are unavailable."},
 	"kev.action.other":          {"thực hiện biện pháp khắc phục theo hướng dẫn của CISA và của hãng", "Follow CISA's and the vendor's remediation instructions."},
 	"card.required_quote":       {"<i>Nguyên văn yêu cầu: %s</i>", "<i>As written: %s</i>"},
+	"update.exploited":          {"⚠️ <b>Cập nhật: %s nay đã bị khai thác trong thực tế</b> (%s)", "⚠️ <b>Update: %s is now exploited in the wild</b> (%s)"},
+	"update.exploited_alert":    {"⚠️ <b>Cập nhật: lỗ hổng của cảnh báo #%d nay đã bị khai thác trong thực tế</b> (%s)", "⚠️ <b>Update: the flaw of alert #%d is now exploited in the wild</b> (%s)"},
+	"update.revised":            {"🔄 <b>Cập nhật: nguồn đã sửa đổi nội dung cảnh báo #%d</b> (%s)", "🔄 <b>Update: the source revised alert #%d</b> (%s)"},
+	"update.severity":           {"Mức độ: %s %s. Đề nghị các đơn vị rà soát lại theo cảnh báo #%d ở trên.", "Severity: %s %s. Please review alert #%d above again."},
+	"kind.update":               {"cập nhật cảnh báo", "alert update"},
 	"date.day":                  {"02/01/2006", "02 Jan 2006"},
 	"card.department":           {"Sở Thông tin và Truyền thông", "Department of Information and Communications"},
 	"card.link":                 {"Xem chi tiết", "Details"},
@@ -244,6 +249,11 @@ var catalog = map[string]text{
 	"escalation.title":          {"🚨 <b>%d cảnh báo chưa được xác nhận sau %s</b> (%d đơn vị)", "🚨 <b>%d alerts unacknowledged after %s</b> (%d agencies)"},
 	"escalation.count":          {"%d đơn vị chưa xác nhận", "%d agencies have not acknowledged"},
 	"escalation.more":           {"Danh sách đầy đủ: /overdue", "Full list: /overdue"},
+	"card.kev_mark":             {"⚠️ <b>Có trong danh mục KEV</b>", "⚠️ <b>In the KEV catalogue</b>"},
+	"card.dept_letter":          {"Văn bản của %s", "Advisory from %s"},
+	"card.due":                  {"⏳ Hạn xử lý: %s", "⏳ Due: %s"},
+	"request.approved":          {"✅ <b>Đã duyệt</b> bởi %s lúc %s", "✅ <b>Approved</b> by %s at %s"},
+	"request.rejected":          {"❌ <b>Đã từ chối</b> bởi %s lúc %s", "❌ <b>Rejected</b> by %s at %s"},
 	// The dashboard: sign-in in Telegram, then the web pages (plain text:
 	// html/template escapes them).
 	"cmd.dashboard":                      {"/dashboard — đường dẫn đăng nhập trang theo dõi (tin nhắn riêng); /dashboard logout — đăng xuất", "/dashboard — a sign-in link to the dashboard (private chat); /dashboard logout — sign out"},

@@ -195,10 +195,43 @@ func (s *sink) Ingest(_ context.Context, src store.Source, alerts []store.Alert)
 		s.log.Info("new alerts", slog.String("source", src.Name), slog.Int("new", len(res.New)),
 			slog.Int("pushed", res.Pushed), slog.Int("held", res.Held), slog.Int("messages", res.Messages))
 	}
-	if res.Messages > 0 || res.Held > 0 {
+	n, err := s.announceChanges(src, alerts, time.Now())
+	if res.Messages > 0 || res.Held > 0 || n > 0 {
 		s.sender.Wake()
 	}
-	return nil
+	return err
+}
+
+// announceChanges tells the groups what a poll changed in alerts they
+// already have: a revised advisory, or exploitation reported by this
+// source (every KEV entry; any other source's own text) of a CVE another
+// source's alert is about.
+func (s *sink) announceChanges(src store.Source, alerts []store.Alert, now time.Time) (int, error) {
+	rev, err := s.store.Revise(src.Name, src.Display(), alerts, now)
+	if err != nil {
+		return 0, err
+	}
+	exploited := map[string]time.Time{}
+	for _, a := range alerts {
+		if !a.Exploited || len(a.KEV) > 0 {
+			continue // not exploited, or only by the catalogue's word
+		}
+		var day time.Time
+		if a.DateOnly {
+			day = a.Published
+		}
+		for _, id := range a.CVEs {
+			exploited[id] = day
+		}
+	}
+	if len(exploited) == 0 {
+		return rev.Messages, nil
+	}
+	up, err := s.store.ReportExploited(src.Name, src.Display(), exploited, src.Kind == store.KindKEV, now)
+	if len(up.Alerts) > 0 {
+		s.log.Info("alerts now exploited", slog.String("source", src.Name), slog.Int("alerts", len(up.Alerts)), slog.Int("messages", up.Messages))
+	}
+	return rev.Messages + up.Messages, err
 }
 
 func (s *sink) RecordPoll(_ context.Context, name string, r feeds.PollResult) error {
