@@ -115,12 +115,13 @@ func (b *Bot) commands() map[string]command {
 		"incidents":   {b.cmdIncidents, staffView, "cmd.incidents"},
 		"forget":      {b.cmdForget, staffView, "cmd.forget"},
 		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
+		"summary":     {b.cmdSummary, staffView, "cmd.summary"},
 	}
 }
 
 // helpOrder is the order of /help.
 var helpOrder = []string{"subscribe", "ack", "done", "pending", "incident", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "dashboard", "forget"}
+	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "summary", "dashboard", "forget"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 

@@ -136,6 +136,7 @@ func TestCrashMidFanOut(t *testing.T) {
 		"CANHBAO_SEND_RATE=100",
 		"CANHBAO_DIGEST_OVER=0",
 		"CANHBAO_LOG_LEVEL=debug",
+		"CANHBAO_HTTP_ADDR=", // no dashboard: parallel runs would share its port
 	}
 	want := groupsN * items
 

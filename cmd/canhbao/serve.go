@@ -12,6 +12,7 @@ import (
 	"github.com/canhbao/canhbao/feeds"
 	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
+	"github.com/canhbao/canhbao/summary"
 	"github.com/canhbao/canhbao/web"
 )
 
@@ -54,6 +55,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	sender := &bot.Sender{API: sendsAPI, Store: st, Render: render, Log: log.With("part", "sender"),
 		DeptChat: cfg.AdminChat, Rate: cfg.SendRate, GiveUp: cfg.GiveUp, Workers: senderWorkers,
 		Exporter: func(q store.ExportQuery) (string, []byte, error) { return bot.ExportFile(st, render, q) }}
+	summaries := &summary.Summarizer{Store: st, Render: render,
+		Deadlines: store.Deadlines{UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate}}
+	sender.Summary = summaries.Build
 	classifier, err := seedClassifier(st, cfg.Feeds)
 	if err != nil {
 		return err
@@ -112,12 +116,17 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			}
 		})
 	}
+	if cfg.SummaryAt != "" && cfg.AdminChat != 0 {
+		weekly := &summary.Schedule{Store: st, At: cfg.SummaryAt, Loc: render.Loc, DeptChat: cfg.AdminChat,
+			Wake: sender.Wake, Log: log.With("part", "summary")}
+		wg.Go(func() { weekly.Run(ctx) })
+	}
 	if cfg.HTTPAddr != "" {
 		site := &web.Server{Store: st, Render: render, AdminIDs: cfg.AdminIDs, PublicURL: cfg.PublicURL,
 			Deadlines: b.Deadlines, Log: log.With("part", "web"), Ready: readiness(st, updatesAPI, sendsAPI), Metrics: metrics}
 		wg.Go(func() {
 			if err := serveWeb(ctx, cfg, site, log.With("part", "web")); err != nil {
-				log.Error("dashboard unavailable (CANHBAO_HTTP_ADDR); alerts keep flowing", slog.String("error", err.Error()))
+				log.Warn("dashboard unavailable (CANHBAO_HTTP_ADDR); alerts keep flowing", slog.String("error", err.Error()))
 			}
 		})
 	}
