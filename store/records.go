@@ -37,8 +37,8 @@ type Chat struct {
 	DecidedByName   string    `json:"decided_by_name,omitempty"`
 	// RequestMessage is the message in the department's chat that carries
 	// the chat's latest subscription request, edited once it is decided.
-	RequestMessage int `json:"request_message,omitempty"`
-	DecidedAt       time.Time `json:"decided_at,omitzero"`
+	RequestMessage int       `json:"request_message,omitempty"`
+	DecidedAt      time.Time `json:"decided_at,omitzero"`
 
 	// GoneReason is Telegram's answer when the chat became gone; GoneFrom
 	// is the status it had, so that /subscribe can restore an approval.
