@@ -156,7 +156,13 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 	}
 	var v verdict
 	if !q.admin && q.chat != b.Config.AdminChat {
-		v = b.noise.admit(q.chat, q.from.ID, m.Text, b.subscribed(q.chat), b.now())
+		// A command replying to a message is about that message: "/ack"
+		// under one card and then under another are two commands.
+		text := m.Text
+		if m.ReplyToMessage != nil {
+			text += " ↩" + strconv.Itoa(m.ReplyToMessage.MessageID)
+		}
+		v = b.noise.admit(q.chat, q.from.ID, text, b.subscribed(q.chat), b.now())
 		switch v {
 		case drop:
 			return b.commit(u, nil)
