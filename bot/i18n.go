@@ -228,7 +228,7 @@ var catalog = map[string]text{
 	"source.unknown":            {"Không có nguồn %s. Xem /sources.", "There is no source %s. See /sources."},
 	"source.done":               {"✅ Đã %s nguồn %s.", "✅ Done (%s): source %s."},
 	"ack.button_count":          {"✅ Đã nhận (%d)", "✅ Acknowledged (%d)"},
-	"ack.button_all":            {"✅ Đã nhận tất cả (%d)", "✅ Acknowledge all (%d)"},
+	"ack.button_all":            {"✅ Đã nhận cả %d cảnh báo", "✅ Acknowledge all %d alerts"},
 	"note.button":               {"📝 Báo cáo xử lý", "📝 Report what was done"},
 	"notused.button":            {"➖ Không sử dụng", "➖ Not used here"},
 	"note.prompt":               {"📝 %s, đề nghị trả lời tin nhắn này bằng kết quả xử lý cảnh báo #%d (ví dụ: đã cập nhật bản vá cho 40/42 máy).", "📝 %s, please reply to this message with what was done about alert #%d (e.g. patched 40 of 42 machines)."},
