@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/canhbao/canhbao/feeds"
 	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
@@ -429,7 +430,11 @@ func (b *Bot) cmdSources(_ context.Context, q *request) func(tx *store.Tx) error
 			case s.LastSuccess.IsZero():
 				icon = "⚪"
 			}
-			line := r.T("sources.row", icon, Esc(s.Name), Esc(string(s.Kind)), r.Severity(s.Severity), r.Date(s.LastSuccess), s.Items, r.Date(s.NextPoll))
+			name := Esc(s.Name)
+			if s.Title != "" && s.Title != s.Name {
+				name += " · " + Esc(s.Title) // the name groups see
+			}
+			line := r.T("sources.row", icon, name, Esc(string(s.Kind)), r.Severity(s.Severity), r.Date(s.LastSuccess), s.Items, r.Date(s.NextPoll))
 			if s.LastError != "" && !s.FailingSince.IsZero() {
 				line += "\n   " + r.T("sources.error", r.Date(s.LastErrorAt), Esc(cutText(s.LastError, 200)))
 			}
@@ -489,7 +494,7 @@ func (b *Bot) cmdSource(_ context.Context, q *request) func(tx *store.Tx) error 
 		default:
 			return q.reply(tx, r.T("source.usage"))
 		}
-		if err := q.audit(tx, "source "+verb, strings.Join(args[1:], " "), now); err != nil {
+		if err := q.audit(tx, "source "+verb, feeds.RedactText(strings.Join(args[1:], " ")), now); err != nil {
 			return err
 		}
 		q.after = b.SourcesChanged

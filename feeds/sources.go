@@ -50,7 +50,10 @@ var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
 //	vncert=https://vncert.vn/canh-bao#kind=page&item=.news%20li&title=a&date=.date&severity=high
 //
 // Options are kind (feed, kev, page), severity (the default severity, in
-// English or Vietnamese), and for pages item, title, link, date (CSS
+// English or Vietnamese), display (the name people see, e.g.
+// display=NCSC+Vi%E1%BB%87t+Nam; built-in documents have one), news
+// (send or skip items that are not advisories), and for pages item,
+// title, link, date (CSS
 // selectors; spaces as %20 or +) and layout (a Go time layout for dates).
 // The kind defaults to feed, or kev for a URL ending in
 // known_exploited_vulnerabilities.json. The bare word "defaults" includes
@@ -77,7 +80,7 @@ func ParseSources(spec string) ([]store.Source, error) {
 			hint := "want NAME=URL"
 			if i+1 < len(fields) && strings.Contains(fields[i+1], "://") && !strings.Contains(fields[i+1], "=") {
 				// "cisa https://…": one mistake, not two.
-				hint = fmt.Sprintf("write %s=%s, with no space around '='", entry, short(fields[i+1]))
+				hint = fmt.Sprintf("write %s=%s, with no space around '='", short(entry), short(fields[i+1]))
 				i++
 			}
 			errs = append(errs, fmt.Errorf("feeds: source entry %d %q: no '=' between name and URL (%s)", entryNums, short(entry), hint))
@@ -141,13 +144,13 @@ func parseSource(name, rawURL string) (store.Source, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil {
-		return fail("bad URL: %v", errors.Unwrap(err))
+		return fail("bad URL: %v", RedactText(errors.Unwrap(err).Error()))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fail("URL %q must start with https:// or http://", base)
+		return fail("URL %q must start with https:// or http://", short(base))
 	}
 	if u.Host == "" {
-		return fail("URL %q has no host", base)
+		return fail("URL %q has no host", short(base))
 	}
 	src := store.Source{Name: name, URL: u.String(), Kind: store.KindFeed, Severity: store.SeverityUnknown}
 	if strings.HasSuffix(u.Path, "known_exploited_vulnerabilities.json") {
@@ -279,8 +282,10 @@ func FormatSource(src store.Source) string {
 	return out
 }
 
-// short keeps an echoed entry readable in an error message.
-func short(s string) string { return Shorten(s, 80) }
+// short keeps an echoed entry readable in an error message, and its
+// credentials out of it (hidden before cutting, so that a cut cannot leave
+// half a password).
+func short(s string) string { return Shorten(RedactText(s), 80) }
 
 // builtinTitle is the display name of a built-in source's document (same
 // URL), whatever the entry calls it, so that "kev=…known_exploited…json"
