@@ -44,13 +44,13 @@ func printConfig(w io.Writer, fromEnv map[string]bool) int {
 		case inFile:
 			from = ".env"
 		}
-		shown := redactToken(redactSetting(v.name, strings.Join(strings.Fields(val), " ")), token)
+		shown := redact(redactSetting(v.name, strings.Join(strings.Fields(val), " ")), token)
 		if shown == "" {
 			shown = "(none)"
 		}
 		fmt.Fprintf(w, "%-30s %-10s %s\n", v.name, from, shown)
 		if err := v.parse(&Config{}, val); err != nil {
-			fmt.Fprintf(w, "%-30s %-10s invalid: %s\n", "", "", redactToken(redactSetting(v.name, err.Error()), token))
+			fmt.Fprintf(w, "%-30s %-10s invalid: %s\n", "", "", redact(redactSetting(v.name, err.Error()), token))
 			code = exitUsage
 		}
 	}
