@@ -36,7 +36,7 @@ const (
 	MaxPageElements = 100_000
 	// MaxEntries is how many items (RSS item, Atom entry) an XML feed,
 	// or objects a JSON document, may have.
-	MaxEntries = 25_000
+	MaxEntries = 20_000
 )
 
 // ErrTooDeep is wrapped by the error for a document nested deeper than
