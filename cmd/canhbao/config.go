@@ -135,7 +135,7 @@ var variables = []variable{
 			return nil
 		}},
 	{"CANHBAO_SOURCE_ALERT_AFTER", "6h", "a source failing for longer than this is reported to the department chat", positiveDuration(func(c *Config) *time.Duration { return &c.SourceAlertAfter })},
-	{"CANHBAO_DEPT_NAME", "", "the department's name as the source of its own advisories; empty means Sở Thông tin và Truyền thông (Department of Information and Communications in English)",
+	{"CANHBAO_DEPT_NAME", "", "the department's name as messages name it and as the source of its own advisories; empty means Sở Khoa học và Công nghệ (Department of Science and Technology in English)",
 		func(c *Config, v string) error { c.DeptName = v; return nil }},
 	{"CANHBAO_METRICS_ADDR", "", "address for Prometheus metrics at /metrics, e.g. 127.0.0.1:9464; empty turns them off",
 		func(c *Config, v string) error {

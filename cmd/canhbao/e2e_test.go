@@ -42,7 +42,7 @@ func TestEndToEnd(t *testing.T) {
 	tg.AddBot(health, contact)
 	waitText(t, tg, health.ID, "/subscribe")
 	tg.SendText(health, contact, "/subscribe Sở Y tế")
-	waitText(t, tg, health.ID, "Đã gửi yêu cầu đăng ký của Sở Y tế")
+	waitText(t, tg, health.ID, "Yêu cầu đăng ký của Sở Y tế đã được gửi Sở Khoa học và Công nghệ")
 	req := waitText(t, tg, deptChat, "Yêu cầu đăng ký", "Sở Y tế", "-4001", "Nguyễn Văn An")
 	if got := req.CallbackData(); len(got) != 2 || got[0] != "approve:-4001" || got[1] != "reject:-4001" {
 		t.Fatalf("request buttons: %v", got)
@@ -57,12 +57,12 @@ func TestEndToEnd(t *testing.T) {
 	tg.SendText(health, stranger, "/approve -4001")
 	waitText(t, tg, health.ID, "chỉ dành cho cán bộ Sở")
 	tg.PressButton(deptChat, req.MessageID, admin, "approve:-4001")
-	waitText(t, tg, health.ID, "Sở đã duyệt đăng ký của Sở Y tế")
+	waitText(t, tg, health.ID, "Sở Khoa học và Công nghệ đã duyệt đăng ký của Sở Y tế")
 
 	tg.SendText(district, contact, "/subscribe@canhbao_test_bot UBND huyện Đông Anh")
 	waitText(t, tg, deptChat, "Yêu cầu đăng ký", "UBND huyện Đông Anh")
 	tg.SendText(dept, admin, "/approve -4002")
-	waitText(t, tg, district.ID, "Sở đã duyệt")
+	waitText(t, tg, district.ID, "Sở Khoa học và Công nghệ đã duyệt")
 	waitText(t, tg, deptChat, "Đã duyệt UBND huyện Đông Anh")
 
 	// 4. The source publishes; every approved group gets each alert once.
@@ -88,12 +88,12 @@ func TestEndToEnd(t *testing.T) {
 	card1 := waitText(t, tg, health.ID, "#1")
 	tg.PressButton(health.ID, card1.MessageID, staff, "ack:1")
 	tg.WaitFor(t, 5*time.Second, func() bool { return len(tg.CallbackAnswers()) == 3 }, "ack answer")
-	if a := tg.CallbackAnswers()[2]; a.Text != "Đã ghi nhận xác nhận của bạn." {
+	if a := tg.CallbackAnswers()[2]; a.Text != "Đã ghi nhận xác nhận. Trân trọng cảm ơn." {
 		t.Fatalf("ack answer: %+v", a)
 	}
 	tg.PressButton(health.ID, card1.MessageID, staff, "ack:1")
 	tg.WaitFor(t, 5*time.Second, func() bool { return len(tg.CallbackAnswers()) == 4 }, "second ack answer")
-	if a := tg.CallbackAnswers()[3]; !strings.Contains(a.Text, "đã xác nhận cảnh báo này rồi") {
+	if a := tg.CallbackAnswers()[3]; !strings.Contains(a.Text, "Cảnh báo này đã được xác nhận trước đó") {
 		t.Fatalf("second ack answer: %+v", a)
 	}
 	// The card shows who acknowledged.
@@ -106,7 +106,7 @@ func TestEndToEnd(t *testing.T) {
 	tg.SendText(health, contact, "/ack #2")
 	waitText(t, tg, health.ID, "Nguyễn Văn An đã xác nhận cảnh báo #2")
 	tg.SendText(health, contact, "/ack 2")
-	waitText(t, tg, health.ID, "đã xác nhận cảnh báo #2 trước đó. Xin cảm ơn.")
+	waitText(t, tg, health.ID, "Cảnh báo #2 đã được xác nhận trước đó, không ghi nhận lại. Trân trọng cảm ơn.")
 	tg.SendText(health, contact, "/ack 99")
 	waitText(t, tg, health.ID, "Không tìm thấy cảnh báo #99")
 	tg.SendText(health, contact, "/ack abc")
@@ -163,7 +163,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("admin help:\n%s", ah.Plain)
 	}
 	tg.SendText(health, contact, "/id")
-	waitText(t, tg, health.ID, "Mã cuộc trò chuyện (chat id): -4001", "Mã người dùng của bạn (user id): 201")
+	waitText(t, tg, health.ID, "Mã nhóm (dùng cho CANHBAO_ADMIN_CHAT_ID): -4001", "Mã người dùng của người gửi lệnh (dùng cho CANHBAO_ADMIN_IDS): 201")
 	tg.SendText(telegramtest.PrivateChat(admin), admin, "/frobnicate")
 	waitText(t, tg, admin.ID, "Lệnh không hợp lệ")
 

@@ -26,8 +26,9 @@ Usage:
   canhbao [run]          run the service (needs TELEGRAM_BOT_TOKEN)
   canhbao preview        fetch the configured feeds once and print the alerts; no token, writes nothing
   canhbao backup FILE    write a consistent copy of the database to FILE (works while the service runs)
-  canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD]
-                         CSV of alerts × agencies to standard output
+  canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-format csv|xlsx]
+                         CSV of alerts × agencies, or an Excel workbook (alerts × agencies,
+                         agencies, admin log), to standard output
   canhbao config         list every setting with its default
   canhbao version        print the version
 

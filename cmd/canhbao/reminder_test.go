@@ -34,7 +34,7 @@ func TestReminderUnderDigestAcknowledgesTheWholeDigest(t *testing.T) {
 	tg.PressButton(group.ID, rem.MessageID, user, want)
 	tg.WaitFor(t, 5*time.Second, func() bool {
 		a := tg.CallbackAnswers()
-		return len(a) == 1 && a[0].Text == "Đã ghi nhận xác nhận của bạn."
+		return len(a) == 1 && a[0].Text == "Đã ghi nhận xác nhận. Trân trọng cảm ơn."
 	}, "the press answered")
 	tg.SendText(group, user, "/pending")
 	waitText(t, tg, group.ID, "Nhóm đã xác nhận tất cả cảnh báo")
