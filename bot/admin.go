@@ -2,11 +2,14 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -24,7 +27,16 @@ func (b *Bot) cmdBroadcast(_ context.Context, q *request) func(tx *store.Tx) err
 	r := b.Render
 	return func(tx *store.Tx) error {
 		a := store.Alert{Author: q.from.ID, AuthorName: q.who(), Severity: store.SeverityUnknown}
-		text := q.args
+		tags, bad, text := letter.LeadingTags(q.args)
+		if len(bad) > 0 {
+			return q.reply(tx, r.T("tag.bad", Esc(strings.Join(bad, " "))))
+		}
+		for _, t := range tags {
+			if ok, err := knownTag(tx, t); err != nil || !ok {
+				return errors.Join(err, q.reply(tx, r.T("tag.unknown", Esc(t))))
+			}
+		}
+		a.Audience = tags
 		if src := q.m.ReplyToMessage; src != nil && text == "" {
 			if src.Document == nil && src.Photo == nil && src.Text == "" {
 				return q.reply(tx, r.T("broadcast.usage"))
@@ -52,8 +64,11 @@ func (b *Bot) cmdBroadcast(_ context.Context, q *request) func(tx *store.Tx) err
 		if err != nil {
 			return err
 		}
-		if err := q.audit(tx, "broadcast", fmt.Sprintf("#%d %s → %d", a.ID, a.Title, n), now); err != nil {
+		if err := q.audit(tx, "broadcast", strings.TrimSpace(fmt.Sprintf("#%d %s → %d %s", a.ID, a.Title, n, strings.Join(tags, " "))), now); err != nil {
 			return err
+		}
+		if len(tags) > 0 {
+			return q.reply(tx, r.T("broadcast.done_tags", a.ID, Esc(a.Title), n, r.tagList(tags)))
 		}
 		return q.reply(tx, r.T("broadcast.done", a.ID, Esc(a.Title), n))
 	}
@@ -98,11 +113,16 @@ func leadingSeverity(text string) (store.Severity, string) {
 func (b *Bot) cmdOverdue(_ context.Context, q *request) func(tx *store.Tx) error {
 	now := b.now()
 	r := b.Render
+	tag, _, tagOK := tagArg(q.args)
 	return func(tx *store.Tx) error {
+		if !tagOK {
+			return q.reply(tx, r.T("tag.bad", Esc(q.args)))
+		}
 		list, err := tx.OverdueChats(now, b.Deadlines)
 		if err != nil {
 			return err
 		}
+		list = slices.DeleteFunc(list, func(o store.Overdue) bool { return !o.Chat.HasTag(tag) && tag != "" })
 		if len(list) == 0 {
 			return q.reply(tx, r.T("overdue.none"))
 		}
@@ -119,11 +139,15 @@ func (b *Bot) cmdOverdue(_ context.Context, q *request) func(tx *store.Tx) error
 // given: /export, /export 12, /export csv, /export 12 csv.
 func (b *Bot) cmdExport(_ context.Context, q *request) func(tx *store.Tx) error {
 	now := b.now()
+	tag, arg, tagOK := tagArg(q.args)
 	return func(tx *store.Tx) error {
-		query := store.ExportQuery{Format: FormatXLSX}
+		query := store.ExportQuery{Tag: tag, Format: FormatXLSX}
+		if !tagOK {
+			return q.reply(tx, b.Render.T("tag.bad", Esc(q.args)))
+		}
 		caption := b.Render.T("export.caption_xlsx")
 		var rest []string
-		for _, w := range strings.Fields(q.args) {
+		for _, w := range strings.Fields(arg) {
 			switch strings.ToLower(w) {
 			case "csv":
 				query.Format, caption = FormatCSV, b.Render.T("export.caption")

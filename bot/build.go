@@ -75,6 +75,13 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 	switch o.Kind {
 	case store.OutText:
 		text, keyboard = o.Text, markup(o.Buttons)
+		if len(merged) > 1 {
+			parts := make([]string, len(merged))
+			for i := range merged {
+				parts[i] = merged[i].Text
+			}
+			text = strings.Join(parts, "\n\n")
+		}
 	case store.OutNotice:
 		text, keyboard = r.Notices(merged)
 	case store.OutAlert, store.OutFollowUp, store.OutReminder:

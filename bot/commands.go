@@ -27,14 +27,27 @@ type request struct {
 	from  *tgbotapi.User
 	chat  int64
 	admin bool // the sender is department staff
+	// mute drops the answers (not the actions) of a command sent too
+	// often; see noiseLimits.
+	mute bool
 	// after runs once the handler's transaction committed.
 	after func()
 }
 
-// reply queues html as an answer to the command.
+// reply queues html as an answer to the command, unless the noise limits
+// muted it.
 func (q *request) reply(tx *store.Tx, html ...string) error {
+	if q.mute {
+		return nil
+	}
+	return q.replyAlways(tx, html...)
+}
+
+// replyAlways queues html even when muted: the confirmation of a new
+// subscription request, which a chat can cause only once.
+func (q *request) replyAlways(tx *store.Tx, html ...string) error {
 	for _, h := range html {
-		if err := tx.Reply(q.chat, q.m.MessageID, h); err != nil {
+		if err := tx.Answer(q.chat, q.from.ID, q.admin, q.m.MessageID, h); err != nil {
 			return err
 		}
 	}
@@ -89,12 +102,16 @@ func (b *Bot) commands() map[string]command {
 		"filter":      {b.cmdFilter, anyone, "cmd.filter"},
 		"sources":     {b.cmdSources, staffView, "cmd.sources"},
 		"source":      {b.cmdSource, staffView, ""},
+		"contacts":    {b.cmdContacts, anyone, "cmd.contacts"},
+		"tag":         {b.cmdTag, staff, "cmd.tag"},
+		"untag":       {b.cmdUntag, staff, ""},
+		"tags":        {b.cmdTags, staffView, ""},
 	}
 }
 
 // helpOrder is the order of /help.
-var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "unsubscribe", "id", "help",
-	"approve", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
+var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "contacts", "unsubscribe", "id", "help",
+	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -122,6 +139,43 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 	if m.From != nil {
 		q.admin = b.isAdmin(m.From.ID)
 	}
+	var v verdict
+	if !q.admin && q.chat != b.Config.AdminChat {
+		v = b.noise.admit(q.chat, q.from.ID, m.Text, b.subscribed(q.chat), b.now())
+		switch v {
+		case drop:
+			return b.commit(u, nil)
+		case mute, slowDown:
+			q.mute = true
+		}
+	}
+	if err := b.dispatch(ctx, q); err != nil {
+		return err
+	}
+	if v == slowDown {
+		// A separate transaction: the command is recorded as handled
+		// already, and losing this request to slow down costs nothing.
+		err := b.Store.Update(func(tx *store.Tx) error {
+			return q.replyAlways(tx, b.Render.T("err.slow_down"))
+		})
+		if err == nil && b.Sender != nil {
+			b.Sender.Wake()
+		}
+		return err
+	}
+	return nil
+}
+
+// subscribed reports whether chat is an approved subscriber.
+func (b *Bot) subscribed(chat int64) bool {
+	var c store.Chat
+	_ = b.Store.View(func(tx *store.Tx) (err error) { c, _, err = tx.Chat(chat); return err })
+	return c.Status == store.ChatApproved
+}
+
+// dispatch runs the command of q.
+func (b *Bot) dispatch(ctx context.Context, q *request) error {
+	u, m, name := q.u, q.m, q.cmd
 	c, ok := b.commands()[name]
 	if !ok {
 		// In a group, a bare unknown command may be meant for another bot.
@@ -182,6 +236,8 @@ func (b *Bot) cmdSubscribe(_ context.Context, q *request) func(tx *store.Tx) err
 			return q.reply(tx, b.Render.T("sub.already", Esc(c.Name())))
 		case known && c.Status == store.ChatPending:
 			return q.reply(tx, b.Render.T("sub.already_pending"))
+		case known && c.Status == store.ChatRejected && now.Before(c.DecidedAt.Add(resubscribeAfter)):
+			return q.reply(tx, b.Render.T("sub.rejected_wait", b.Render.Date(c.DecidedAt.Add(resubscribeAfter))))
 		case known && c.Status == store.ChatGone && c.GoneFrom == store.ChatApproved:
 			c.Status, c.GoneReason, c.GoneFrom = store.ChatApproved, "", ""
 			if agency != "" {
@@ -213,9 +269,15 @@ func (b *Bot) cmdSubscribe(_ context.Context, q *request) func(tx *store.Tx) err
 			Agency: agency, UserID: q.from.ID, UserName: q.who(), Detail: c.Title, At: now}, false); err != nil {
 			return err
 		}
-		return q.reply(tx, b.Render.T("sub.pending", Esc(agency)))
+		q.after = func() { b.noise.answered(q.chat, now) }
+		return q.replyAlways(tx, b.Render.T("sub.pending", Esc(agency)))
 	}
 }
+
+// resubscribeAfter is how long a rejected chat waits before it may ask
+// again, so that a rejected group cannot flood the department with
+// requests.
+const resubscribeAfter = 24 * time.Hour
 
 // isChatAdmin asks Telegram whether the sender administers the chat. In a
 // private chat the sender owns it.
@@ -277,19 +339,36 @@ func (b *Bot) cmdUnsubscribe(ctx context.Context, q *request) func(tx *store.Tx)
 	}
 }
 
-// cmdDecide approves or rejects a chat's request: /approve <chat_id>.
+// cmdDecide approves or rejects a chat's request: /approve <chat_id>,
+// or /approve <chat_id> tag1 tag2 to tag it at once.
 func (b *Bot) cmdDecide(to store.ChatStatus) handler {
 	return func(_ context.Context, q *request) func(tx *store.Tx) error {
+		args := strings.Fields(q.args)
 		return func(tx *store.Tx) error {
-			id, err := parseChatID(q.args)
+			first := ""
+			if len(args) > 0 {
+				first = args[0]
+			}
+			id, err := parseChatID(first)
 			if err != nil {
 				return q.reply(tx, b.Render.T("err.bad_chat", Esc(q.args)))
+			}
+			tags, bad := parseTags(args[1:])
+			if len(bad) > 0 {
+				return q.reply(tx, b.Render.T("tag.bad", Esc(strings.Join(bad, " "))))
 			}
 			msg, err := b.decide(tx, id, to, q.from)
 			if err != nil {
 				return err
 			}
-			return q.reply(tx, msg)
+			if err := q.reply(tx, msg); err != nil {
+				return err
+			}
+			if c, known, err := tx.Chat(id); err != nil || !known || len(tags) == 0 || c.Status != store.ChatApproved {
+				return err
+			}
+			return b.retag(&request{u: q.u, m: q.m, from: q.from, chat: q.chat, admin: q.admin,
+				args: strings.Join(args, " ")}, true)(tx)
 		}
 	}
 }
@@ -356,9 +435,10 @@ func (b *Bot) cmdPending(_ context.Context, q *request) func(tx *store.Tx) error
 
 func (b *Bot) cmdReport(_ context.Context, q *request) func(tx *store.Tx) error {
 	now := b.now()
+	tag, arg, tagOK := tagArg(q.args)
 	return func(tx *store.Tx) error {
-		id, ok := parseID(q.args)
-		if !ok {
+		id, ok := parseID(arg)
+		if !ok || !tagOK {
 			return q.reply(tx, b.Render.T("err.bad_id", Esc(q.args)))
 		}
 		rep, err := tx.Report(id)
@@ -368,7 +448,7 @@ func (b *Bot) cmdReport(_ context.Context, q *request) func(tx *store.Tx) error 
 		if err != nil {
 			return err
 		}
-		return q.reply(tx, b.Render.Report(rep, now)...)
+		return q.reply(tx, b.Render.Report(rep.ForTag(tag), now)...)
 	}
 }
 

@@ -160,7 +160,7 @@ func WriteXLSX(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) e
 		if err := wb.Sheet(r.T("export.sheet_agencies"), columns(strings.Split(r.T("export.agencies_header"), "|"), 30, 16, 30, 16, 24, 17, 17, 40, 12, 12, 12, 12)...); err != nil {
 			return err
 		}
-		if err := r.agencyRows(tx, tally, func(row []any) error { return wb.Row(row...) }); err != nil {
+		if err := r.agencyRows(tx, q, tally, func(row []any) error { return wb.Row(row...) }); err != nil {
 			return err
 		}
 		if err := wb.Sheet(r.T("export.sheet_audit"), columns(strings.Split(r.T("export.audit_header"), "|"), 17, 24, 14, 24, 80)...); err != nil {
@@ -191,15 +191,15 @@ func columns(titles []string, widths ...float64) []workbook.Column {
 }
 
 // agencyRows writes one row per agency (chats that migrated are shown
-// under their new id only): its subscription, its filter, and what the
+// under their new id only; with a tag, the agencies that carry it): its subscription, its filter, and what the
 // export counted for it.
-func (r *Renderer) agencyRows(tx *store.Tx, tally map[int64]*agencyTally, fn func(row []any) error) error {
+func (r *Renderer) agencyRows(tx *store.Tx, q store.ExportQuery, tally map[int64]*agencyTally, fn func(row []any) error) error {
 	chats, err := tx.Chats()
 	if err != nil {
 		return err
 	}
 	for _, c := range chats {
-		if c.MigratedTo != 0 {
+		if c.MigratedTo != 0 || q.Tag != "" && !c.HasTag(q.Tag) {
 			continue
 		}
 		t := tally[c.ID]

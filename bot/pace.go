@@ -21,12 +21,13 @@ type window struct {
 	times []time.Time // the last `most` events, oldest first
 }
 
-// readyAt is the earliest time another event fits, now or later.
-func (w *window) readyAt(now time.Time) time.Time {
-	if len(w.times) < w.most {
+// readyAt is the earliest time another event fits, now or later, when at
+// most `limit` (≤ most) events may be in any span.
+func (w *window) readyAt(now time.Time, limit int) time.Time {
+	if len(w.times) < limit {
 		return now
 	}
-	if free := w.times[0].Add(w.span); free.After(now) {
+	if free := w.times[len(w.times)-limit].Add(w.span); free.After(now) {
 		return free
 	}
 	return now
@@ -75,9 +76,16 @@ func newPace(chatID int64, every, span time.Duration, most int) *pace {
 	return p
 }
 
-// readyAt returns the earliest time the chat may be sent to; a time not
-// after now means it may be sent to now.
-func (p *pace) readyAt(now time.Time) time.Time {
+// routineShare: routine messages (command answers, edits, reminders,
+// routine notices) leave one in routineShare of a group's messages a
+// minute (5 of Telegram's 20) to alerts and answers to department staff,
+// so that noise in a group never makes its next warning wait for the
+// minute to turn.
+const routineShare = 4
+
+// readyAt returns the earliest time the chat may be sent a message of
+// the given class; a time not after now means it may be sent to now.
+func (p *pace) readyAt(now time.Time, c class) time.Time {
 	at := now
 	later := func(t time.Time) {
 		if t.After(at) {
@@ -89,7 +97,11 @@ func (p *pace) readyAt(now time.Time) time.Time {
 		later(p.last.Add(p.every))
 	}
 	if p.minute != nil {
-		later(p.minute.readyAt(now))
+		limit := p.minute.most
+		if c == classRoutine {
+			limit -= limit / routineShare
+		}
+		later(p.minute.readyAt(now, limit))
 	}
 	return at
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -24,6 +25,9 @@ type Renderer struct {
 	// DeptName names the department as the source of its own advisories;
 	// empty uses the default in the catalog.
 	DeptName string
+	// Contacts are the emergency contact points of /contacts and the help
+	// line under critical alerts.
+	Contacts letter.Contacts
 }
 
 // NewRenderer returns a renderer for lang in Asia/Ho_Chi_Minh, falling
@@ -36,7 +40,7 @@ func NewRenderer(lang Lang) *Renderer {
 	if lang != English {
 		lang = Vietnamese
 	}
-	return &Renderer{Lang: lang, Loc: loc}
+	return &Renderer{Lang: lang, Loc: loc, Contacts: letter.DefaultContacts()}
 }
 
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
@@ -79,34 +83,115 @@ func (r *Renderer) SourceName(a *store.Alert) string {
 		}
 		return r.T("card.department")
 	}
+	if a.SourceTitle != "" {
+		return a.SourceTitle
+	}
 	return a.Source
+}
+
+// Published is when the alert was published: a date alone when the source
+// gives no time of day, else the time in the department's zone.
+func (r *Renderer) Published(a *store.Alert) string {
+	if a.DateOnly && !a.Published.IsZero() {
+		return r.Day(a.Published)
+	}
+	return r.Date(a.When())
+}
+
+// kevActions are CISA's standard required actions, said in the card's
+// language; any other action is shown as written.
+var kevActions = map[string]string{
+	"apply mitigations per vendor instructions, follow applicable bod 22-01 guidance for cloud services, or discontinue use of the product if mitigations are unavailable.": "kev.action.mitigate",
+	"apply mitigations per vendor instructions or discontinue use of the product if mitigations are unavailable.":                                                           "kev.action.mitigate_short",
+	"apply updates per vendor instructions.":                                                              "kev.action.update",
+	"the impacted product is end-of-life and should be disconnected if still in use.":                     "kev.action.eol",
+	"apply updates per vendor instructions or discontinue use of the product if updates are unavailable.": "kev.action.update_or_stop",
+	"apply updates per vendor instructions or discontinue use of the product if updates are unavailable":  "kev.action.update_or_stop",
+}
+
+// requiredAction is the source's required action and its deadline, whole:
+// it is what the agency has to do.
+func (r *Renderer) requiredAction(a *store.Alert) string {
+	if a.Action == "" {
+		return ""
+	}
+	action, quote := a.Action, ""
+	if key, ok := kevActions[strings.ToLower(strings.TrimSpace(action))]; ok {
+		action = r.T(key)
+	} else if r.Lang != English {
+		// An action of its own is said generally in the card's language,
+		// and quoted whole as the source wrote it.
+		action, quote = r.T("kev.action.other"), "\n"+r.T("card.required_quote", Esc(a.Action))
+	}
+	if a.Due.IsZero() {
+		return r.T("card.required", Esc(action)) + quote
+	}
+	return r.T("card.required_due", Esc(action), r.Day(a.Due)) + quote
+}
+
+// exploitedLine says how the alert is known to be exploited: by its own
+// text (or a catalogue source), or only because its CVE ids are in KEV.
+func (r *Renderer) exploitedLine(a *store.Alert) string {
+	switch {
+	case !a.Exploited:
+		return ""
+	case len(a.KEV) > 0:
+		return r.T("card.kev", Esc(strings.Join(limitList(a.KEV, 5), ", ")))
+	}
+	return r.T("card.exploited")
+}
+
+// badge is the card's first words: severity (marked when it is only the
+// source's default) and score, or "news" for an item that is not an
+// advisory.
+func (r *Renderer) badge(a *store.Alert) string {
+	if a.News {
+		return fmt.Sprintf("📰 <b>#%d · %s</b>", a.ID, r.T("card.news"))
+	}
+	out := fmt.Sprintf("%s <b>#%d · %s</b>", severityIcon(a.Severity), a.ID, strings.ToUpper(r.Severity(a.Severity)))
+	if a.SeverityDefault {
+		out += " (" + r.T("card.default_severity") + ")"
+	}
+	if a.Score > 0 {
+		out += " · CVSS " + r.Score(a.Score)
+	}
+	return out
 }
 
 // Card renders an alert as the message agencies receive, with the
 // acknowledgements so far (the live card).
 func (r *Renderer) Card(a *store.Alert, acks []store.Ack) string {
 	var head, foot strings.Builder
-	fmt.Fprintf(&head, "%s <b>#%d · %s</b>", severityIcon(a.Severity), a.ID, strings.ToUpper(r.Severity(a.Severity)))
-	if a.Score > 0 {
-		fmt.Fprintf(&head, " · CVSS %s", r.Score(a.Score))
-	}
-	head.WriteString("\n")
+	head.WriteString(r.badge(a) + "\n")
 	fmt.Fprintf(&head, "<b>%s</b>\n", Esc(cutText(a.Title, 300)))
 	head.WriteString(r.T("card.source", Esc(r.SourceName(a))) + "\n")
-	head.WriteString(r.T("card.published", r.Date(a.When())) + "\n")
+	head.WriteString(r.T("card.published", r.Published(a)) + "\n")
 	if len(a.CVEs) > 0 {
 		head.WriteString(r.T("card.cve", Esc(strings.Join(limitList(a.CVEs, 10), ", "))) + "\n")
 	}
 	if len(a.Vendors) > 0 {
 		head.WriteString(r.T("card.vendors", Esc(strings.Join(limitList(a.Vendors, 8), ", "))) + "\n")
 	}
-	if a.Exploited {
-		head.WriteString(r.T("card.exploited") + "\n")
+	if line := r.exploitedLine(a); line != "" {
+		head.WriteString(line + "\n")
+	}
+	if a.Ransomware {
+		head.WriteString(r.T("card.ransomware") + "\n")
+	}
+	if line := r.requiredAction(a); line != "" {
+		head.WriteString(line + "\n")
 	}
 	if a.Link != "" {
 		fmt.Fprintf(&foot, "\n🔗 <a href=\"%s\">%s</a>", Esc(a.Link), r.T("card.link"))
 	}
-	foot.WriteString("\n" + r.T("card.action", a.ID))
+	if a.News {
+		foot.WriteString("\n" + r.T("card.news_action", a.ID))
+	} else {
+		foot.WriteString("\n" + r.T("card.action", a.ID))
+	}
+	if line := r.HelpLine(); line != "" && a.Severity == store.SeverityCritical {
+		foot.WriteString("\n" + line)
+	}
 	if line := r.ackLine(acks); line != "" {
 		foot.WriteString("\n\n" + line)
 	}
@@ -178,7 +263,13 @@ func (r *Renderer) FollowUp(a, earlier *store.Alert) string {
 	if a.Link != "" {
 		link = fmt.Sprintf("<a href=\"%s\">%s</a>", Esc(a.Link), link)
 	}
-	return FitHTML(r.T("followup", a.ID, Esc(r.SourceName(a)), link, earlier.ID, Esc(strings.Join(limitList(a.CVEs, 5), ", "))), MaxMessage)
+	// The note keeps its own severity and exploitation: the source may
+	// know more than the alert it follows.
+	exploited := r.exploitedLine(a)
+	if exploited != "" {
+		exploited += "\n"
+	}
+	return FitHTML(r.T("followup", r.badge(a), Esc(r.SourceName(a)), link, exploited, earlier.ID, Esc(strings.Join(limitList(a.CVEs, 5), ", "))), MaxMessage)
 }
 
 // Reminder is the reply posted under an unacknowledged card (or digest,

@@ -170,3 +170,106 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// A KEV entry's card says the catalogue's own fields in the card's
+// language, whole, and its date as a date.
+func TestCardKEVInCardLanguage(t *testing.T) {
+	src := feeds.Defaults()[1]
+	body, err := os.ReadFile(filepath.Join("..", "feeds", "testdata", "cisa-kev-first25.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := feeds.Parse(src, body, "application/json", published)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a store.Alert
+	for _, x := range alerts {
+		if x.Key == "CVE-2025-53770" {
+			a = x
+		}
+	}
+	a.ID = 7
+	a.Summary = strings.Repeat("Dài dòng. ", 500) // the action is never what is cut
+	tests := map[Lang][]string{
+		Vietnamese: {"Nguồn: CISA KEV", "Thời gian công bố: 20/07/2025", "Đã được dùng trong các chiến dịch mã độc tống tiền",
+			"Yêu cầu: thực hiện biện pháp khắc phục theo hướng dẫn của CISA và của hãng (hạn 21/07/2025)",
+			"Nguyên văn yêu cầu: Disconnect public-facing versions", "if mitigations are not available.", "Đang bị khai thác trong thực tế"},
+		English: {"Source: CISA KEV", "Published: 20 Jul 2025", "Known to be used in ransomware campaigns", "(due 21 Jul 2025)"},
+	}
+	for lang, want := range tests {
+		plain, err := telegramtest.CheckHTML(NewRenderer(lang).Card(&a, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(plain, w) {
+				t.Errorf("%s card lacks %q:\n%s", lang, w, plain)
+			}
+		}
+		if lang == Vietnamese && (strings.Contains(plain, "Required action") || strings.Contains(plain, "Known to be used") || strings.Contains(plain, "(due")) {
+			t.Errorf("English inside the Vietnamese card:\n%s", plain)
+		}
+	}
+}
+
+func TestCardMarks(t *testing.T) {
+	tests := map[string]struct {
+		alert     store.Alert
+		want, not []string
+	}{
+		"default severity is marked": {
+			alert: store.Alert{ID: 3, Source: "certfr-avis", SourceTitle: "CERT-FR", Title: "Vulnérabilité dans OpenSSL", Severity: store.SeverityMedium, SeverityDefault: true, Published: published},
+			want:  []string{"TRUNG BÌNH (mức mặc định của nguồn)", "Nguồn: CERT-FR", "Đề nghị Quý đơn vị kiểm tra"},
+		},
+		"news has no severity and no checks": {
+			alert: store.Alert{ID: 4, Source: "ncsc-uk", Title: "NCSC statement", Severity: store.SeverityUnknown, News: true, Published: published},
+			want:  []string{"📰", "TIN TỨC/THÔNG TIN", "/ack 4"},
+			not:   []string{"CHƯA XÁC ĐỊNH", "kiểm tra, rà soát"},
+		},
+		"exploited only by the catalogue": {
+			alert: store.Alert{ID: 5, Source: "bugalert", Title: "RCE in Spring Core", Severity: store.SeverityHigh, Exploited: true, KEV: []string{"CVE-2022-22965"}, Published: published},
+			want:  []string{"CVE-2022-22965 có trong danh mục KEV"},
+			not:   []string{"Đang bị khai thác"},
+		},
+		"date only in the source's day": {
+			alert: store.Alert{ID: 6, Source: "ipa", Title: "x", Severity: store.SeverityHigh, Published: time.Date(2026, 12, 17, 0, 0, 0, 0, time.UTC), DateOnly: true},
+			want:  []string{"Thời gian công bố: 17/12/2026\n"},
+			not:   []string{"16/12", "07:00"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			plain, err := telegramtest.CheckHTML(NewRenderer(Vietnamese).Card(&tc.alert, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(plain, w) {
+					t.Errorf("card lacks %q:\n%s", w, plain)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(plain, w) {
+					t.Errorf("card has %q:\n%s", w, plain)
+				}
+			}
+		})
+	}
+}
+
+// A follow-up keeps its own severity and exploitation.
+func TestFollowUpKeepsItsSeverity(t *testing.T) {
+	a := store.Alert{ID: 9, Source: "cisa-kev", SourceTitle: "CISA KEV", Title: "SharePoint (CVE-2025-49704)", Severity: store.SeverityCritical,
+		Exploited: true, CVEs: []string{"CVE-2025-49704"}}
+	earlier := store.Alert{ID: 2}
+	plain, err := telegramtest.CheckHTML(NewRenderer(Vietnamese).FollowUp(&a, &earlier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"🔴 #9 · NGHIÊM TRỌNG · CISA KEV", "Đang bị khai thác trong thực tế", "Cùng lỗ hổng với cảnh báo #2"} {
+		if !strings.Contains(plain, w) {
+			t.Errorf("follow-up lacks %q:\n%s", w, plain)
+		}
+	}
+}

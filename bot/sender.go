@@ -180,9 +180,12 @@ type dispatcher struct {
 	inflight map[uint64]bool // outbox ids in flight, or whose outcome could not be recorded
 	running  int
 
-	queue  []store.Outgoing // the outbox as last read, less what settled since
-	stale  bool             // re-read before the next pass
+	// queues is the outbox as last read, less what settled since: each
+	// chat's entries in the order they go (class, then age).
+	queues map[int64][]store.Outgoing
+	stale  bool // re-read before the next pass
 	readAt time.Time
+	cands  []candidate // scratch space of pass
 
 	pause   time.Time // flood control: nothing is sent before it
 	last429 map[int64]time.Time
@@ -241,7 +244,37 @@ func (d *dispatcher) run(ctx context.Context, jobs chan<- job, settledCh <-chan 
 	}
 }
 
-// read loads the outbox: urgent entries first, then oldest first.
+// class says which messages go first, to a chat and overall.
+type class int
+
+const (
+	// classFirst: alerts, answers to department staff and urgent
+	// notices (failures).
+	classFirst class = iota
+	// classRoutine: card edits, reminders, routine notices and answers to
+	// everyone else. They may use only part of a group's minute (see
+	// routineReserve), so that noise never delays a warning by more than
+	// Telegram's second between two messages.
+	classRoutine
+)
+
+func classOf(o *store.Outgoing) class {
+	if o.Kind.Delivers() || o.Staff || o.Urgent {
+		return classFirst
+	}
+	return classRoutine
+}
+
+// inOrder orders one chat's entries as they are sent: first class first,
+// then oldest first.
+func inOrder(a, b store.Outgoing) int {
+	if c := cmp.Compare(classOf(&a), classOf(&b)); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// read loads the outbox into one queue per chat.
 func (d *dispatcher) read() {
 	var all []store.Outgoing
 	err := d.s.Store.View(func(tx *store.Tx) (err error) {
@@ -254,16 +287,14 @@ func (d *dispatcher) read() {
 		d.readAt = d.readAt.Add(time.Second - resync) // try again in a second
 		return
 	}
-	slices.SortStableFunc(all, func(a, b store.Outgoing) int {
-		if a.Urgent != b.Urgent {
-			if a.Urgent {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-	d.queue, d.stale = all, false
+	queues := make(map[int64][]store.Outgoing)
+	for _, o := range all {
+		queues[o.ChatID] = append(queues[o.ChatID], o)
+	}
+	for _, q := range queues {
+		slices.SortFunc(q, inOrder)
+	}
+	d.queues, d.stale = queues, false
 	// Forget the pace of chats that could receive now anyway, so that the
 	// map does not grow with every chat ever written to.
 	for chat, p := range d.paces {
@@ -273,8 +304,24 @@ func (d *dispatcher) read() {
 	}
 }
 
+// candidate is a chat that may be sent its next entry now.
+type candidate struct {
+	chat    int64
+	idx     int // of the entry in the chat's queue
+	class   class
+	backlog int
+	id      uint64
+}
+
 // pass hands workers what may be sent now and returns when to look
 // again if nothing else happens first.
+//
+// It schedules for the makespan: among the chats that may receive now,
+// first-class entries go before routine ones, and then the chats with the
+// longest queue go first. A fan-out of ten alerts to a hundred groups
+// under the overall rate then ends with every group's queue emptying
+// together at the rate, not with a tail of groups that can take only one
+// message a second.
 func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 	now := time.Now()
 	wakeAt := d.readAt.Add(resync)
@@ -287,29 +334,60 @@ func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 		later(d.pause)
 		return wakeAt
 	}
-	blocked := make(map[int64]bool) // chats whose pace says not yet
-	for i := 0; i < len(d.queue) && d.running < d.capacity; i++ {
-		o := d.queue[i]
-		if d.inflight[o.ID] || d.busy[o.ChatID] || blocked[o.ChatID] {
+	if d.running >= d.capacity {
+		return wakeAt // a settled job brings the next pass
+	}
+	cands := d.cands[:0]
+	for chat, q := range d.queues {
+		if d.busy[chat] {
 			continue
 		}
-		if o.NotBefore.After(now) {
-			later(o.NotBefore)
-			continue
+		p := d.paces[chat]
+		for i := range q {
+			o := &q[i]
+			if d.inflight[o.ID] {
+				continue
+			}
+			if o.NotBefore.After(now) {
+				later(o.NotBefore)
+				continue
+			}
+			c := classOf(o)
+			if p != nil {
+				if at := p.readyAt(now, c); at.After(now) {
+					// Entries are in class order: what follows may not
+					// go either.
+					later(at)
+					break
+				}
+			}
+			cands = append(cands, candidate{chat: chat, idx: i, class: c, backlog: len(q), id: o.ID})
+			break
 		}
-		p := d.pace(o.ChatID)
-		if at := p.readyAt(now); at.After(now) {
-			later(at)
-			blocked[o.ChatID] = true
-			continue
+	}
+	slices.SortFunc(cands, func(a, b candidate) int {
+		if c := cmp.Compare(a.class, b.class); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.backlog, a.backlog); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	d.cands = cands
+	for _, c := range cands {
+		if d.running >= d.capacity {
+			break
 		}
 		if err := d.global.Wait(ctx); err != nil {
 			return wakeAt
 		}
 		now = time.Now()
+		q := d.queues[c.chat]
+		o := q[c.idx]
 		j := job{entries: []store.Outgoing{o}}
-		if o.Kind == store.OutNotice {
-			j.entries = d.mergeable(d.queue[i:], now)
+		if o.Kind == store.OutNotice || o.Kind == store.OutText {
+			j.entries = d.mergeable(q[c.idx:], now)
 		}
 		for _, e := range j.entries {
 			d.inflight[e.ID] = true
@@ -330,38 +408,62 @@ func (d *dispatcher) pace(chat int64) *pace {
 	return p
 }
 
-// mergeable gathers the due notices for the chat of rest[0] (itself a
-// notice) into one message, so that sixty subscription requests on the
-// first morning make a few messages, not sixty. It stops before the text
-// would pass Telegram's limit, so that no notice is cut off.
+// mergeable gathers, for the chat of rest[0], the due notices (when
+// rest[0] is a notice) or the due answers to the same person (when it is
+// an answer) into one message, so that sixty subscription requests on the
+// first morning, or a member's burst of commands, make a few messages,
+// not sixty. It stops before the text would pass Telegram's limit, so
+// that nothing is cut off.
 func (d *dispatcher) mergeable(rest []store.Outgoing, now time.Time) []store.Outgoing {
 	first := rest[0]
 	out := []store.Outgoing{first}
-	if first.Plain || first.Notice == nil {
+	if first.Plain || !mergesWith(&first, &first) {
 		return out
 	}
-	size := VisibleLen(d.s.Render.Notice(first.Notice))
+	size := VisibleLen(d.s.mergedText(&first))
 	requests := 0
-	if first.Notice.Event == store.EventSubscribeRequest {
+	if first.Notice != nil && first.Notice.Event == store.EventSubscribeRequest {
 		requests++
 	}
-	for _, o := range rest[1:] {
-		if o.Kind != store.OutNotice || o.ChatID != first.ChatID || o.Notice == nil || o.Plain ||
-			d.inflight[o.ID] || o.NotBefore.After(now) {
+	for i := 1; i < len(rest); i++ {
+		o := &rest[i]
+		if !mergesWith(&first, o) || o.Plain || d.inflight[o.ID] || o.NotBefore.After(now) {
 			continue
 		}
 		req := 0
-		if o.Notice.Event == store.EventSubscribeRequest {
+		if o.Notice != nil && o.Notice.Event == store.EventSubscribeRequest {
 			req = 1
 		}
-		n := VisibleLen(d.s.Render.Notice(o.Notice)) + 2 // "\n\n" between notices
+		n := VisibleLen(d.s.mergedText(o)) + 2 // "\n\n" between parts
 		if size+n > MaxMessage || requests+req > maxMergedRequests {
 			break
 		}
 		size, requests = size+n, requests+req
-		out = append(out, o)
+		out = append(out, *o)
 	}
 	return out
+}
+
+// mergesWith reports whether o can share one message with first: notices
+// with notices, answers to one person (without buttons) with each other.
+func mergesWith(first, o *store.Outgoing) bool {
+	switch {
+	case o.ChatID != first.ChatID || o.Kind != first.Kind:
+		return false
+	case o.Kind == store.OutNotice:
+		return o.Notice != nil
+	case o.Kind == store.OutText:
+		return o.User != 0 && o.User == first.User && len(o.Buttons) == 0 && len(first.Buttons) == 0
+	}
+	return false
+}
+
+// mergedText is the part an entry adds to a merged message.
+func (s *Sender) mergedText(o *store.Outgoing) string {
+	if o.Kind == store.OutNotice {
+		return s.Render.Notice(o.Notice)
+	}
+	return o.Text
 }
 
 // settle takes back what the recorder wrote: the chats are free again,
@@ -388,15 +490,16 @@ func (d *dispatcher) settle(batch []settled) {
 		if len(st.results) < len(st.ids) {
 			d.stale = true // some had left the outbox before they were sent
 		}
+		q := d.queues[st.chat]
 		for _, r := range st.results {
 			switch r.Status {
 			case store.Sent:
 				gone[r.ID] = true
 			case store.Retry:
-				for i := range d.queue {
-					if q := &d.queue[i]; q.ID == r.ID {
-						q.Attempts++
-						q.NotBefore, q.LastError, q.Plain = r.RetryAt, r.Error, q.Plain || r.Plain
+				for i := range q {
+					if e := &q[i]; e.ID == r.ID {
+						e.Attempts++
+						e.NotBefore, e.LastError, e.Plain = r.RetryAt, r.Error, e.Plain || r.Plain
 					}
 				}
 			default:
@@ -427,8 +530,16 @@ func (d *dispatcher) settle(batch []settled) {
 			delete(d.last429, chat)
 		}
 	}
-	if len(gone) > 0 {
-		d.queue = slices.DeleteFunc(d.queue, func(o store.Outgoing) bool { return gone[o.ID] })
+	if len(gone) == 0 {
+		return
+	}
+	for _, st := range batch {
+		q := slices.DeleteFunc(d.queues[st.chat], func(o store.Outgoing) bool { return gone[o.ID] })
+		if len(q) == 0 {
+			delete(d.queues, st.chat)
+		} else {
+			d.queues[st.chat] = q
+		}
 	}
 }
 

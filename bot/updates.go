@@ -47,6 +47,8 @@ type Bot struct {
 	// SourcesChanged is called after /source changed the list, so the
 	// poller picks it up at once.
 	SourcesChanged func()
+
+	noise noiseLimits
 }
 
 func (b *Bot) now() time.Time {

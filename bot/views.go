@@ -57,6 +57,10 @@ func (r *Renderer) Notice(n *store.Notice) string {
 		return r.T("notice.source_down", Esc(n.Source), r.Date(n.At), r.SourceError(n.Detail))
 	case store.EventSourceUp:
 		return r.T("notice.source_up", Esc(n.Source))
+	case store.EventIngestHeld:
+		return r.T("notice.ingest_held", Esc(n.Source), n.Count+n.Pushed, n.Pushed, n.Count)
+	case store.EventConfigProblem:
+		return r.T("notice.config", Esc(n.Detail))
 	case store.EventEscalation:
 		id := uint64(0)
 		if len(n.AlertIDs) > 0 {

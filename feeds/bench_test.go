@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -188,7 +189,7 @@ func BenchmarkNotModified(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				resp, alerts, err := p.fetchParse(context.Background(), src, v)
+				resp, alerts, err := p.fetchParse(context.Background(), src, v, slots{})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -198,4 +199,129 @@ func BenchmarkNotModified(b *testing.B) {
 			}
 		})
 	}
+}
+
+// peakInUse runs fn while sampling the heap and goroutine stacks in use,
+// and returns the highest value above the starting point: stacks count,
+// because a deeply nested document attacks a recursive parser's stack.
+func peakInUse(fn func()) uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse + ms.StackInuse
+	var peak atomic.Uint64
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if now := m.HeapInuse + m.StackInuse; now > base && now-base > peak.Load() {
+				peak.Store(now - base)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	fn()
+	close(stop)
+	<-stopped
+	return peak.Load()
+}
+
+// hostileDocs are 16 MB documents (the size cap) shaped to hurt a parser,
+// and the costliest documents the shape limits let through.
+func hostileDocs() []struct {
+	name string
+	src  store.Source
+	body []byte
+} {
+	const size = 16 << 20
+	fill := func(head, unit, tail string) []byte {
+		n := (size - len(head) - len(tail)) / len(unit)
+		return []byte(head + strings.Repeat(unit, n) + tail)
+	}
+	return []struct {
+		name string
+		src  store.Source
+		body []byte
+	}{
+		{"nested-rss", feedSrc, nestedRSS(3_300_000)},
+		{"nested-json", feedSrc, fill(`{"version":"https://jsonfeed.org/version/1.1","items":[{"title":`, "[", "")},
+		{"wide-extension", feedSrc, fill(`<rss version="2.0" xmlns:x="u:x"><channel><item><title>t</title>`, `<x:a/>`, `</item></channel></rss>`)},
+		{"many-items", feedSrc, fill(`<rss version="2.0"><channel>`, `<item><title>t</title></item>`, `</channel></rss>`)},
+		{"wide-page", pageSrc, fill(`<html><body><ul>`, `<li>x</li>`, `</ul></body></html>`)},
+		// The most a document may cost: just inside the limits.
+		{"extensions-at-limit", feedSrc, []byte(`<rss version="2.0" xmlns:x="u:x"><channel><item><title>t</title>` +
+			strings.Repeat(`<x:a/>`, MaxElements-10) + `</item></channel></rss>`)},
+		{"items-at-limit", feedSrc, []byte(`<rss version="2.0"><channel>` + strings.Repeat(`<item><title>t</title><link>https://example.org/a</link><description>&lt;p&gt;text&lt;/p&gt;</description></item>`, MaxEntries-10) + `</channel></rss>`)},
+		{"page-at-limit", pageSrc, []byte(`<html><body><ul>` + strings.Repeat(`<li>x</li>`, MaxEntries-10) + `</ul></body></html>`)},
+	}
+}
+
+// BenchmarkHostilePoll measures one poll (HTTP fetch, depth check, parse)
+// of each 16 MB hostile document: the peak of heap and stacks in use, and
+// the time until its source error (or its alerts).
+func BenchmarkHostilePoll(b *testing.B) {
+	for _, doc := range hostileDocs() {
+		b.Run(doc.name, func(b *testing.B) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Write(doc.body)
+			}))
+			defer srv.Close()
+			src := doc.src
+			src.URL = srv.URL + "/doc"
+			p := &Poller{Log: quietLog()}
+			var peak uint64
+			var outcome string
+			for b.Loop() {
+				peak = max(peak, peakInUse(func() {
+					alerts, err := p.Fetch(context.Background(), src)
+					outcome = fmt.Sprintf("%d alerts, err %v", len(alerts), err)
+				}))
+			}
+			b.Logf("%s (%d bytes): %.120s", doc.name, len(doc.body), outcome)
+			b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+		})
+	}
+}
+
+// BenchmarkSlowSources measures how long a good source's items take to
+// arrive while five sources trickle one byte every 20 ms under the default
+// 60 s deadline (they used to hold every poll slot for the whole minute).
+func BenchmarkSlowSources(b *testing.B) {
+	fs := &feedServer{}
+	fs.items.Store(1)
+	mux := http.NewServeMux()
+	mux.Handle("/good", fs)
+	mux.HandleFunc("/slow/", trickle)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	var worst time.Duration
+	for b.Loop() {
+		var srcs []store.Source
+		for i := range 5 {
+			srcs = append(srcs, store.Source{Name: fmt.Sprintf("slow%d", i), URL: fmt.Sprintf("%s/slow/%d", srv.URL, i)})
+		}
+		srcs = append(srcs, store.Source{Name: "good", URL: srv.URL + "/good"})
+		sink := newRecSink()
+		p := &Poller{Sources: staticSources(srcs...), Sink: sink, Interval: time.Hour, Log: quietLog()}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		start := time.Now()
+		go func() { done <- p.Run(ctx) }()
+		for len(sink.ingestsOf("good")) == 0 {
+			if time.Since(start) > time.Minute {
+				b.Fatal("the good source waited a minute")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		worst = max(worst, time.Since(start))
+		cancel()
+		<-done
+	}
+	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-delay-ms")
 }

@@ -25,11 +25,20 @@ type Classification struct {
 	Score float64
 	// Exploited is set when the text says the flaw is exploited in the wild.
 	Exploited bool
-	// CVEs are the CVE ids mentioned, upper-cased, deduplicated and sorted.
+	// CVEs are the CVE ids the item is about, upper-cased, deduplicated
+	// and sorted: those in the title when it names any, else every one
+	// mentioned except those the text calls unrelated.
 	CVEs []string
+	// Related are the other CVE ids mentioned.
+	Related []string
 	// Vendors are the well-known vendors and products mentioned, in their
-	// canonical spelling, in order of first mention.
+	// canonical spelling, title first, in order of first mention; a
+	// component bundled in another vendor's product is left out.
 	Vendors []string
+	// News is set for an item that is not an advisory: no CVE, no score,
+	// no severity, no exploitation, and a title or text of news (a
+	// bulletin, a conference, a statement).
+	News bool
 }
 
 // Classify reads a title and a plain-text body (see PlainText) for severity,
@@ -51,9 +60,94 @@ func Classify(title, body string) Classification {
 	if c.Exploited {
 		c.Severity = c.Severity.Max(store.SeverityHigh)
 	}
-	c.CVEs = FindCVEs(text)
-	c.Vendors = FindVendors(text)
+	c.CVEs, c.Related = ownCVEs(title, text, lower)
+	c.Vendors = findVendorsTitleFirst(title, text, lower)
+	c.News = !c.Exploited && c.Score == 0 && c.Severity == store.SeverityUnknown &&
+		len(c.CVEs) == 0 && len(c.Related) == 0 && newsLike(strings.ToLower(title), lower)
 	return c
+}
+
+// ownCVEs splits the CVE ids of an item into those it is about and those
+// it only mentions. A KEV entry's title carries its own id while its
+// description may name an earlier flaw it follows ("CVE-2025-49704 …
+// chained with CVE-2025-53770"), and a notice may say what it is not
+// about ("not related to CVE-2022-22963").
+func ownCVEs(title, text, lower string) (own, related []string) {
+	all := FindCVEs(text)
+	if len(all) == 0 {
+		return nil, nil
+	}
+	inTitle := FindCVEs(title)
+	for _, id := range all {
+		switch {
+		case len(inTitle) > 0 && !slices.Contains(inTitle, id),
+			len(inTitle) == 0 && calledUnrelated(lower, strings.ToLower(id)):
+			related = append(related, id)
+		default:
+			own = append(own, id)
+		}
+	}
+	if len(own) == 0 {
+		return all, nil // everything called unrelated: keep them
+	}
+	return own, related
+}
+
+// unrelatedWords, shortly before a CVE id, say that the item is not about
+// it.
+var unrelatedWords = []string{"not related to", "unrelated to", "no relation to", "different from", "unlike", "không liên quan", "khác với", "nhầm lẫn với", "confused with", "not the same as"}
+
+// calledUnrelated reports whether every mention of id follows an
+// unrelatedWords phrase in the same sentence.
+func calledUnrelated(lower, id string) bool {
+	found := false
+	for from := 0; ; {
+		i := strings.Index(lower[from:], id)
+		if i < 0 {
+			return found
+		}
+		i += from
+		from = i + len(id)
+		before := lower[max(0, i-60):i]
+		if j := strings.LastIndexAny(before, ".!?\n"); j >= 0 {
+			before = before[j+1:]
+		}
+		if !slices.ContainsFunc(unrelatedWords, func(w string) bool { return strings.Contains(before, w) }) {
+			return false
+		}
+		found = true
+	}
+}
+
+// vulnWords are signs that an item is about a vulnerability, an attack or
+// a fix, in the languages of the sources.
+var vulnWords = []string{"vulnerab", "exploit", "cve-", "patch", "security update", "security advisory", "advisory",
+	"malware", "ransomware", "phishing", "attack", "compromise", "breach", "backdoor", "zero-day", "0-day",
+	"lỗ hổng", "khai thác", "bản vá", "mã độc", "tấn công", "lừa đảo", "xâm nhập", "điểm yếu", "cập nhật bảo mật",
+	"vulnérabilit", "faille", "correctif", "alerte", "脆弱性", "攻撃", "マルウェア", "不正", "セキュリティ更新", "注意喚起",
+	"サポート終了", "のおそれ", "cảnh báo", "alert:", "end of life", "end-of-life", "hết hỗ trợ"}
+
+// newsWords in a title mark a bulletin, a report or a statement rather
+// than an advisory.
+var newsWords = []string{"weekly", "bulletin", "newsletter", "conference", "podcast", "blog", "statement", "annual review",
+	"report", "speech", "award", "event", "webinar", "summit", "recruit", "policy", "strategy", "guidance for", "campaign launch",
+	"bản tin", "hội thảo", "hội nghị", "tọa đàm", "diễn tập", "chính sách", "chiến lược", "tuyển dụng", "giải thưởng", "báo cáo", "tổng kết",
+	"bilan", "actualité", "rapport"}
+
+// newsLike reports whether an item with no vulnerability data reads as
+// news: a news word in a title that names no flaw, or no sign of a
+// vulnerability at all.
+func newsLike(title, lower string) bool {
+	has := func(s string, words []string) bool {
+		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(s, w) })
+	}
+	switch {
+	case has(title, vulnWords):
+		return false // "Weekly Report: Jenkinsに複数の脆弱性" is about a flaw
+	case has(title, newsWords):
+		return true
+	}
+	return !has(lower, vulnWords)
 }
 
 // Resolve is the severity an alert gets: the text's own, else the source's
@@ -83,18 +177,23 @@ func scoreSeverity(score float64) store.Severity {
 // ---- CVSS ----
 
 // cvssScore returns the highest CVSS base score written as a number after
-// "CVSS" or "base score" ("CVSS 9.8", "CVSS v3.1: 9,8", "điểm CVSS 9,8"),
-// else the highest score computed from CVSS v3 vectors, else 0.
+// "CVSS" or "base score" ("CVSS 9.8", "CVSS v3.1: 9,8", "điểm CVSS 9,8",
+// "CVSS từ 5,3 đến 9,8", "CVSS 7.5/10") or just before it ("9,8 điểm
+// CVSS"), else the highest score computed from CVSS v3 vectors, else 0.
 func cvssScore(lower, text string) float64 {
 	best := 0.0
 	for _, anchor := range []string{"cvss", "base score"} {
-		for rest := lower; ; {
-			i := strings.Index(rest, anchor)
+		for from := 0; ; {
+			i := strings.Index(lower[from:], anchor)
 			if i < 0 {
 				break
 			}
-			rest = rest[i+len(anchor):]
-			if s, ok := scoreAfter(rest); ok && s > best {
+			i += from
+			from = i + len(anchor)
+			if s, ok := scoreAfter(lower[from:]); ok && s > best {
+				best = s
+			}
+			if s, ok := scoreBefore(lower[:i]); ok && s > best {
 				best = s
 			}
 		}
@@ -110,22 +209,64 @@ func cvssScore(lower, text string) float64 {
 	return best
 }
 
-// scoreAfter reads the first score in the short stretch of text after an
-// anchor, skipping version numbers ("v3.1", "CVSS 3.1 base score 9.8").
+// scoreBefore reads a score written just before the anchor: "9,8 điểm
+// CVSS", "9.8 CVSS score".
+func scoreBefore(before string) (float64, bool) {
+	w := strings.TrimRight(before, " ")
+	w = strings.TrimSuffix(w, "điểm")
+	w = strings.TrimRight(w, " (")
+	j := len(w)
+	i := j
+	for i > 0 && (isDigit(w[i-1]) || w[i-1] == '.' || w[i-1] == ',') {
+		i--
+	}
+	if i < j && !isDigit(w[i]) {
+		i++ // "…, 9.8": the comma belongs to the sentence
+	}
+	if i == j || i > 0 && (isLetter(w[i-1]) || w[i-1] == '/' || w[i-1] == '-') {
+		return 0, false
+	}
+	return parseScore(w[i:j])
+}
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// parseScore reads "9.8", "9,8" or "10" as a score.
+func parseScore(num string) (float64, bool) {
+	intPart, frac, hasFrac := strings.Cut(strings.Replace(num, ",", ".", 1), ".")
+	if len(intPart) == 0 || len(intPart) > 2 || len(frac) > 1 || hasFrac && frac == "" {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(intPart+"."+cmp.Or(frac, "0"), 64)
+	if err != nil || v <= 0 || v > 10 || (frac == "" && v != 10) {
+		return 0, false
+	}
+	return v, true
+}
+
+// rangeWords join the ends of a range of scores ("5.3 to 9.8", "từ 5,3
+// đến 9,8"): the highest one counts.
+var rangeWords = []string{"-", "–", "to", "đến", "tới", "and", "và", "~"}
+
+// scoreAfter reads the score in the short stretch of text after an anchor,
+// skipping version numbers ("v3.1", "CVSS 3.1 base score 9.8"), reading
+// "7.5/10" as 7.5 and a range as its highest end.
 func scoreAfter(rest string) (float64, bool) {
 	if len(rest) > 0 && (rest[0] == ':' || isDigit(rest[0])) && looksVector(rest) {
 		return 0, false // "CVSS:3.1/AV:N/…": a vector, read separately
 	}
-	w := rest[:min(len(rest), 48)]
+	w := rest[:min(len(rest), 60)]
 	for i := 0; i < len(w); i++ {
 		c := w[i]
 		if c == '\n' || c == '|' || c == ';' || c == ')' ||
-			(c == '.' && (i+1 == len(w) || w[i+1] == ' ')) {
+			c == '.' && !(i > 0 && isDigit(w[i-1]) && i+1 < len(w) && isDigit(w[i+1])) {
 			w = w[:i]
 			break
 		}
 	}
 	first := true
+	best, found := 0.0, false
+	lastEnd := -1
 	for i := 0; i < len(w); {
 		if !isDigit(w[i]) {
 			i++
@@ -145,21 +286,34 @@ func scoreAfter(rest string) (float64, bool) {
 			frac, j = w[j+1:k], k
 		}
 		num := w[i:j]
+		outOfTen := strings.HasPrefix(w[j:], "/10") && (len(w) == j+3 || !isDigit(w[j+3]))
 		versionLike := i > 0 && w[i-1] == 'v' ||
-			j < len(w) && (w[j] == '/' || w[j] == '.') ||
+			j < len(w) && w[j] == '/' && !outOfTen ||
+			j+1 < len(w) && w[j] == '.' && isDigit(w[j+1]) ||
 			first && strings.Trim(w[:i], " :-–") == "" && isVersion(num) && hasDigitAfter(w[j:])
 		first = false
+		start := i
 		i = j
+		if outOfTen {
+			i = j + 3
+		}
 		if versionLike || len(intPart) > 2 || len(frac) > 1 {
 			continue
 		}
-		v, err := strconv.ParseFloat(strings.Replace(num, ",", ".", 1), 64)
-		if err != nil || v <= 0 || v > 10 || (frac == "" && v != 10) {
+		v, ok := parseScore(num)
+		if !ok {
 			continue
 		}
-		return v, true
+		if found {
+			// A second score counts only as the other end of a range.
+			between := strings.TrimSpace(w[lastEnd:start])
+			if !slices.Contains(rangeWords, between) {
+				break
+			}
+		}
+		best, found, lastEnd = max(best, v), true, i
 	}
-	return 0, false
+	return best, found
 }
 
 func looksVector(s string) bool {
@@ -257,7 +411,7 @@ var (
 	// A labelled level: "Severity: High", "Mức độ nghiêm trọng: Cao",
 	// "mức độ cao", "nguy cơ cao". Bare "cao" or "thấp" are never read on
 	// their own: they are parts of many unrelated words ("nâng cao").
-	labelRe = regexp.MustCompile(wb + `(?:(?:cvss |base |aggregate |max(?:imum)? |security impact |impact )?severity(?: rating| level)?|(?:security )?impact rating|mức độ(?: nghiêm trọng| ảnh hưởng| nguy hiểm| rủi ro| cảnh báo)?|mức(?: nguy hiểm| cảnh báo)?|độ nghiêm trọng|cấp độ(?: nguy hiểm| cảnh báo)?|nguy cơ|rủi ro)\s*(?:[:：=–-]\s*)?` + lvl + wbE)
+	labelRe = regexp.MustCompile(wb + `(?:(?:cvss |base |aggregate |max(?:imum)? |security impact |impact )?severity(?: rating| level)?|(?:security )?impact rating|mức độ(?: nghiêm trọng| ảnh hưởng| nguy hiểm| rủi ro| cảnh báo)?|mức (?:nguy hiểm|cảnh báo|ảnh hưởng|rủi ro)|(?:ảnh hưởng|nguy hiểm|đánh giá|xếp hạng|xếp)(?: ở)? mức(?: độ)?|độ nghiêm trọng|cấp độ(?: nguy hiểm| cảnh báo)?|nguy cơ|rủi ro)\s*(?:[:：=–-]\s*)?` + lvl + wbE)
 	// English phrases: "critical vulnerability", "high-severity",
 	// "important security update", "rated Critical". Bare "critical" is
 	// not read: "critical infrastructure" is in every CISA ICS advisory.
@@ -383,22 +537,43 @@ func widen(s string, start, end int) [2]int {
 
 // ---- exploitation ----
 
-var exploitedRe = regexp.MustCompile(wb + `(?:actively exploited|exploited in[ -]the[ -]wild|exploitation in the wild|in-the-wild exploitation|active exploitation|actively being exploited|being actively exploited|exploitation detected|known to be exploited|(?:is|are) being exploited|ha(?:s|ve) been exploited|under active attack|đang bị khai thác|đã bị khai thác|bị khai thác (?:trong thực tế|tích cực)|đang được khai thác|đã được khai thác|bị tin tặc khai thác|ghi nhận (?:hoạt động |việc |tấn công )?khai thác|khai thác (?:trong thực tế|tích cực))` + wbE)
+// exploitedRe lists the ways advisories say a flaw is exploited. Each match
+// is then checked for a negation that governs it and for a condition
+// ("could be exploited in the wild" is a possibility, not a report).
+var exploitedRe = regexp.MustCompile(wb + `(?:actively exploited|exploited in[ -]the[ -]wild|exploitation in the wild|in-the-wild exploitation|in the wild|active exploitation|actively being exploited|being actively exploited|exploitation detected|known to be exploited|(?:is|are) being exploited|ha(?:s|ve) been exploited|under active attack|(?:actively|being) targeted|(?:global|ongoing|widespread|active|mass) targeting|(?:active|ongoing|widespread|mass) exploitation|đang bị khai thác|đã bị khai thác|bị khai thác (?:trong thực tế|tích cực)|đang được khai thác|đã được khai thác|(?:đang )?tích cực khai thác|(?:đang|đã) khai thác (?:lỗ hổng|điểm yếu)|bị (?:tin tặc|kẻ tấn công|các nhóm tấn công|tội phạm mạng|hacker) (?:khai thác|lợi dụng)|ghi nhận (?:các |nhiều )?(?:hoạt động |việc |cuộc |vụ )?(?:tấn công )?khai thác|khai thác (?:trong thực tế|tích cực))` + wbE)
 
-// negations that, earlier in the same clause, turn an exploitation phrase
-// into its opposite ("CISA is not aware of active exploitation", "chưa ghi
-// nhận khai thác").
-var negations = []string{"not", "no", "n't", "never", "unlikely", "chưa", "không"}
+// exploitAnchors are literals every exploitedRe match contains.
+var exploitAnchors = []string{"exploit", "khai thác", "under active attack", "in the wild", "targeted", "targeting", "lợi dụng"}
+
+// English words that negate an exploitation phrase later in their clause
+// ("CISA is not aware of active exploitation", "no evidence … exploited").
+var negations = []string{"not", "no", "n't", "never", "unlikely", "nor", "without"}
+
+// conditionals make an exploitation phrase a possibility ("could be
+// exploited in the wild", "if actively exploited"), unless a perfect
+// follows ("may have been actively exploited" is Apple's report of
+// exploitation).
+var conditionals = []string{"could", "can", "may", "might", "would", "should", "if", "potentially", "possibly", "nếu", "thể", "khả"}
+
+// viNegations are Vietnamese negations; they govern an exploitation phrase
+// only when the next word is a verb of reporting or being ("chưa ghi
+// nhận", "không bị", "không có bằng chứng"), never in "không gian",
+// "không dây", "hàng không" or "chưa có bản vá".
+var viNegations = []string{"không", "chưa", "chẳng"}
+
+var viNegated = []string{"ghi", "bị", "được", "phát", "thấy", "khai", "nhận", "hề", "từng", "xác", "rõ", "lợi"}
+
+var viNegatedHave = []string{"bằng", "dấu", "thông", "ghi", "báo", "tin", "hiện", "căn", "cơ"}
+
+// clauseBreaks end a clause for the negation and condition checks.
+var clauseBreaks = []string{" and ", " but ", " however ", " và ", " nhưng ", " tuy nhiên ", " while ", " whereas ", " trong khi "}
 
 func exploited(lower string) bool {
-	for _, r := range near(lower, []string{"exploit", "khai thác", "under active attack"}, 48, 48) {
+	for _, r := range near(lower, exploitAnchors, 48, 48) {
 		for _, loc := range exploitedRe.FindAllStringIndex(lower[r[0]:r[1]], -1) {
 			at := r[0] + loc[0]
-			clause := lower[max(0, at-60):at]
-			if i := strings.LastIndexAny(clause, ".,;:\n!?"); i >= 0 {
-				clause = clause[i+1:]
-			}
-			if !negated(clause) {
+			phrase := wordsOf(lower[at : r[0]+loc[1]])
+			if !negated(clauseBefore(lower, at), phrase) {
 				return true
 			}
 		}
@@ -406,11 +581,61 @@ func exploited(lower string) bool {
 	return false
 }
 
-func negated(clause string) bool {
-	for _, w := range wordsOf(clause) {
+// clauseBefore is the part of the clause before byte at: at most 80 bytes,
+// cut after the last punctuation mark or conjunction.
+func clauseBefore(lower string, at int) string {
+	from := max(0, at-80)
+	for from > 0 && !utf8.RuneStart(lower[from]) {
+		from++
+	}
+	clause := lower[from:at]
+	if i := strings.LastIndexAny(clause, ".,;:\n!?()"); i >= 0 {
+		clause = clause[i+1:]
+	}
+	for _, b := range clauseBreaks {
+		if i := strings.LastIndex(clause, b); i >= 0 {
+			clause = clause[i+len(b)-1:]
+		}
+	}
+	return clause
+}
+
+// negated reports whether the clause before an exploitation phrase negates
+// it or makes it a mere possibility.
+func negated(clause string, phrase []string) bool {
+	ws := wordsOf(clause)
+	if len(phrase) > 0 {
+		ws = append(ws, phrase[0]) // "không | bị khai thác"
+	}
+	for i, w := range ws {
 		if slices.Contains(negations, w) || strings.HasSuffix(w, "n't") {
 			return true
 		}
+		if slices.Contains(viNegations, w) {
+			if i+1 == len(ws) {
+				continue
+			}
+			next := ws[i+1]
+			if slices.Contains(viNegated, next) || next == "có" && i+2 < len(ws) && slices.Contains(viNegatedHave, ws[i+2]) {
+				return true
+			}
+		}
+	}
+	// A condition counts only close to the phrase (five words).
+	if len(phrase) > 0 {
+		ws = ws[:len(ws)-1]
+	}
+	for i := max(0, len(ws)-5); i < len(ws); i++ {
+		if !slices.Contains(conditionals, ws[i]) {
+			continue
+		}
+		if ws[i] == "thể" && (i == 0 || ws[i-1] != "có") || ws[i] == "khả" && (i == 0 || ws[i-1] != "có") {
+			continue
+		}
+		if i+1 < len(ws) && (ws[i+1] == "have" || ws[i+1] == "has" || ws[i+1] == "had" || ws[i+1] == "đã") {
+			continue // "may have been exploited": a report, not a condition
+		}
+		return true
 	}
 	return strings.Contains(clause, "n't ")
 }
@@ -540,9 +765,50 @@ var vendorNames = []struct {
 	{"Spring Framework", "Spring", false}, {"Spring Core", "Spring", false},
 	{"Spring Boot", "Spring", false}, {"PaperCut", "", false}, {"WatchGuard", "", false},
 	{"Bkav", "", false}, {"Viettel", "", false}, {"VNPT", "", true}, {"MISA", "", true},
+	// Seen missing in real feeds.
+	{"Ceph", "", false}, {"SPIP", "", true}, {"TYPO3", "", false}, {"Apereo", "", false},
+	{"Apereo CAS", "CAS", false}, {"BIND", "", true}, {"BIND 9", "BIND", true}, {"ISC", "", true},
+	{"React", "", true}, {"React Server Components", "React", false}, {"Meta", "", true},
+	{"Array Networks", "", false}, {"ArrayOS", "", false}, {"FileZen", "", false}, {"Soliton", "", false},
+	{"LANSCOPE", "", false}, {"MOTEX", "", true}, {"LG Electronics", "", false}, {"LG", "LG Electronics", true},
+	{"Contiki-NG", "", false}, {"Applied Systems Engineering", "", false},
+	{"MS Office", "Office", false}, {"MS Windows", "Windows", false}, {"MS Exchange", "Exchange", false},
+	{"MS SQL", "SQL Server", false}, {"SQL Server", "", true}, {"Microsoft SQL Server", "SQL Server", false},
+	{"Kalkitech", "", false}, {"Xen", "", true}, {"Node.js", "", false}, {"Python", "", true},
+	{"Elastic", "", true}, {"Elasticsearch", "", false}, {"Kibana", "", false}, {"HPE", "", true},
+	{"Aruba", "", false}, {"Synacor", "", false}, {"Gitea", "", false}, {"Wazuh", "", false},
+	{"Erlang", "", false}, {"Trimble", "", false}, {"Skyvia", "", false}, {"OpenVPN", "", false},
+	{"Qt", "", true}, {"Citrix Bleed", "NetScaler", false}, {"Nagios", "", false}, {"Icinga", "", false},
+	{"Ruby on Rails", "Rails", false}, {"NVIDIA", "", false}, {"Intel", "", true}, {"AMD", "", true},
+	{"Tenable", "", false}, {"Wireshark", "", false}, {"Samba", "", false}, {"PostgreSQL", "", false},
+	{"MySQL", "", false}, {"MariaDB", "", false}, {"Redis", "", false}, {"MongoDB", "", false},
+	{"Spring Cloud", "Spring", false}, {"SpEL", "Spring", true}, {"Tridium", "", false}, {"Niagara", "", true},
+	{"Moxa", "", false}, {"Phoenix Contact", "", false}, {"Delta Electronics", "", false}, {"Hitachi Energy", "", false},
+	{"SUSE", "", true}, {"Axis", "", true}, {"NEC", "", true}, {"CLUSTERPRO", "", false},
+	{"EXPRESSCLUSTER", "", false}, {"SS1", "", true}, {"ColdFusion", "", false}, {"Firebox", "", false},
+	{"Yokogawa", "", false}, {"Omron", "", false}, {"Festo", "", false}, {"Advantech", "", false},
+}
+
+// productOf names the vendor of a product, so that a filter on the vendor
+// also catches an item that names only the product.
+var productOf = map[string]string{
+	"Windows": "Microsoft", "Exchange": "Microsoft", "SharePoint": "Microsoft", "Outlook": "Microsoft", "Azure": "Microsoft",
+	"Edge": "Microsoft", "Office": "Microsoft", "Hyper-V": "Microsoft", "SQL Server": "Microsoft",
+	"IOS XE": "Cisco", "FortiOS": "Fortinet", "FortiGate": "Fortinet", "FortiWeb": "Fortinet", "FortiManager": "Fortinet",
+	"FortiProxy": "Fortinet", "FortiClient": "Fortinet", "FortiSIEM": "Fortinet", "NetScaler": "Citrix",
+	"ESXi": "VMware", "vCenter": "VMware", "iOS": "Apple", "iPadOS": "Apple", "macOS": "Apple", "Safari": "Apple",
+	"Chrome": "Google", "Android": "Google", "WebLogic": "Oracle", "NetWeaver": "SAP", "Acrobat": "Adobe",
+	"PAN-OS": "Palo Alto Networks", "GlobalProtect": "Palo Alto Networks", "Junos": "Juniper", "BIG-IP": "F5",
+	"Confluence": "Atlassian", "Jira": "Atlassian", "Tomcat": "Apache", "Struts": "Apache", "Log4j": "Apache",
+	"MOVEit": "Progress", "WS_FTP": "Progress", "Telerik": "Progress", "Firefox": "Mozilla", "Thunderbird": "Mozilla",
+	"ManageEngine": "Zoho", "ScreenConnect": "ConnectWise", "GoAnywhere": "Fortra", "CAS": "Apereo", "BIND": "ISC",
+	"React": "Meta", "ArrayOS": "Array Networks", "FileZen": "Soliton", "LANSCOPE": "MOTEX",
+	"CLUSTERPRO": "NEC", "EXPRESSCLUSTER": "NEC", "ColdFusion": "Adobe", "Firebox": "WatchGuard",
+	"Elasticsearch": "Elastic", "Kibana": "Elastic", "Niagara": "Tridium",
 }
 
 type vendorEntry struct {
+	parent string   // the vendor of a product
 	words  []string // lower case
 	exact  []string // as written, for strict names
 	upper  []string // in capitals, for strict names
@@ -555,7 +821,7 @@ var vendorIndex = sync.OnceValue(func() map[string][]vendorEntry {
 	idx := make(map[string][]vendorEntry)
 	for _, v := range vendorNames {
 		exact := splitWords(v.name)
-		e := vendorEntry{exact: exact, canon: cmp.Or(v.canon, v.name), strict: v.strict}
+		e := vendorEntry{exact: exact, canon: cmp.Or(v.canon, v.name), strict: v.strict, parent: productOf[cmp.Or(v.canon, v.name)]}
 		for _, w := range exact {
 			e.words = append(e.words, strings.ToLower(w))
 			e.upper = append(e.upper, strings.ToUpper(w))
@@ -582,12 +848,80 @@ func splitWords(s string) []string {
 }
 
 // FindVendors returns the well-known vendors and products named in text as
-// whole words, in canonical spelling, deduplicated, in order of mention.
+// whole words, in canonical spelling, deduplicated, in order of mention; a
+// product brings its vendor ("FortiOS" also gives "Fortinet").
 func FindVendors(text string) []string {
+	var out []string
+	for _, m := range vendorMentions(text) {
+		out = appendMention(out, m)
+	}
+	return out
+}
+
+func appendMention(out []string, m vendorMention) []string {
+	if m.parent != "" {
+		out = appendVendor(out, m.parent)
+	}
+	return appendVendor(out, m.canon)
+}
+
+// vendorMention is one vendor or product name found in a text.
+type vendorMention struct {
+	canon, parent string
+	start, end    int
+}
+
+// componentWords, shortly before or after a vendor's name in a body, mark
+// it as a component bundled in the product the item is about ("ASE2000 …
+// is vulnerable to Apache log4net", "the bundled log4net library").
+var componentWords = []string{"vulnerable to", "bundled", "library", "libraries", "component", "third-party", "third party",
+	"dependency", "dependencies", "thư viện", "thành phần", "based on", "embedded"}
+
+// findVendorsTitleFirst lists the vendors of an item: those of its title
+// first, then those of its body; when the title names one, a body vendor
+// named only as a component is left out.
+func findVendorsTitleFirst(title, text, lower string) []string {
+	var out []string
+	for _, m := range vendorMentions(title) {
+		out = appendMention(out, m)
+	}
+	titled := len(out) > 0
+	body := vendorMentions(text)
+	component := map[string]bool{}
+	if titled {
+		for _, m := range body {
+			if m.start < len(title) {
+				continue
+			}
+			before, after := lower[max(0, m.start-40):m.start], lower[m.end:min(len(lower), m.end+30)]
+			if i := strings.LastIndexAny(before, ".;\n"); i >= 0 {
+				before = before[i+1:]
+			}
+			if i := strings.IndexAny(after, ".;\n"); i >= 0 {
+				after = after[:i]
+			}
+			comp := slices.ContainsFunc(componentWords, func(w string) bool {
+				return strings.Contains(before, w) || strings.Contains(after, w)
+			})
+			if v, seen := component[m.canon]; !seen || v {
+				component[m.canon] = comp
+			}
+		}
+	}
+	for _, m := range body {
+		if !component[m.canon] {
+			out = appendMention(out, m)
+		}
+	}
+	return out
+}
+
+// vendorMentions finds the vendor and product names of text.
+func vendorMentions(text string) []vendorMention {
 	idx := vendorIndex()
 	words := wordSpans(text)
-	var out []string
-	var buf [24]byte
+	var out []vendorMention
+	var buf [28]byte
 	for i, w := range words {
 		word := text[w[0]:w[1]]
 		if len(word) > len(buf) {
@@ -613,11 +947,40 @@ func FindVendors(text string) []string {
 		}
 		for _, e := range idx[string(buf[:n])] {
 			if i+len(e.words) <= len(words) && e.matches(text, words[i:i+len(e.words)]) {
-				out = appendVendor(out, e.canon)
+				out = append(out, vendorMention{canon: e.canon, parent: e.parent, start: w[0], end: words[i+len(e.words)-1][1]})
 			}
 		}
 	}
+	// Names in other scripts (Japanese sources write マイクロソフト).
+	for _, a := range scriptAliases {
+		if i := strings.Index(text, a.name); i >= 0 {
+			out = append(out, vendorMention{canon: a.canon, start: i, end: i + len(a.name)})
+		}
+	}
+	if len(out) > 1 {
+		// By position, the longest name first where several start at
+		// one word; a name inside a longer one ("IOS" in "IOS XE") goes.
+		slices.SortStableFunc(out, func(a, b vendorMention) int {
+			return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(b.end, a.end))
+		})
+		kept, reach := out[:0], -1
+		for _, m := range out {
+			if m.end <= reach {
+				continue
+			}
+			kept = append(kept, m)
+			reach = m.end
+		}
+		out = kept
+	}
 	return out
+}
+
+// scriptAliases are vendor names written in another script.
+var scriptAliases = []struct{ name, canon string }{
+	{"マイクロソフト", "Microsoft"}, {"アップル", "Apple"}, {"グーグル", "Google"}, {"シスコ", "Cisco"},
+	{"フォーティネット", "Fortinet"}, {"アドビ", "Adobe"}, {"オラクル", "Oracle"}, {"ヴイエムウェア", "VMware"},
+	{"ソリトンシステムズ", "Soliton"}, {"エムオーテックス", "MOTEX"}, {"トレンドマイクロ", "Trend Micro"},
 }
 
 // wordSpans returns the byte spans of the words of text.
@@ -744,13 +1107,29 @@ func (c *Classifier) Apply(src store.Source, alerts []store.Alert) {
 		return
 	}
 	for i := range alerts {
-		a := &alerts[i]
-		for _, id := range a.CVEs {
-			if c.InKEV(id) {
-				a.Exploited = true
-				a.Severity = a.Severity.Max(store.SeverityHigh)
-				break
-			}
+		c.Mark(&alerts[i])
+	}
+}
+
+// Mark raises an alert whose own CVE ids are in the KEV catalogue to at
+// least high and marks it exploited. When its text did not say so itself,
+// KEV lists those ids, so that the card says "in the KEV catalogue" and not
+// that the text reports exploitation.
+func (c *Classifier) Mark(a *store.Alert) {
+	var ids []string
+	for _, id := range a.CVEs {
+		if c.InKEV(id) {
+			ids = append(ids, id)
 		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	if !a.Exploited {
+		a.KEV = ids
+	}
+	a.Exploited, a.News = true, false
+	if a.Severity.Rank() < store.SeverityHigh.Rank() {
+		a.Severity, a.SeverityDefault = store.SeverityHigh, false
 	}
 }

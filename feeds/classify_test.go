@@ -69,6 +69,39 @@ func TestClassifySeverity(t *testing.T) {
 		"comma clause does not negate":        {body: "No patch is available yet, and the flaw is being actively exploited", want: store.SeverityHigh, exploited: true},
 		"ICS: no known public exploitation":   {body: "No known public exploitation specifically targeting these vulnerabilities has been reported to CISA at this time.", want: store.SeverityUnknown},
 		"KEV boilerplate is not exploitation": {body: "Aware of an exploited vulnerability not currently listed in the KEV Catalog?", want: store.SeverityUnknown},
+
+		// Negation only when it governs the exploitation verb.
+		"centre's name contains không":     {body: "Trung tâm Giám sát an toàn không gian mạng quốc gia ghi nhận lỗ hổng đang bị khai thác.", want: store.SeverityHigh, exploited: true},
+		"chưa có bản vá and exploited":     {body: "Hiện chưa có bản vá và lỗ hổng đang bị khai thác.", want: store.SeverityHigh, exploited: true},
+		"no patch and actively exploited":  {body: "No patch is available and the vulnerability is being actively exploited.", want: store.SeverityHigh, exploited: true},
+		"không dây, hàng không":            {body: "Lỗ hổng trong thiết bị không dây của ngành hàng không đã bị khai thác.", want: store.SeverityHigh, exploited: true},
+		"không có bằng chứng":              {body: "Hiện không có bằng chứng cho thấy lỗ hổng đã bị khai thác.", want: store.SeverityUnknown},
+		"chưa bị khai thác":                {body: "Lỗ hổng chưa bị khai thác trong thực tế.", want: store.SeverityUnknown},
+		"đang tích cực khai thác":          {body: "Các nhóm tin tặc đang tích cực khai thác lỗ hổng này.", want: store.SeverityHigh, exploited: true},
+		"ghi nhận các cuộc tấn công":       {body: "NCSC đã ghi nhận các cuộc tấn công khai thác lỗ hổng.", want: store.SeverityHigh, exploited: true},
+		"bị tin tặc lợi dụng":              {body: "Lỗ hổng bị tin tặc lợi dụng để cài mã độc.", want: store.SeverityHigh, exploited: true},
+		"khai thác trong thực tế":          {body: "Đã có mã khai thác trong thực tế.", want: store.SeverityHigh, exploited: true},
+		"in the wild":                      {body: "Google is aware that an exploit for CVE-2026-1 exists in the wild.", want: store.SeverityHigh, exploited: true},
+		"under active attack":              {body: "Ivanti EPMM under active attack", want: store.SeverityHigh, exploited: true},
+		"global targeting of firewalls":    {title: "Alert: NCSC issues advice following global targeting of Fortinet firewalls and VPN gateways", def: store.SeverityLow, want: store.SeverityHigh, exploited: true},
+		"could be exploited in the wild":   {body: "The flaw could be exploited in the wild by remote attackers.", want: store.SeverityUnknown},
+		"if actively exploited":            {body: "If actively exploited, this flaw gives full control.", want: store.SeverityUnknown},
+		"may be exploited":                 {body: "This vulnerability may be exploited to run code; it may be exploited in the wild.", want: store.SeverityUnknown},
+		"có thể bị khai thác":              {body: "Lỗ hổng có thể bị khai thác trong thực tế.", want: store.SeverityUnknown},
+		"not much evidence yet":            {body: "There's not much evidence yet that it will be exploitable in common configurations.", want: store.SeverityUnknown},
+		"score at the end of a line":       {body: "Lỗ hổng CVE-2026-1 có điểm CVSS 6,5.\nCần cập nhật.", want: store.SeverityMedium, score: 6.5},
+		"score at the end of a paragraph":  {body: "Base score: 9.8.\n\nAffected: all", want: store.SeverityCritical, score: 9.8},
+		"score at the very end":            {body: "CVSS 6,5.", want: store.SeverityMedium, score: 6.5},
+		"range in Vietnamese":              {body: "Các lỗ hổng có điểm CVSS từ 5,3 đến 9,8.", want: store.SeverityCritical, score: 9.8},
+		"range in English":                 {body: "CVSS scores ranging from 5.3 to 9.8", want: store.SeverityCritical, score: 9.8},
+		"out of ten":                       {body: "CVSS 7.5/10", want: store.SeverityHigh, score: 7.5},
+		"score before điểm CVSS":           {body: "Lỗ hổng có 9,8 điểm CVSS.", want: store.SeverityCritical, score: 9.8},
+		"điểm CVSS colon":                  {body: "điểm CVSS: 9,8", want: store.SeverityCritical, score: 9.8},
+		"CVSSv3.1 score":                   {body: "CVSSv3.1 9.8", want: store.SeverityCritical, score: 9.8},
+		"mức độ: cao":                      {body: "Mức độ: cao", want: store.SeverityHigh},
+		"ảnh hưởng mức cao":                {body: "Lỗ hổng ảnh hưởng mức cao tới hệ thống.", want: store.SeverityHigh},
+		"severity: high":                   {body: "severity: high", want: store.SeverityHigh},
+		"ở mức cao in an unrelated clause": {body: "Số lượng người dùng dịch vụ công trực tuyến duy trì ở mức cao.", def: store.SeverityLow, want: store.SeverityLow},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -148,7 +181,7 @@ func TestFindVendors(t *testing.T) {
 		want []string
 	}{
 		"canonical spelling":                 {"microsoft windows and MICROSOFT EXCHANGE", []string{"Microsoft", "Exchange"}},
-		"strict names as words":              {"Patch Windows and Exchange Server", []string{"Windows", "Exchange"}},
+		"strict names as words":              {"Patch Windows and Exchange Server", []string{"Microsoft", "Windows", "Exchange"}},
 		"common words no match":              {"open the windows, exchange ideas, outlook is good", nil},
 		"multi-word":                         {"Palo Alto Networks PAN-OS GlobalProtect; Palo Alto firewalls", []string{"Palo Alto Networks", "PAN-OS", "GlobalProtect"}},
 		"products and vendors":               {"Fortinet FortiOS and Ivanti Connect Secure", []string{"Fortinet", "FortiOS", "Ivanti"}},
@@ -184,7 +217,7 @@ func TestClassifierKEV(t *testing.T) {
 		{Key: "c", Severity: store.SeverityLow, CVEs: []string{"CVE-2020-0001"}},
 	}
 	c.Apply(feed, alerts)
-	if !alerts[0].Exploited || alerts[0].Severity != store.SeverityHigh {
+	if !alerts[0].Exploited || alerts[0].Severity != store.SeverityHigh || !slices.Equal(alerts[0].KEV, []string{"CVE-2025-53770"}) {
 		t.Errorf("medium alert with a KEV CVE: %+v", alerts[0])
 	}
 	if !alerts[1].Exploited || alerts[1].Severity != store.SeverityCritical {
@@ -198,5 +231,83 @@ func TestClassifierKEV(t *testing.T) {
 	c.Apply(kev, []store.Alert{{CVEs: []string{"CVE-2024-3400"}}})
 	if c.InKEV("CVE-2025-53770") || c.KEVSize() != 1 {
 		t.Error("KEV set not replaced")
+	}
+}
+
+func TestOwnCVEs(t *testing.T) {
+	tests := map[string]struct {
+		title, body  string
+		own, related []string
+	}{
+		"title names its own": {
+			title: "Microsoft SharePoint Server Code Injection Vulnerability (CVE-2025-49704)",
+			body:  "It could be chained with CVE-2025-49706. CVE-2025-53770 is a patch bypass for CVE-2025-49704.",
+			own:   []string{"CVE-2025-49704"}, related: []string{"CVE-2025-49706", "CVE-2025-53770"},
+		},
+		"called unrelated": {
+			title: "Confirmed remote code execution in Spring Core",
+			body:  "This flaw has been assigned CVE-2022-22965. This is not related to CVE-2022-22963, Spring Cloud Function.",
+			own:   []string{"CVE-2022-22965"}, related: []string{"CVE-2022-22963"},
+		},
+		"Vietnamese không liên quan": {
+			body: "Lỗ hổng CVE-2026-1111 cho phép thực thi mã; lỗ hổng này không liên quan đến CVE-2025-2222.",
+			own:  []string{"CVE-2026-1111"}, related: []string{"CVE-2025-2222"},
+		},
+		"all in the body": {
+			body: "Fixes CVE-2026-1 0001 and CVE-2026-0002, CVE-2026-0003.",
+			own:  []string{"CVE-2026-0002", "CVE-2026-0003"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := Classify(tc.title, tc.body)
+			if !slices.Equal(c.CVEs, tc.own) || !slices.Equal(c.Related, tc.related) {
+				t.Errorf("own %v related %v, want %v %v", c.CVEs, c.Related, tc.own, tc.related)
+			}
+		})
+	}
+}
+
+func TestClassifyNews(t *testing.T) {
+	tests := map[string]struct {
+		title, body string
+		news        bool
+	}{
+		"weekly bulletin":             {"Bulletin d'actualité CERTFR-2026-ACT-034 (10 août 2026)", "Ce bulletin d'actualité du CERT-FR revient sur les vulnérabilités significatives de la semaine passée.", true},
+		"Vietnamese conference":       {"Hội thảo an toàn thông tin năm 2026 tại Hà Nội", "Hội thảo thu hút hơn 500 đại biểu.", true},
+		"policy statement":            {"NCSC statement in response to recent incidents resulting from frontier AI evaluations", "A statement from the CTO on AI security.", true},
+		"general news":                {"Giá vàng hôm nay tăng mạnh", "Giá vàng trong nước tăng 200.000 đồng.", true},
+		"advisory without a score":    {"Vulnérabilité dans OpenSSL", "Une vulnérabilité a été découverte dans OpenSSL.", false},
+		"report of an exploited flaw": {"Annual report: Ivanti flaw exploited in the wild", "", false},
+		"phishing warning":            {"Chiến dịch lừa đảo giả mạo cơ quan nhà nước", "Tin tặc gửi thư điện tử giả mạo.", false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if c := Classify(tc.title, tc.body); c.News != tc.news {
+				t.Errorf("news = %v, want %v (%+v)", c.News, tc.news, c)
+			}
+		})
+	}
+}
+
+func TestVendorsOfItems(t *testing.T) {
+	tests := map[string]struct {
+		title, body string
+		want        []string
+	}{
+		"Japanese name":              {"マイクロソフト社製品の脆弱性対策について", "", []string{"Microsoft"}},
+		"MS Office":                  {"Lỗ hổng trong MS Office", "", []string{"Microsoft", "Office"}},
+		"product brings its vendor":  {"FortiGate SSL-VPN flaw", "", []string{"Fortinet", "FortiGate"}},
+		"new vendors":                {"Vulnérabilités dans Ceph, SPIP, TYPO3 et Apereo CAS", "BIND 9 de l'ISC. React Server Components. Array Networks ArrayOS. FileZen. LANSCOPE. LG Electronics. Contiki-NG.", []string{"Ceph", "SPIP", "TYPO3", "Apereo", "CAS", "ISC", "BIND", "Meta", "React", "Array Networks", "ArrayOS", "Soliton", "FileZen", "MOTEX", "LANSCOPE", "LG Electronics", "Contiki-NG"}},
+		"title first":                {"Cisco IOS XE flaw", "Unlike the Microsoft bug last week, Cisco …", []string{"Cisco", "IOS XE", "Microsoft"}},
+		"bundled component":          {"Applied Systems Engineering ASE2000 V2 Communications Test Set", "ASE2000 versions 2.25 through 2.37 is vulnerable to Apache log4net versions before 2.0.10. In version 2.38 the bundled log4net library is upgraded.", []string{"Applied Systems Engineering"}},
+		"no title vendor keeps body": {"Lỗ hổng thư viện", "Thư viện Apache log4net bị lỗi.", []string{"Apache"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := Classify(tc.title, tc.body).Vendors; !slices.Equal(got, tc.want) {
+				t.Errorf("vendors %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -1,6 +1,10 @@
 package feeds
 
 import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -49,6 +53,19 @@ func FuzzParse(f *testing.F) {
 		`<html><body><ul class="news"><li><a href="//x">Cảnh báo 31/02/2026</a></li><li></li></ul></body></html>`,
 		"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H CVSS 99,99 CVSS v CVSS 3.",
 		strings.Repeat("<div>", 5000),
+		// Nesting past the limits, and markup that only looks nested.
+		`<rss version="2.0" xmlns:x="u:x"><channel><item><title>t</title>` + strings.Repeat("<x:a>", MaxXMLDepth+1),
+		`<rss version="2.0"><channel><item><title>t</title>` + strings.Repeat(`<a t="/>">`, MaxXMLDepth+1),
+		`<rss version="2.0"><channel><item><title>t</title>` + strings.Repeat(`<a/><!-- <b> --><![CDATA[<c>]]>`, 300),
+		`<!DOCTYPE x "a>b<!--c" ><rss version="2.0"><channel><item><title>t</title>` + strings.Repeat("<a>", MaxXMLDepth) + `--></item></channel></rss>`,
+		`<rss version="2.0"><channel><item><title>t</title>` + strings.Repeat("<\x01a>", MaxXMLDepth+1),
+		`{"version":"https://jsonfeed.org/version/1.1","items":[{"title":` + strings.Repeat("[", MaxJSONDepth+1),
+		`{"items":[{"title":"` + strings.Repeat(`[\"`, 100) + `"}]}`,
+		`{"vulnerabilities":[{"cveID":"CVE-2024-1","x":` + strings.Repeat(`{"a":`, MaxJSONDepth) + `1` + strings.Repeat("}", MaxJSONDepth) + `}]}`,
+		// Entity tricks: a small billion laughs, an external entity,
+		// references of references.
+		`<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "&b;&b;&b;&b;"><!ENTITY b "&c;&c;&c;&c;"><!ENTITY c "lol"><!ENTITY e SYSTEM "file:///etc/passwd">]><rss version="2.0"><channel><item><title>&a;&e;</title></item></channel></rss>`,
+		`<rss version="2.0"><channel><item><title>&amp;amp;lt;b&amp;gt; &#x26;#x26; &lt;&lt;b&gt;</title></item></channel></rss>`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -96,6 +113,15 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 
+		// The shape checks never see less nesting than the decoders
+		// behind the parsers do.
+		if d := xmlTokenDepth(data); d > 0 && checkXMLShape(data, shapeLimits{d - 1, MaxElements, MaxEntries}) == nil {
+			t.Fatalf("XML depth %d not found by the shape check", d)
+		}
+		if d := jsonTokenDepth(data); d > 0 && checkJSONShape(data, shapeLimits{d - 1, MaxElements, MaxEntries}) == nil {
+			t.Fatalf("JSON depth %d not found by the shape check", d)
+		}
+
 		s := string(data)
 		txt := PlainText(s)
 		if !utf8.ValidString(txt) {
@@ -109,4 +135,46 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = Classify(s, txt)
 	})
+}
+
+// xmlTokenDepth is the deepest element gofeed's decoder reaches in data
+// (non-strict, C0 controls dropped, as gofeed reads it).
+func xmlTokenDepth(data []byte) int {
+	d := xml.NewDecoder(&controlCharFilter{r: bytes.NewReader(data)})
+	d.Strict = false
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	depth, deepest := 0, 0
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return deepest
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+			deepest = max(deepest, depth)
+		case xml.EndElement:
+			depth--
+		}
+	}
+}
+
+// jsonTokenDepth is the deepest object or array encoding/json reaches in
+// data.
+func jsonTokenDepth(data []byte) int {
+	d := json.NewDecoder(bytes.NewReader(data))
+	depth, deepest := 0, 0
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return deepest
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+			deepest = max(deepest, depth)
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
 }

@@ -41,6 +41,9 @@ func parseKEV(body []byte, contentType string) ([]rawItem, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkJSONShape(body, jsonLimits); err != nil {
+		return nil, err
+	}
 	var cat kevCatalog
 	if err := json.Unmarshal(body, &cat); err != nil {
 		var syn *json.SyntaxError
@@ -63,28 +66,26 @@ func parseKEV(body []byte, contentType string) ([]rawItem, error) {
 		if name != "" {
 			title = name + " (" + id + ")"
 		}
-		var sum strings.Builder
 		floor := store.SeverityHigh
+		facts := &kevFacts{action: strings.TrimSpace(v.RequiredAction)}
 		if strings.EqualFold(v.KnownRansomwareCampaignUse, "Known") {
-			// First, so that a shortened summary still says it.
-			sum.WriteString("Known to be used in ransomware campaigns.\n\n")
+			facts.ransomware = true
 			floor = store.SeverityCritical
 		}
-		sum.WriteString(strings.TrimSpace(v.ShortDescription))
-		if v.RequiredAction != "" {
-			fmt.Fprintf(&sum, "\n\nRequired action: %s", strings.TrimSpace(v.RequiredAction))
-			if v.DueDate != "" {
-				fmt.Fprintf(&sum, " (due %s)", v.DueDate)
-			}
+		if t, err := time.Parse(time.DateOnly, strings.TrimSpace(v.DueDate)); err == nil {
+			facts.due = t
 		}
+		// The ransomware use and the required action are not part of the
+		// text: the card says them in its own language.
 		it := rawItem{
 			guid:      id,
 			link:      "https://nvd.nist.gov/vuln/detail/" + id,
 			title:     title,
-			summary:   sum.String(),
+			summary:   strings.TrimSpace(v.ShortDescription),
 			exploited: true,
 			floor:     floor,
 			extra:     id,
+			kev:       facts,
 		}
 		for _, s := range []string{v.VendorProject, v.Product} {
 			if s = strings.TrimSpace(s); s != "" && !strings.HasPrefix(strings.ToLower(s), "multiple") {
@@ -93,8 +94,16 @@ func parseKEV(body []byte, contentType string) ([]rawItem, error) {
 		}
 		if t, err := time.Parse(time.DateOnly, strings.TrimSpace(v.DateAdded)); err == nil {
 			it.published = t
+			facts.added = t
 		}
 		items = append(items, it)
 	}
 	return items, nil
+}
+
+// kevFacts are a KEV entry's own fields, kept apart from its text.
+type kevFacts struct {
+	ransomware bool
+	action     string
+	due, added time.Time
 }

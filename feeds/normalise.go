@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mmcdole/gofeed/extensions"
+
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -51,10 +53,10 @@ func normalise(src store.Source, base *url.URL, items []rawItem, now time.Time) 
 
 func normaliseItem(src store.Source, base *url.URL, it *rawItem, now time.Time) store.Alert {
 	title := Shorten(plainLine(it.title), titleLimit)
-	text := PlainText(it.summary)
+	text := dropScraps(PlainText(it.summary))
 	full := text
 	if it.content != "" && it.content != it.summary {
-		c := PlainText(it.content)
+		c := dropScraps(PlainText(it.content))
 		if text == "" {
 			text, full = c, c
 		} else if c != text {
@@ -69,7 +71,7 @@ func normaliseItem(src store.Source, base *url.URL, it *rawItem, now time.Time) 
 		first, _, _ := strings.Cut(text, "\n")
 		title = cmp.Or(Shorten(first, 120), link)
 	}
-	summary := Shorten(text, SummaryLimit)
+	summary := dropStub(Shorten(text, SummaryLimit))
 	if summary == title {
 		summary = ""
 	}
@@ -78,14 +80,26 @@ func normaliseItem(src store.Source, base *url.URL, it *rawItem, now time.Time) 
 	if published.IsZero() {
 		published = it.updated
 	}
+	dateOnly := it.kev != nil
 	if !published.IsZero() {
-		published = published.UTC()
+		if h, m, sec := published.Clock(); h == 0 && m == 0 && sec == 0 && published.Nanosecond() == 0 {
+			// Midnight in the source's own zone: a date without a time
+			// (CERT-FR, IPA). Keep the source's calendar day.
+			dateOnly = true
+		}
+		if dateOnly {
+			y, mo, d := published.Date()
+			published = time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+		} else {
+			published = published.UTC()
+		}
 		if !now.IsZero() && published.After(now.Add(futureSlack)) {
-			published = now.UTC()
+			published, dateOnly = now.UTC(), false
 		}
 	}
 
 	c := Classify(title, full+"\n"+it.extra)
+	c.Related = append(c.Related, relatedOfKEV(it, &c)...)
 	if it.exploited {
 		c.Exploited = true
 		c.Severity = c.Severity.Max(store.SeverityHigh)
@@ -104,19 +118,81 @@ func normaliseItem(src store.Source, base *url.URL, it *rawItem, now time.Time) 
 		vendors = nil
 	}
 
-	return store.Alert{
-		Source:    src.Name,
-		Key:       itemKey(it.guid, link, title, published),
-		Title:     title,
-		Summary:   summary,
-		Link:      link,
-		Published: published,
-		Severity:  c.Resolve(src.Severity),
-		Score:     c.Score,
-		CVEs:      c.CVEs,
-		Vendors:   vendors,
-		Exploited: c.Exploited,
+	a := store.Alert{
+		Source:          src.Name,
+		SourceTitle:     src.Title,
+		Key:             itemKey(it.guid, link, title, published),
+		Title:           title,
+		Summary:         summary,
+		Link:            link,
+		Published:       published,
+		DateOnly:        dateOnly,
+		Severity:        c.Resolve(src.Severity),
+		SeverityDefault: c.Severity.Normal() == store.SeverityUnknown && src.Severity.Normal() != store.SeverityUnknown,
+		Score:           c.Score,
+		CVEs:            c.CVEs,
+		Related:         c.Related,
+		Vendors:         vendors,
+		Exploited:       c.Exploited,
+		News:            c.News && it.kev == nil && !it.exploited,
+		Hash:            contentHash(title, full, it.updated),
 	}
+	if a.News {
+		// News carries no severity: neither the default nor a badge.
+		a.Severity, a.SeverityDefault = store.SeverityUnknown, false
+	}
+	if k := it.kev; k != nil {
+		a.Ransomware, a.Action, a.Due = k.ransomware, k.action, k.due
+	}
+	return a
+}
+
+// contentHash is a digest of what a source says about an item, so that a
+// revision under the same key is noticed.
+func contentHash(title, text string, updated time.Time) string {
+	h := sha256.New()
+	h.Write([]byte(title))
+	h.Write([]byte{0})
+	h.Write([]byte(text))
+	if !updated.IsZero() {
+		h.Write([]byte{0})
+		h.Write([]byte(updated.UTC().Format(time.RFC3339)))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// scraps are paragraphs that are page furniture, not text: CISA's
+// advisories start "View CSAF", "Summary".
+var scraps = []string{"view csaf", "summary", "view cve details", "expand all", "expand all +", "collapse all",
+	"back to top", "read more", "xem thêm", "chi tiết", "share", "print"}
+
+// dropScraps removes paragraphs that are page furniture.
+func dropScraps(text string) string {
+	if text == "" {
+		return text
+	}
+	paras := strings.Split(text, "\n\n")
+	out := paras[:0]
+	for _, p := range paras {
+		if slices.Contains(scraps, strings.ToLower(strings.TrimSpace(strings.Trim(p, "/|•")))) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, "\n\n")
+}
+
+// dropStub removes a last paragraph that the cut reduced to a stub
+// ("CVSS…", the header of a table that did not fit).
+func dropStub(summary string) string {
+	i := strings.LastIndex(summary, "\n\n")
+	if i < 0 || !strings.HasSuffix(summary, "…") {
+		return summary
+	}
+	if last := summary[i+2:]; len(strings.Fields(last)) <= 2 {
+		return strings.TrimRight(summary[:i], " \n")
+	}
+	return summary
 }
 
 // itemKey identifies an item within its source: its GUID, else its link,
@@ -183,4 +259,41 @@ func absURL(base *url.URL, ref string) *url.URL {
 		return nil
 	}
 	return u
+}
+
+// cpeVendors reads JVN's structured product data (sec:cpe vendor="…"
+// product="…"): the vendor, then the product when it is not merely the
+// vendor's name again.
+func cpeVendors(exts ext.Extensions) []string {
+	var out []string
+	for _, e := range exts["sec"]["cpe"] {
+		v, p := strings.TrimSpace(e.Attrs["vendor"]), strings.TrimSpace(e.Attrs["product"])
+		out = appendVendor(out, v)
+		if p != "" && !strings.EqualFold(p, v) && !strings.HasPrefix(strings.ToLower(p), strings.ToLower(v)+" ") {
+			out = appendVendor(out, p)
+		}
+	}
+	return out
+}
+
+// relatedOfKEV moves the CVE ids a KEV entry's description mentions out of
+// its own: an entry is about its cveID alone.
+func relatedOfKEV(it *rawItem, c *Classification) []string {
+	if it.kev == nil || it.guid == "" {
+		return nil
+	}
+	var rel []string
+	own := c.CVEs[:0:0]
+	for _, id := range c.CVEs {
+		if id == it.guid {
+			own = append(own, id)
+		} else {
+			rel = append(rel, id)
+		}
+	}
+	if len(own) == 0 {
+		return nil
+	}
+	c.CVEs = own
+	return rel
 }

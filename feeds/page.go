@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -36,7 +37,14 @@ func parsePage(src store.Source, body []byte, contentType string, now time.Time)
 	if err != nil {
 		return nil, nil, fmt.Errorf("page charset: %w", err)
 	}
-	doc, err := goqueryDoc(r)
+	if body, err = io.ReadAll(r); err != nil {
+		return nil, nil, fmt.Errorf("page charset: %w", err)
+	}
+	if err := checkHTMLShape(body, pageLimits); err != nil {
+		return nil, nil, err
+	}
+	// x/net/html refuses nesting past 512 open elements.
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read HTML: %w", err)
 	}
@@ -49,6 +57,9 @@ func parsePage(src store.Source, body []byte, contentType string, now time.Time)
 	found := doc.Find(sel.Item)
 	if found.Length() == 0 {
 		return nil, nil, fmt.Errorf("item selector %q matched nothing on the page (has the site changed its layout?)", sel.Item)
+	}
+	if found.Length() > pageLimits.entries {
+		return nil, nil, fmt.Errorf("%w: item selector %q matched %d elements, more than %d", ErrTooMany, sel.Item, found.Length(), pageLimits.entries)
 	}
 	var items []rawItem
 	found.Each(func(_ int, s *goquery.Selection) {
@@ -82,15 +93,6 @@ func parsePage(src store.Source, body []byte, contentType string, now time.Time)
 		return nil, nil, fmt.Errorf("item selector %q matched %d elements but none had a title or a link", sel.Item, found.Length())
 	}
 	return items, base, nil
-}
-
-func goqueryDoc(r interface{ Read([]byte) (int, error) }) (doc *goquery.Document, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			doc, err = nil, fmt.Errorf("HTML parser failed: %v", p)
-		}
-	}()
-	return goquery.NewDocumentFromReader(r)
 }
 
 // checkSelectors reports a selector that does not parse, naming it; goquery

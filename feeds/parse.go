@@ -35,12 +35,21 @@ var ErrNotFeed = errors.New("not a feed")
 // Alerts have Source, Key, Title, Summary, Link, Published, Severity, CVEs,
 // Vendors and Exploited set, and duplicate keys removed; ID, FirstSeen and
 // Pushed are left for the store. A malformed document gives an error, never
-// a panic.
-func Parse(src store.Source, body []byte, contentType string, now time.Time) ([]store.Alert, error) {
+// a panic: a document nested too deeply (ErrTooDeep) or made of too many
+// elements (ErrTooMany, see MaxElements) is refused before any parser builds
+// anything from it, and a panic in a parser on a hostile document becomes
+// this source's error.
+func Parse(src store.Source, body []byte, contentType string, now time.Time) (alerts []store.Alert, err error) {
+	defer func() {
+		// The last line of defence: a bug in a third-party parser must
+		// cost one poll of one source, not the process.
+		if r := recover(); r != nil {
+			alerts, err = nil, fmt.Errorf("feeds: parse %s: parser failed on this document: %v", src.Name, r)
+		}
+	}()
 	var (
 		items []rawItem
 		base  *url.URL
-		err   error
 	)
 	switch src.Kind {
 	case store.KindFeed, "":
@@ -67,6 +76,7 @@ type rawItem struct {
 	vendors            []string // vendors named by structured data (KEV)
 	exploited          bool     // known exploited (KEV)
 	floor              store.Severity
+	kev                *kevFacts // KEV entries: the catalogue's own fields
 }
 
 func parseFeed(src store.Source, body []byte, contentType string) ([]rawItem, *url.URL, error) {
@@ -75,6 +85,9 @@ func parseFeed(src store.Source, body []byte, contentType string) ([]rawItem, *u
 	}
 	body, err := toUTF8(body, contentType)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkFeedShape(body); err != nil {
 		return nil, nil, err
 	}
 	feed, err := gofeedParse(body)
@@ -119,20 +132,15 @@ func parseFeed(src store.Source, body []byte, contentType string) ([]rawItem, *u
 		if s := secText(it.Extensions); s != "" {
 			r.extra += "\n" + s
 		}
+		r.vendors = cpeVendors(it.Extensions)
 		items = append(items, r)
 	}
 	return items, base, nil
 }
 
-// gofeedParse runs gofeed on a bounded, already-read body. The recover is a
-// last line of defence: a panic in a third-party parser on a hostile
-// document must cost one poll, not the process.
-func gofeedParse(body []byte) (feed *gofeed.Feed, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			feed, err = nil, fmt.Errorf("feed parser failed: %v", r)
-		}
-	}()
+// gofeedParse runs gofeed on a bounded, already-read body whose depth was
+// checked; Parse recovers a panic.
+func gofeedParse(body []byte) (*gofeed.Feed, error) {
 	return gofeed.NewParser().Parse(bytes.NewReader(body))
 }
 

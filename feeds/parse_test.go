@@ -162,7 +162,7 @@ func TestParseFixtures(t *testing.T) {
 				title:     "「SS1」における複数の脆弱性について（JVN#99577552）",
 				link:      "https://www.ipa.go.jp/security/security-alert/2025/20250827-jvn.html",
 				key:       "https://www.ipa.go.jp/security/security-alert/2025/20250827-jvn.html",
-				published: utc("2025-08-26T15:00:00Z"),
+				published: utc("2025-08-27T00:00:00Z"), // 27/08 in Japan: a date, in IPA's calendar
 			},
 			check: func(t *testing.T, as []store.Alert) {
 				n := 0
@@ -196,8 +196,9 @@ func TestParseFixtures(t *testing.T) {
 				if !slices.Equal(as[0].CVEs, []string{"CVE-2023-29001"}) {
 					t.Errorf("CVEs from sec:references = %v", as[0].CVEs)
 				}
-				if len(as[0].Vendors) != 0 {
-					t.Errorf("vendors %v from reference URLs", as[0].Vendors)
+				// From sec:cpe, never from the reference URLs.
+				if !slices.Equal(as[0].Vendors, []string{"Contiki-NG"}) {
+					t.Errorf("vendors %v, want sec:cpe's", as[0].Vendors)
 				}
 			},
 		},
@@ -289,8 +290,16 @@ func TestParseFixtures(t *testing.T) {
 					}
 				}
 				i := slices.IndexFunc(as, func(a store.Alert) bool { return a.Key == "CVE-2025-53770" })
-				if as[i].Severity != store.SeverityCritical || !strings.Contains(as[i].Summary, "ransomware") {
-					t.Errorf("ransomware entry: %s %q", as[i].Severity, as[i].Summary)
+				if as[i].Severity != store.SeverityCritical || !as[i].Ransomware || !as[i].DateOnly {
+					t.Errorf("ransomware entry: %s %+v", as[i].Severity, as[i])
+				}
+				// Its description names earlier flaws: they are related,
+				// not its own.
+				if !slices.Equal(as[i].CVEs, []string{"CVE-2025-53770"}) || !slices.Contains(as[i].Related, "CVE-2025-49704") {
+					t.Errorf("own CVEs %v, related %v", as[i].CVEs, as[i].Related)
+				}
+				if as[i].Action == "" || as[i].Due.IsZero() || strings.Contains(as[i].Summary, "Required action") {
+					t.Errorf("required action %q due %v in summary %q", as[i].Action, as[i].Due, as[i].Summary)
 				}
 				if !slices.Equal(as[i].Vendors, []string{"Microsoft", "SharePoint"}) {
 					t.Errorf("KEV vendors = %v", as[i].Vendors)
@@ -462,13 +471,13 @@ func TestParsePage(t *testing.T) {
 		{
 			title:     "Chiến dịch lừa đảo giả mạo cơ quan nhà nước qua thư điện tử",
 			link:      "https://khonggianmang.vn/canh-bao/chien-dich-lua-dao-gia-mao-co-quan-nha-nuoc?utm_source=list",
-			published: time.Date(2026, 11, 20, 0, 0, 0, 0, ict),
-			severity:  store.SeverityMedium, // the source default
+			published: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), // a date without time, the page's day
+			severity:  store.SeverityMedium,                          // the source default
 		},
 		{
 			title:     "Lỗ hổng trong FortiOS SSL-VPN & FortiProxy (CVE-2026-24472)",
 			link:      "https://khonggianmang.vn/canh-bao/lo-hong-fortios-sslvpn", // relative to <base>
-			published: time.Date(2026, 11, 25, 0, 0, 0, 0, ict),
+			published: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC),
 			severity:  store.SeverityMedium,
 			cves:      []string{"CVE-2026-24472"},
 		},
@@ -495,7 +504,7 @@ func TestParsePage(t *testing.T) {
 			t.Errorf("CVEs %v, want %v", a.CVEs, w.cves)
 		}
 	}
-	if got := as[1].Vendors; !slices.Equal(got, []string{"FortiOS", "FortiProxy"}) {
+	if got := as[1].Vendors; !slices.Equal(got, []string{"Fortinet", "FortiOS", "FortiProxy"}) {
 		t.Errorf("vendors %v", got)
 	}
 	if !slices.Contains(as[2].Vendors, "Microsoft") {

@@ -1,10 +1,12 @@
 package feeds
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -41,9 +43,15 @@ const (
 	// DefaultInterval keeps warnings timely without hammering sources;
 	// with conditional GET an unchanged feed costs a 304.
 	DefaultInterval = 15 * time.Minute
-	// DefaultConcurrency bounds polls in flight, so a slow source never
-	// waits behind others and the machine never opens dozens of fetches.
+	// DefaultConcurrency bounds documents parsed and stored at once: that
+	// is where a poll costs CPU and memory.
 	DefaultConcurrency = 4
+	// DefaultDownloads bounds fetches in flight. A fetch mostly waits on
+	// the network, so many may run: a source that answers slowly (one byte
+	// a second, until its deadline) holds a download slot, never a parsing
+	// slot, and delays no other source unless more than this many are slow
+	// at once.
+	DefaultDownloads = 32
 	// DefaultMaxBackoff is the longest wait after repeated failures, so a
 	// source that comes back is noticed within the hour.
 	DefaultMaxBackoff = time.Hour
@@ -76,8 +84,11 @@ type Poller struct {
 	// Classifier cross-references alerts with the CISA KEV catalogue; nil
 	// uses one of the Poller's own.
 	Classifier *Classifier
-	// Concurrency bounds polls in flight; 0 means DefaultConcurrency.
+	// Concurrency bounds documents parsed and stored at once; 0 means
+	// DefaultConcurrency.
 	Concurrency int
+	// Downloads bounds fetches in flight; 0 means DefaultDownloads.
+	Downloads int
 	// Timeout bounds one fetch and parse; 0 means the Fetcher's timeout
 	// plus a margin for parsing.
 	Timeout time.Duration
@@ -161,11 +172,10 @@ func (p *Poller) Run(ctx context.Context) error {
 		return errors.New("feeds: poller needs Sources and Sink")
 	}
 	p.init()
-	conc := p.Concurrency
-	if conc <= 0 {
-		conc = DefaultConcurrency
+	sem := slots{
+		fetch: make(chan struct{}, cmp.Or(max(p.Downloads, 0), DefaultDownloads)),
+		work:  make(chan struct{}, cmp.Or(max(p.Concurrency, 0), DefaultConcurrency)),
 	}
-	sem := make(chan struct{}, conc)
 	done := make(chan struct{}, 1)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -203,7 +213,7 @@ func (p *Poller) Run(ctx context.Context) error {
 // launch starts a poll of every due, idle, non-paused source and returns
 // when the next one falls due. KEV sources go first, so that the first
 // round can already cross-reference other sources' CVEs.
-func (p *Poller) launch(ctx context.Context, srcs []store.Source, sem, done chan struct{}, wg *sync.WaitGroup) time.Time {
+func (p *Poller) launch(ctx context.Context, srcs []store.Source, sem slots, done chan struct{}, wg *sync.WaitGroup) time.Time {
 	now := time.Now()
 	next := now.Add(p.interval())
 	ordered := slices.Clone(srcs)
@@ -282,27 +292,40 @@ func boolRank(b bool) int {
 	return 0
 }
 
-// pollOne fetches, parses and ingests one source and records the result.
-func (p *Poller) pollOne(ctx context.Context, src store.Source, v Validators, sem chan struct{}) {
-	select {
-	case sem <- struct{}{}:
-	case <-ctx.Done():
-		p.finish(src, nil, 0, nil)
-		return
-	}
-	defer func() { <-sem }()
+// slots bound the polls in flight: fetch for downloads, work for parsing
+// and storing. A nil channel is no bound.
+type slots struct{ fetch, work chan struct{} }
 
+// take waits for a slot of ch; false when ctx ended first.
+func take(ctx context.Context, ch chan struct{}) bool {
+	if ch == nil {
+		return true
+	}
+	select {
+	case ch <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func give(ch chan struct{}) {
+	if ch != nil {
+		<-ch
+	}
+}
+
+// pollOne fetches, parses and ingests one source and records the result.
+func (p *Poller) pollOne(ctx context.Context, src store.Source, v Validators, sem slots) {
 	start := time.Now()
 	log := p.Log.With(slog.String("source", src.Name))
-	resp, alerts, err := p.fetchParse(ctx, src, v)
+	resp, alerts, err := p.fetchParse(ctx, src, v, sem)
 	if ctx.Err() != nil {
 		p.finish(src, nil, 0, nil) // shutting down: not the source's fault
 		return
 	}
 	if err == nil && !resp.NotModified {
-		if err = p.Sink.Ingest(ctx, src, alerts); err != nil {
-			err = fmt.Errorf("feeds: ingest %s: %w", src.Name, err)
-		}
+		err = p.ingest(ctx, src, alerts, sem)
 	}
 	res := p.finish(src, resp, len(alerts), err)
 	res.At = start
@@ -370,6 +393,18 @@ func (p *Poller) finish(src store.Source, resp *Response, items int, err error) 
 	return res
 }
 
+// ingest hands a poll's alerts to the Sink, in a work slot.
+func (p *Poller) ingest(ctx context.Context, src store.Source, alerts []store.Alert, sem slots) error {
+	if !take(ctx, sem.work) {
+		return ctx.Err()
+	}
+	defer give(sem.work)
+	if err := p.Sink.Ingest(ctx, src, alerts); err != nil {
+		return fmt.Errorf("feeds: ingest %s: %w", src.Name, err)
+	}
+	return nil
+}
+
 // backoff is Interval·2^failures, capped at MaxBackoff but never below
 // Interval.
 func (p *Poller) backoff(failures int) time.Duration {
@@ -386,20 +421,37 @@ func (p *Poller) backoff(failures int) time.Duration {
 	return min(d, limit)
 }
 
-// fetchParse is one conditional fetch and parse, bounded by the timeout.
-func (p *Poller) fetchParse(ctx context.Context, src store.Source, v Validators) (*Response, []store.Alert, error) {
+// fetchParse is one conditional fetch and parse, bounded by the timeout. A
+// panic on the way (a library's bug met by a hostile document) becomes this
+// source's error, so that the other sources keep flowing.
+func (p *Poller) fetchParse(ctx context.Context, src store.Source, v Validators, sem slots) (resp *Response, alerts []store.Alert, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.Log.Error("feeds: panic while reading a source", slog.String("source", src.Name),
+				slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+			resp, alerts, err = nil, nil, fmt.Errorf("feeds: poll %s: failed: %v", src.Name, r)
+		}
+	}()
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
-	resp, err := p.Fetcher.Fetch(ctx, src.URL, v)
+	if !take(ctx, sem.fetch) {
+		return nil, nil, ctx.Err()
+	}
+	resp, err = p.Fetcher.Fetch(ctx, src.URL, v)
+	give(sem.fetch)
 	if err != nil {
 		return nil, nil, err
 	}
 	if resp.NotModified {
 		return resp, nil, nil
 	}
+	if !take(ctx, sem.work) {
+		return nil, nil, ctx.Err()
+	}
+	defer give(sem.work)
 	doc := src
 	doc.URL = resp.URL // relative links resolve against the final URL
-	alerts, err := Parse(doc, resp.Body, resp.ContentType, time.Now())
+	alerts, err = Parse(doc, resp.Body, resp.ContentType, time.Now())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -418,6 +470,6 @@ func (p *Poller) fetchParse(ctx context.Context, src store.Source, v Validators)
 // preview` shows.
 func (p *Poller) Fetch(ctx context.Context, src store.Source) ([]store.Alert, error) {
 	p.init()
-	_, alerts, err := p.fetchParse(ctx, src, Validators{})
+	_, alerts, err := p.fetchParse(ctx, src, Validators{}, slots{})
 	return alerts, err
 }

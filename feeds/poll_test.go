@@ -205,7 +205,8 @@ func TestPollerSlowSourceDoesNotBlockOthers(t *testing.T) {
 		),
 		Sink:        sink,
 		Interval:    time.Second,
-		Concurrency: 2, // the slow source holds one slot for good
+		Downloads:   2, // the slow source holds one download slot for good
+		Concurrency: 1,
 		Log:         quietLog(),
 	}
 	stop := runPoller(t, p)

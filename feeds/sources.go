@@ -25,15 +25,15 @@ import (
 // text ("Exploitation Detected").
 func Defaults() []store.Source {
 	return []store.Source{
-		{Name: "cisa", URL: "https://www.cisa.gov/cybersecurity-advisories/all.xml", Kind: store.KindFeed, Severity: store.SeverityMedium},
-		{Name: "cisa-kev", URL: "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json", Kind: store.KindKEV, Severity: store.SeverityHigh},
-		{Name: "msrc", URL: "https://api.msrc.microsoft.com/update-guide/rss", Kind: store.KindFeed, Severity: store.SeverityLow},
-		{Name: "certfr-alerte", URL: "https://www.cert.ssi.gouv.fr/alerte/feed/", Kind: store.KindFeed, Severity: store.SeverityHigh},
-		{Name: "certfr-avis", URL: "https://www.cert.ssi.gouv.fr/avis/feed/", Kind: store.KindFeed, Severity: store.SeverityMedium},
-		{Name: "jpcert", URL: "https://www.jpcert.or.jp/english/rss/jpcert-en.rdf", Kind: store.KindFeed, Severity: store.SeverityMedium},
-		{Name: "ncsc-uk", URL: "https://www.ncsc.gov.uk/api/1/services/v1/all-rss-feed.xml", Kind: store.KindFeed, Severity: store.SeverityLow},
-		{Name: "cisco", URL: "https://sec.cloudapps.cisco.com/security/center/psirtrss20/CiscoSecurityAdvisory.xml", Kind: store.KindFeed, Severity: store.SeverityMedium},
-		{Name: "fortinet", URL: "https://www.fortiguard.com/rss/ir.xml", Kind: store.KindFeed, Severity: store.SeverityMedium},
+		{Name: "cisa", Title: "CISA", URL: "https://www.cisa.gov/cybersecurity-advisories/all.xml", Kind: store.KindFeed, Severity: store.SeverityMedium},
+		{Name: "cisa-kev", Title: "CISA KEV", URL: "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json", Kind: store.KindKEV, Severity: store.SeverityHigh},
+		{Name: "msrc", Title: "Microsoft MSRC", URL: "https://api.msrc.microsoft.com/update-guide/rss", Kind: store.KindFeed, Severity: store.SeverityLow},
+		{Name: "certfr-alerte", Title: "CERT-FR", URL: "https://www.cert.ssi.gouv.fr/alerte/feed/", Kind: store.KindFeed, Severity: store.SeverityHigh},
+		{Name: "certfr-avis", Title: "CERT-FR", URL: "https://www.cert.ssi.gouv.fr/avis/feed/", Kind: store.KindFeed, Severity: store.SeverityMedium},
+		{Name: "jpcert", Title: "JPCERT/CC", URL: "https://www.jpcert.or.jp/english/rss/jpcert-en.rdf", Kind: store.KindFeed, Severity: store.SeverityMedium},
+		{Name: "ncsc-uk", Title: "NCSC UK", URL: "https://www.ncsc.gov.uk/api/1/services/v1/all-rss-feed.xml", Kind: store.KindFeed, Severity: store.SeverityLow},
+		{Name: "cisco", Title: "Cisco PSIRT", URL: "https://sec.cloudapps.cisco.com/security/center/psirtrss20/CiscoSecurityAdvisory.xml", Kind: store.KindFeed, Severity: store.SeverityMedium},
+		{Name: "fortinet", Title: "FortiGuard PSIRT", URL: "https://www.fortiguard.com/rss/ir.xml", Kind: store.KindFeed, Severity: store.SeverityMedium},
 	}
 }
 
@@ -179,6 +179,20 @@ func parseSource(name, rawURL string) (store.Source, error) {
 				return fail("bad severity %q (want critical, high, medium, low or unknown; or nghiêm trọng, cao, trung bình, thấp)", val)
 			}
 			src.Severity = s
+		case "display":
+			if val == "" || len([]rune(val)) > 64 {
+				return fail("display name %q must be 1 to 64 characters", val)
+			}
+			src.Title = val
+		case "news":
+			switch strings.ToLower(val) {
+			case "send":
+				src.SkipNews = false
+			case "skip":
+				src.SkipNews = true
+			default:
+				return fail("bad news option %q (want send or skip)", val)
+			}
 		case "item":
 			sel.Item, hasSel = val, true
 		case "title":
@@ -193,7 +207,7 @@ func parseSource(name, rawURL string) (store.Source, error) {
 			}
 			sel.DateLayout, hasSel = val, true
 		default:
-			return fail("unknown option %q (want kind, severity, item, title, link, date or layout)", key)
+			return fail("unknown option %q (want kind, severity, display, news, item, title, link, date or layout)", key)
 		}
 	}
 	switch {
@@ -201,6 +215,9 @@ func parseSource(name, rawURL string) (store.Source, error) {
 		return fail("kind page needs an item selector (#kind=page&item=…)")
 	case src.Kind != store.KindPage && hasSel:
 		return fail("selectors only apply to kind page (add kind=page)")
+	}
+	if src.Title == "" {
+		src.Title = builtinTitle(src)
 	}
 	if src.Kind == store.KindPage {
 		if err := checkSelectors(sel); err != nil {
@@ -249,6 +266,12 @@ func FormatSource(src store.Source) string {
 	if sev := src.Severity.Normal(); sev != store.SeverityUnknown {
 		add("severity", string(sev))
 	}
+	if src.Title != "" && src.Title != builtinTitle(src) {
+		add("display", src.Title)
+	}
+	if src.SkipNews {
+		add("news", "skip")
+	}
 	out := src.Name + "=" + src.URL
 	if len(opts) > 0 {
 		out += "#" + strings.Join(opts, "&")
@@ -258,3 +281,15 @@ func FormatSource(src store.Source) string {
 
 // short keeps an echoed entry readable in an error message.
 func short(s string) string { return Shorten(s, 80) }
+
+// builtinTitle is the display name of a built-in source's document (same
+// URL), whatever the entry calls it, so that "kev=…known_exploited…json"
+// still shows as "CISA KEV"; empty for other documents.
+func builtinTitle(src store.Source) string {
+	for _, d := range Defaults() {
+		if d.URL == src.URL {
+			return d.Title
+		}
+	}
+	return ""
+}

@@ -46,13 +46,14 @@ func TestParseSources(t *testing.T) {
 	}{
 		"one feed": {
 			spec: "certfr=https://www.cert.ssi.gouv.fr/alerte/feed/",
-			want: []store.Source{{Name: "certfr", URL: "https://www.cert.ssi.gouv.fr/alerte/feed/", Kind: store.KindFeed, Severity: store.SeverityUnknown}},
+			// A built-in document keeps its display name under any entry name.
+			want: []store.Source{{Name: "certfr", Title: "CERT-FR", URL: "https://www.cert.ssi.gouv.fr/alerte/feed/", Kind: store.KindFeed, Severity: store.SeverityUnknown}},
 		},
 		"spaces and new lines, kev inferred": {
 			spec: "\n  a=https://a.example/rss  \n\tkev=https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json\n",
 			want: []store.Source{
 				{Name: "a", URL: "https://a.example/rss", Kind: store.KindFeed, Severity: store.SeverityUnknown},
-				{Name: "kev", URL: "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json", Kind: store.KindKEV, Severity: store.SeverityUnknown},
+				{Name: "kev", Title: "CISA KEV", URL: "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json", Kind: store.KindKEV, Severity: store.SeverityUnknown},
 			},
 		},
 		"page with %20 and severity": {
@@ -66,6 +67,10 @@ func TestParseSources(t *testing.T) {
 		"page with layout": {
 			spec: "p=https://p.gov.vn/#kind=page&item=li&layout=02/01/2006+15:04",
 			want: []store.Source{{Name: "p", URL: "https://p.gov.vn/", Kind: store.KindPage, Severity: store.SeverityUnknown, Selectors: &store.PageSelectors{Item: "li", DateLayout: "02/01/2006 15:04"}}},
+		},
+		"display name and news": {
+			spec: "ncsc-vn=https://khonggianmang.vn/rss#display=NCSC+Vi%E1%BB%87t+Nam&news=skip",
+			want: []store.Source{{Name: "ncsc-vn", Title: "NCSC Việt Nam", SkipNews: true, URL: "https://khonggianmang.vn/rss", Kind: store.KindFeed, Severity: store.SeverityUnknown}},
 		},
 		"kind feed overrides kev suffix": {
 			spec: "mirror=https://m.example/known_exploited_vulnerabilities.json#kind=feed",

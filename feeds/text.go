@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -113,7 +114,19 @@ func (w *textWriter) write(s string) {
 	}
 	nl := 0     // newlines in the current run of white space (plain text only)
 	gap := true // a token boundary or a dropped character since the last rune
-	for _, r := range s {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			// A stray byte of another encoding is read as windows-1252
+			// ("caf\xe9" is "café"); a U+FFFD the source itself sent
+			// stands for a character lost before us: dropped.
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				r = charmap.Windows1252.DecodeByte(s[i])
+			}
+			if r == utf8.RuneError {
+				gap = true
+				continue
+			}
+		}
 		if unicode.IsSpace(r) {
 			if r == '\n' || r == '\u2028' || r == '\u2029' {
 				nl++
@@ -174,8 +187,6 @@ func (w *textWriter) flush() {
 
 func invisible(r rune) bool {
 	switch {
-	case r == utf8.RuneError:
-		return false // keep U+FFFD so that broken input stays visible
 	case r < 0x20, r >= 0x7f && r < 0xa0:
 		return true
 	case r == 0xad, r == 0x200b, r == 0xfeff, r == 0x2060:

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -20,7 +21,24 @@ type IngestOptions struct {
 	// FollowUpWindow: a new alert sharing CVE ids with an alert the chat
 	// received within this window arrives as a short follow-up.
 	FollowUpWindow time.Duration
+	// MaxNew caps the alerts one poll of one source pushes to the groups:
+	// a source that re-keys its archive must not bury the groups (and the
+	// database) under thousands of old items. The most severe, then the
+	// newest, are pushed; the rest are stored unpushed and the department
+	// is told. Zero means no cap.
+	MaxNew int
+	// DeptChat is told when MaxNew held alerts back.
+	DeptChat int64
+	// Chunk is how many items one write transaction stores, so that a
+	// large poll never holds the database for long; zero means
+	// DefaultChunk.
+	Chunk int
 }
+
+// DefaultChunk is how many items Ingest stores per transaction unless told
+// otherwise: a few tens of milliseconds of work, after which commands,
+// acknowledgements and the sender get the database again.
+const DefaultChunk = 500
 
 // IngestResult says what one Ingest call did.
 type IngestResult struct {
@@ -28,64 +46,173 @@ type IngestResult struct {
 	New []Alert
 	// Pushed counts the new alerts that were queued for delivery.
 	Pushed int
+	// Held counts the new alerts stored unpushed because of MaxNew.
+	Held int
 	// Messages counts the outbox entries queued.
 	Messages int
 }
 
-// Ingest stores the items of one poll of source and, in the same
-// transaction, queues one outbox entry per approved chat whose filter
-// matches, so that an alert is never stored without its deliveries.
-// Items already known (same source and key) are skipped: a changed item is
-// not news.
+// Ingest stores the items of one poll of source and queues one outbox
+// entry per approved chat whose filter matches each pushed alert, in the
+// same transaction as the alert, so that an alert is never stored without
+// its deliveries. Items already known (same source and key) are skipped:
+// a changed item is not news.
+//
+// The work is bounded: at most MaxNew alerts are pushed (in one
+// transaction, so that a chat's digest covers them all), and the others
+// are stored in transactions of Chunk items, so that other writers wait
+// for one chunk at most, never for the whole poll.
 func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestResult, error) {
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
-	var res IngestResult
-	err := s.Update(func(tx *Tx) error {
-		res = IngestResult{}
-		src, known, err := tx.Source(source)
-		if err != nil {
-			return err
-		}
-		first := !known || src.LastSuccess.IsZero()
-		keys := tx.bucket(bucketAlertKeys)
-		for i := range items {
-			a := items[i]
-			a.Source = source
-			if a.Key == "" {
-				return fmt.Errorf("store: ingest %s: item %q has no key", source, a.Title)
-			}
-			k := join([]byte(source), []byte{0}, []byte(a.Key))
-			if keys.Get(k) != nil {
-				continue
-			}
-			a.FirstSeen = opt.Now
-			a.Severity = a.Severity.Normal()
-			a.Pushed = !first || (!a.Published.IsZero() && opt.Now.Sub(a.Published) <= opt.Backfill)
-			if err := tx.addAlert(&a); err != nil {
-				return err
-			}
-			if err := keys.Put(k, u64(a.ID)); err != nil {
-				return err
-			}
-			res.New = append(res.New, a)
-		}
-		var push []*Alert
-		for i := range res.New {
-			if res.New[i].Pushed {
-				push = append(push, &res.New[i])
-			}
-		}
-		res.Pushed = len(push)
-		n, err := tx.queueAlerts(push, opt)
-		res.Messages = n
+	chunk := cmp.Or(opt.Chunk, DefaultChunk)
+	var push, rest []int // indexes into items
+	err := s.View(func(tx *Tx) error {
+		var err error
+		push, rest, err = tx.planIngest(source, items, opt)
 		return err
 	})
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("store: ingest %s: %w", source, err)
 	}
+	var res IngestResult
+	held := 0
+	if opt.MaxNew > 0 && len(push) > opt.MaxNew {
+		held = len(push) - opt.MaxNew
+		keep := pickPushed(items, push, opt.MaxNew)
+		for _, i := range push {
+			if _, kept := slices.BinarySearch(keep, i); !kept {
+				rest = append(rest, i)
+			}
+		}
+		slices.Sort(rest)
+		push = keep
+	}
+	if len(push) > 0 {
+		err := s.Update(func(tx *Tx) error {
+			stored, err := tx.storeItems(source, items, push, true, opt)
+			if err != nil {
+				return err
+			}
+			ptrs := make([]*Alert, len(stored))
+			for i := range stored {
+				ptrs[i] = &stored[i]
+			}
+			n, err := tx.queueAlerts(ptrs, opt)
+			if err != nil {
+				return err
+			}
+			res.New, res.Pushed, res.Messages = append(res.New, stored...), len(stored), n
+			return nil
+		})
+		if err != nil {
+			return res, fmt.Errorf("store: ingest %s: %w", source, err)
+		}
+	}
+	for len(rest) > 0 {
+		part := rest[:min(chunk, len(rest))]
+		rest = rest[len(part):]
+		last := len(rest) == 0
+		err := s.Update(func(tx *Tx) error {
+			stored, err := tx.storeItems(source, items, part, false, opt)
+			if err != nil {
+				return err
+			}
+			res.New = append(res.New, stored...)
+			if last && held > 0 {
+				res.Held = held
+				return tx.Notify(opt.DeptChat, Notice{Event: EventIngestHeld, Source: source,
+					Count: held, Pushed: res.Pushed, At: opt.Now}, true)
+			}
+			return nil
+		})
+		if err != nil {
+			return res, fmt.Errorf("store: ingest %s: %w", source, err)
+		}
+	}
 	return res, nil
+}
+
+// planIngest splits the new items of a poll into those to push and those
+// to store unpushed (the backfill of a first poll). Items already stored,
+// and repeats of an item within the poll, are in neither.
+func (t *Tx) planIngest(source string, items []Alert, opt IngestOptions) (push, rest []int, err error) {
+	src, known, err := t.Source(source)
+	if err != nil {
+		return nil, nil, err
+	}
+	first := !known || src.LastSuccess.IsZero()
+	keys := t.bucket(bucketAlertKeys)
+	seen := make(map[string]bool)
+	for i := range items {
+		a := &items[i]
+		if a.Key == "" {
+			return nil, nil, fmt.Errorf("item %q has no key", a.Title)
+		}
+		if seen[a.Key] || keys.Get(alertKey(source, a.Key)) != nil {
+			continue
+		}
+		seen[a.Key] = true
+		recent := !first || (!a.Published.IsZero() && opt.Now.Sub(a.Published) <= opt.Backfill)
+		if recent && !(a.News && src.SkipNews) { // news=skip: kept, not sent
+			push = append(push, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return push, rest, nil
+}
+
+// pickPushed chooses which n of the pushable items a capped poll pushes:
+// the most severe, then the newest, then the first in the document. The
+// result is in document order.
+func pickPushed(items []Alert, push []int, n int) []int {
+	ranked := slices.Clone(push)
+	slices.SortStableFunc(ranked, func(i, j int) int {
+		a, b := &items[i], &items[j]
+		if c := cmp.Compare(b.Severity.Rank(), a.Severity.Rank()); c != 0 {
+			return c
+		}
+		return b.When().Compare(a.When())
+	})
+	keep := ranked[:n]
+	slices.Sort(keep)
+	return keep
+}
+
+// storeItems stores the items at idx that are still unknown (another
+// writer may have stored one since the plan) and returns them.
+func (t *Tx) storeItems(source string, items []Alert, idx []int, pushed bool, opt IngestOptions) ([]Alert, error) {
+	keys := t.bucket(bucketAlertKeys)
+	out := make([]Alert, 0, len(idx))
+	for _, i := range idx {
+		a := items[i]
+		a.Source = source
+		k := alertKey(source, a.Key)
+		if keys.Get(k) != nil {
+			continue
+		}
+		a.FirstSeen = opt.Now
+		a.Severity = a.Severity.Normal()
+		a.Pushed = pushed
+		if err := t.addAlert(&a); err != nil {
+			return nil, err
+		}
+		if err := keys.Put(k, u64(a.ID)); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// alertKey is the alert_keys key of an item: source, NUL, the item's key.
+func alertKey(source, key string) []byte {
+	k := make([]byte, 0, len(source)+1+len(key))
+	k = append(k, source...)
+	k = append(k, 0)
+	return append(k, key...)
 }
 
 // Publish stores a department advisory and queues it to every approved
@@ -117,7 +244,7 @@ func (t *Tx) Publish(a Alert, now time.Time) (Alert, int, error) {
 	if err := t.addAlert(&a); err != nil {
 		return a, 0, err
 	}
-	if err := t.bucket(bucketAlertKeys).Put(join([]byte(a.Source), []byte{0}, []byte(a.Key)), u64(a.ID)); err != nil {
+	if err := t.bucket(bucketAlertKeys).Put(alertKey(a.Source, a.Key), u64(a.ID)); err != nil {
 		return a, 0, err
 	}
 	n, err := t.queueAlerts([]*Alert{&a}, IngestOptions{Now: now})
@@ -150,7 +277,7 @@ func (t *Tx) queueAlerts(alerts []*Alert, opt IngestOptions) (int, error) {
 		}
 		var mine []*Alert
 		for _, a := range alerts {
-			if c.Filter.Matches(a) {
+			if c.Wants(a) {
 				mine = append(mine, a)
 			}
 		}

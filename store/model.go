@@ -88,6 +88,9 @@ type Alert struct {
 	// Source is the name of the source the alert came from; advisories the
 	// department publishes itself use DepartmentSource.
 	Source string `json:"source"`
+	// SourceTitle is how the source is shown ("CISA KEV"); empty shows
+	// Source.
+	SourceTitle string `json:"source_title,omitempty"`
 	// Key identifies the item within its source (GUID, else link, else a
 	// hash of title and date) so that a re-poll does not create it again.
 	Key       string    `json:"key"`
@@ -104,12 +107,45 @@ type Alert struct {
 	// Exploited is set when the text or a catalogue says the flaw is being
 	// exploited in the wild.
 	Exploited bool `json:"exploited,omitempty"`
+	// SeverityDefault is set when the text gave no severity and Severity is
+	// the source's default, so that a default never looks assessed.
+	SeverityDefault bool `json:"severity_default,omitempty"`
+	// News marks an item that is not an advisory (a bulletin, a report, a
+	// policy statement): it carries no severity and asks for no checks.
+	News bool `json:"news,omitempty"`
+	// KEV lists the alert's CVE ids found in CISA's KEV catalogue when the
+	// exploitation comes from the catalogue and not from the alert's text.
+	KEV []string `json:"kev,omitempty"`
+	// Related are CVE ids the text mentions that are not what the alert is
+	// about ("unlike CVE-…", another flaw in the same product); follow-ups
+	// and updates use CVEs only.
+	Related []string `json:"related,omitempty"`
+	// DateOnly is set when the source gives a calendar day and no time
+	// (KEV, CERT-FR at midnight, IPA): Published is that day at 00:00 UTC
+	// and is shown as a date, never as a time of day.
+	DateOnly bool `json:"date_only,omitempty"`
+	// Ransomware is set when the source says the flaw is used in
+	// ransomware campaigns (KEV's knownRansomwareCampaignUse).
+	Ransomware bool `json:"ransomware,omitempty"`
+	// Action is what the source requires (KEV's requiredAction), Due the
+	// day by which (KEV's dueDate, a date without time).
+	Action string    `json:"action,omitempty"`
+	Due    time.Time `json:"due,omitzero"`
+	// Hash is a digest of the item's text as the source last published it,
+	// so that a revision (same key, new text) is noticed.
+	Hash string `json:"hash,omitempty"`
+	// Updates are the changes announced to the groups after delivery
+	// (exploitation reported later, a revised advisory), oldest first.
+	Updates []AlertUpdate `json:"updates,omitempty"`
 	// Author is the department admin who published an advisory.
 	Author     int64  `json:"author,omitempty"`
 	AuthorName string `json:"author_name,omitempty"`
 	// Copy, when set, is a message (document, photo) in a department chat
 	// that is copied to every group instead of rendering a text card.
 	Copy *MessageRef `json:"copy,omitempty"`
+	// Audience, when set, limits a department advisory to the chats with
+	// one of these tags.
+	Audience []string `json:"audience,omitempty"`
 	// Pushed is false for alerts stored during a backfill, which were never
 	// queued for delivery.
 	Pushed bool `json:"pushed"`
@@ -132,3 +168,28 @@ type MessageRef struct {
 	ChatID    int64 `json:"chat_id"`
 	MessageID int   `json:"message_id"`
 }
+
+// AlertUpdate is one change to an alert after it was delivered, announced
+// as a reply to its card.
+type AlertUpdate struct {
+	At time.Time `json:"at"`
+	// Kind is UpdateExploited or UpdateRevised.
+	Kind string `json:"kind"`
+	// Source is the source that reported the change (its display name).
+	Source string `json:"source,omitempty"`
+	// CVEs are the alert's CVE ids the change is about.
+	CVEs []string `json:"cves,omitempty"`
+	// Day is the day the source dates the change (KEV's dateAdded), zero
+	// when it gives none.
+	Day time.Time `json:"day,omitzero"`
+	// Severity is the alert's severity after the change.
+	Severity Severity `json:"severity,omitempty"`
+}
+
+// The kinds of AlertUpdate.
+const (
+	// UpdateExploited: a source reported exploitation later.
+	UpdateExploited = "exploited"
+	// UpdateRevised: the source revised the advisory.
+	UpdateRevised = "revised"
+)

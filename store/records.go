@@ -43,6 +43,10 @@ type Chat struct {
 	GoneFrom   ChatStatus `json:"gone_from,omitempty"`
 
 	Filter Filter `json:"filter,omitzero"`
+	// Tags group agencies the way the department's letters address them
+	// ("so-ban-nganh", "ubnd-huyen"), for tagged broadcasts, watch periods
+	// and reports limited to a group.
+	Tags []string `json:"tags,omitempty"`
 	// MigratedTo is set on the record of a group that Telegram upgraded
 	// to a supergroup; the live record is under the new id.
 	MigratedTo int64 `json:"migrated_to,omitempty"`
@@ -60,6 +64,20 @@ func (c *Chat) Name() string {
 	}
 	return c.Title
 }
+
+// HasTag reports whether the chat carries tag.
+func (c *Chat) HasTag(tag string) bool { return slices.Contains(c.Tags, tag) }
+
+// InAudience reports whether the chat carries one of tags; no tags means
+// every chat.
+func (c *Chat) InAudience(tags []string) bool {
+	return len(tags) == 0 || slices.ContainsFunc(tags, c.HasTag)
+}
+
+// Wants reports whether alert a is for this chat: a tagged advisory only
+// for chats with one of its tags, and then the chat's own filter (which
+// lets every department advisory through).
+func (c *Chat) Wants(a *Alert) bool { return c.InAudience(a.Audience) && c.Filter.Matches(a) }
 
 // Filter narrows which alerts a chat receives. The zero Filter lets
 // everything through.
@@ -212,7 +230,11 @@ type Notice struct {
 	// After is how long the alert has gone unacknowledged, for
 	// escalations.
 	After time.Duration `json:"after,omitempty"`
-	At    time.Time     `json:"at"`
+	// Count and Pushed are the alerts a capped poll held back and those
+	// it pushed.
+	Count  int       `json:"count,omitempty"`
+	Pushed int       `json:"pushed,omitempty"`
+	At     time.Time `json:"at"`
 }
 
 // The notice events.
@@ -228,6 +250,12 @@ const (
 	EventSourceDown       = "source_down"
 	EventSourceUp         = "source_up"
 	EventEscalation       = "escalation"
+	// EventIngestHeld: one poll of a source brought more new alerts than
+	// CANHBAO_MAX_NEW_PER_POLL; the rest were stored unpushed.
+	EventIngestHeld = "ingest_held"
+	// EventConfigProblem: a setting that does not stop the service (the
+	// contacts file) is wrong; Detail says what.
+	EventConfigProblem = "config_problem"
 )
 
 // Outgoing is one entry of the outbox: a message that must reach a chat.
@@ -252,6 +280,12 @@ type Outgoing struct {
 	Export *ExportQuery `json:"export,omitempty"`
 	// Urgent entries go ahead of routine ones to the same chat.
 	Urgent bool `json:"urgent,omitempty"`
+	// User is the person an OutText answers, so that several answers to
+	// one person can be merged into one message.
+	User int64 `json:"user,omitempty"`
+	// Staff marks an answer to department staff: it goes ahead of
+	// routine messages, like alerts.
+	Staff bool `json:"staff,omitempty"`
 	// Plain asks the sender to send without HTML after Telegram rejected
 	// the formatted text.
 	Plain bool `json:"plain,omitempty"`
@@ -265,9 +299,14 @@ type Outgoing struct {
 // ExportQuery selects the rows of an export: one alert, or a time range
 // of alert first-seen times (zero bounds are open).
 type ExportQuery struct {
-	AlertID uint64    `json:"alert,omitempty"`
-	From    time.Time `json:"from,omitzero"`
-	To      time.Time `json:"to,omitzero"`
+	AlertID uint64 `json:"alert,omitempty"`
+	// Tag limits the rows to agencies with this tag.
+	Tag string `json:"tag,omitempty"`
+	// Sheet selects another table than acknowledgements: "incidents" or
+	// "duty".
+	Sheet string    `json:"sheet,omitempty"`
+	From  time.Time `json:"from,omitzero"`
+	To    time.Time `json:"to,omitzero"`
 	// Format is the file's format: "xlsx", or CSV when empty.
 	Format string `json:"format,omitempty"`
 }

@@ -22,6 +22,21 @@ type Report struct {
 	Rows  []ReportRow
 }
 
+// ForTag keeps the rows of agencies with tag; an empty tag keeps all.
+func (r Report) ForTag(tag string) Report {
+	if tag == "" {
+		return r
+	}
+	rows := make([]ReportRow, 0, len(r.Rows))
+	for _, row := range r.Rows {
+		if row.Chat.HasTag(tag) {
+			rows = append(rows, row)
+		}
+	}
+	r.Rows = rows
+	return r
+}
+
 // Totals counts the rows: acknowledged, delivered (sent), queued, failed,
 // and all.
 func (r Report) Totals() (acked, sent, queued, failed, all int) {
@@ -139,10 +154,12 @@ func (t *Tx) Unacked(chat int64) ([]Alert, error) {
 // keep reading and writing it.
 func (s *Store) WriteTo(w io.Writer) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *boltTx) error {
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
+	err := s.guarded(func() error {
+		return s.db.View(func(tx *boltTx) error {
+			var err error
+			n, err = tx.WriteTo(w)
+			return err
+		})
 	})
 	if err != nil {
 		return n, fmt.Errorf("store: backup: %w", err)
@@ -159,7 +176,7 @@ func (t *Tx) EachReport(q ExportQuery, fn func(Report) error) error {
 		if err != nil {
 			return err
 		}
-		return fn(rep)
+		return fn(rep.ForTag(q.Tag))
 	}
 	c := t.bucket(bucketAlerts).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -174,7 +191,7 @@ func (t *Tx) EachReport(q ExportQuery, fn func(Report) error) error {
 		if err != nil {
 			return err
 		}
-		if len(rep.Rows) == 0 {
+		if rep = rep.ForTag(q.Tag); len(rep.Rows) == 0 {
 			continue
 		}
 		if err := fn(rep); err != nil {

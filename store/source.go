@@ -41,6 +41,19 @@ type Source struct {
 	Severity  Severity       `json:"severity"`
 	Selectors *PageSelectors `json:"selectors,omitempty"`
 	Paused    bool           `json:"paused,omitempty"`
+	// Title is how the source is shown to people ("CISA KEV", "CERT-FR");
+	// empty shows Name.
+	Title string `json:"title,omitempty"`
+	// SkipNews: items that are not advisories (bulletins, reports) are
+	// stored but not sent.
+	SkipNews bool `json:"skip_news,omitempty"`
+
+	// Conditional-GET validators and the digest of the last document read
+	// in full, kept across restarts so that an unchanged document costs a
+	// 304 (or, without validators, no parsing).
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+	ContentHash  string `json:"content_hash,omitempty"`
 
 	// Health, written by the poller.
 	LastSuccess  time.Time `json:"last_success,omitzero"`
@@ -53,4 +66,12 @@ type Source struct {
 	// DownNotified is set once the department has been told the source is
 	// failing, so that it is told once, and again on recovery.
 	DownNotified bool `json:"down_notified,omitempty"`
+}
+
+// Display is how the source is shown to people: its title, else its name.
+func (s *Source) Display() string {
+	if s.Title != "" {
+		return s.Title
+	}
+	return s.Name
 }

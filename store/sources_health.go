@@ -64,6 +64,14 @@ func (s Source) withHealthOf(old Source) Source {
 		return s
 	}
 	s.LastSuccess, s.Items = old.LastSuccess, old.Items
+	// The same document: a 304 or an unchanged digest still means nothing
+	// new, unless the way it is read changed.
+	s.ETag, s.LastModified = old.ETag, old.LastModified
+	if samePage(s.Selectors, old.Selectors) && s.SkipNews == old.SkipNews && s.Title == old.Title && s.Severity == old.Severity {
+		s.ContentHash = old.ContentHash
+	} else {
+		s.ETag, s.LastModified = "", ""
+	}
 	s.LastError, s.LastErrorAt = old.LastError, old.LastErrorAt
 	s.FailingSince, s.DownNotified = old.FailingSince, old.DownNotified
 	return s
@@ -84,6 +92,13 @@ type PollReport struct {
 	Err   error
 	Items int
 	Next  time.Time
+	// Validators, when Keep is set, replace the source's stored
+	// conditional-GET validators and document digest (after a full,
+	// ingested read or a 304 that renewed them).
+	Keep         bool
+	ETag         string
+	LastModified string
+	ContentHash  string
 }
 
 // RecordPoll stores a poll's outcome as the source's health. A source that
@@ -106,6 +121,9 @@ func (s *Store) RecordPoll(name string, p PollReport, deptChat int64, alertAfter
 				}
 			}
 			src.LastSuccess, src.Items, src.FailingSince, src.DownNotified = p.At, p.Items, time.Time{}, false
+			if p.Keep {
+				src.ETag, src.LastModified, src.ContentHash = p.ETag, p.LastModified, p.ContentHash
+			}
 			return tx.PutSource(src)
 		}
 		src.LastError, src.LastErrorAt = p.Err.Error(), p.At
@@ -144,4 +162,11 @@ func (s *Store) SourceCVEs(source string) ([]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+func samePage(a, b *PageSelectors) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }

@@ -44,8 +44,11 @@ var ErrNotFound = errors.New("store: not found")
 // Store is the bbolt database: the only code in canhbao that reads or
 // writes it.
 type Store struct {
-	db   *bolt.DB
-	path string
+	db     *bolt.DB
+	path   string
+	damage *damage
+	// file is bbolt's file, kept to release it after damage.
+	file *os.File
 }
 
 // Options tune Open.
@@ -57,8 +60,13 @@ type Options struct {
 	ReadOnly bool
 }
 
-// Open opens (creating if needed) the database at path.
+// Open opens (creating if needed) the database at path and checks it
+// (see check): a damaged file gives an ErrDamaged error, never a panic.
 func Open(path string, opt Options) (*Store, error) {
+	return open(path, opt, FullCheckMax)
+}
+
+func open(path string, opt Options, maxFull int64) (*Store, error) {
 	if opt.LockTimeout <= 0 {
 		opt.LockTimeout = time.Second
 	}
@@ -67,18 +75,26 @@ func Open(path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("store: create folder: %w", err)
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly})
+	db, file, err := openBolt(path, opt)
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s (is canhbao already running?)", ErrLocked, path)
+	}
+	if errors.Is(err, ErrDamaged) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, damage: newDamage(), file: file}
+	if err := s.check(maxFull); err != nil {
+		s.damage.record(err)
+		s.Close()
+		return nil, err
+	}
 	if opt.ReadOnly {
 		return s, nil
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -93,8 +109,16 @@ func Open(path string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-// Close releases the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the file. After damage was found, a panic may have left
+// bbolt's locks held, so Close then only unlocks and closes the file (the
+// process is about to exit) instead of waiting for bbolt forever.
+func (s *Store) Close() error {
+	if s.damage.get() != nil && s.file != nil {
+		unlock(s.file)
+		return s.file.Close()
+	}
+	return s.db.Close()
+}
 
 // Path is the database file, beside which the control socket lives.
 func (s *Store) Path() string { return s.path }
@@ -106,14 +130,32 @@ type Tx struct {
 	tx *bolt.Tx
 }
 
-// Update runs fn in a read-write transaction.
+// Update runs fn in a read-write transaction. A panic or memory fault in
+// bbolt (a damaged file) rolls it back and returns an ErrDamaged error, as
+// does every transaction after one found damage.
 func (s *Store) Update(fn func(*Tx) error) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	return s.guarded(func() error {
+		return s.db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	})
 }
 
-// View runs fn in a read-only transaction.
+// View runs fn in a read-only transaction, guarded as Update.
 func (s *Store) View(fn func(*Tx) error) error {
-	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	return s.guarded(func() error {
+		return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	})
+}
+
+// guarded runs one transaction under guard and remembers damage.
+func (s *Store) guarded(fn func() error) error {
+	if err := s.damage.get(); err != nil {
+		return err
+	}
+	err := guard(s.path, fn)
+	if errors.Is(err, ErrDamaged) {
+		return s.damage.record(err)
+	}
+	return err
 }
 
 func (t *Tx) bucket(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }

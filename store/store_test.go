@@ -563,3 +563,30 @@ func TestBackupIsAWorkingDatabase(t *testing.T) {
 		return err
 	}))
 }
+
+// A source set to news=skip keeps its news items without sending them.
+func TestIngestSkipsNewsWhenAsked(t *testing.T) {
+	s := openTest(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	if err := s.SeedSources([]Source{{Name: "ncsc-uk", URL: "https://x.example/rss", Kind: KindFeed, SkipNews: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordPoll("ncsc-uk", PollReport{At: now}, 0, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Ingest("ncsc-uk", []Alert{
+		{Key: "news", Title: "NCSC statement", News: true, Published: now},
+		{Key: "alert", Title: "Alert: global targeting of Fortinet firewalls", Severity: SeverityHigh, Published: now},
+	}, IngestOptions{Now: now, Backfill: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.New) != 2 || res.Pushed != 1 {
+		t.Fatalf("news pushed: %+v", res)
+	}
+	for _, a := range res.New {
+		if a.Pushed == a.News {
+			t.Errorf("%s: pushed %v", a.Key, a.Pushed)
+		}
+	}
+}

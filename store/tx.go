@@ -285,6 +285,14 @@ func (t *Tx) Reply(chat int64, replyTo int, html string, buttons ...[]Button) er
 	return err
 }
 
+// Answer queues a prepared HTML reply to a person's command. user lets
+// the sender merge several answers to that person into one message; staff
+// puts answers to department staff ahead of routine messages.
+func (t *Tx) Answer(chat, user int64, staff bool, replyTo int, html string) error {
+	_, err := t.Enqueue(Outgoing{Kind: OutText, ChatID: chat, ReplyTo: replyTo, Text: html, User: user, Staff: staff})
+	return err
+}
+
 // Source returns the stored source with name.
 func (t *Tx) Source(name string) (s Source, ok bool, err error) {
 	ok, err = t.get(bucketSources, []byte(name), &s)

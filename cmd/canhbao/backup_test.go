@@ -173,12 +173,7 @@ func TestBackupRefusesIncompleteCopy(t *testing.T) {
 // TestSecondServiceFailsFast: a second `canhbao run` on the same database
 // stops at once with a message that says why, and leaves the first alone.
 func TestSecondServiceFailsFast(t *testing.T) {
-	tg := telegramtest.New(t)
-	feed := newFeedServer(t, rssItems(1, 1))
-	cfg := testConfig(t, tg, store.Source{Name: "test", URL: feed.URL, Kind: store.KindFeed, Severity: store.SeverityHigh})
-	seedChats(t, cfg.DB, store.Chat{ID: -9101, Agency: "Đơn vị"})
-	start(t, tg, cfg)
-	waitText(t, tg, -9101, key(1))
+	tg, feed, cfg, _ := oneAlertService(t)
 
 	env := map[string]string{"CANHBAO_DB": cfg.DB, "CANHBAO_FEEDS": "test=" + feed.URL,
 		"TELEGRAM_BOT_TOKEN": tg.Token(), "TELEGRAM_API_ENDPOINT": tg.Endpoint()}
@@ -197,4 +192,97 @@ func TestSecondServiceFailsFast(t *testing.T) {
 		t.Errorf("backup after the refused start: %s", stderr)
 	}
 	checkCopy(t, out, 1)
+}
+
+// TestBackupNeverHarmsTheDatabase: the database itself, under its own
+// name, a symlink or a hard link, is refused while the service runs; an
+// existing file is kept unless -force; the service goes on and nothing it
+// recorded is lost.
+func TestBackupNeverHarmsTheDatabase(t *testing.T) {
+	tg, feed, cfg, _ := oneAlertService(t)
+	env := map[string]string{"CANHBAO_DB": cfg.DB, "CANHBAO_FEEDS": "test=" + feed.URL}
+
+	dir := t.TempDir()
+	symlink, hardlink := filepath.Join(dir, "sym.db"), filepath.Join(dir, "hard.db")
+	if err := os.Symlink(cfg.DB, symlink); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(cfg.DB, hardlink); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(mustGetwd(t), cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.Stat(cfg.DB)
+	for _, target := range []string{cfg.DB, rel, symlink, hardlink} {
+		for _, args := range [][]string{{"backup", target}, {"backup", "-force", target}} {
+			code, stdout, stderr := runCLI(t, env, args...)
+			if code != 1 || stdout != "" || !strings.Contains(stderr, "is the database itself") {
+				t.Errorf("%v: exit %d, %q %q", args, code, stdout, stderr)
+			}
+		}
+	}
+	if after, err := os.Stat(cfg.DB); err != nil || !os.SameFile(before, after) {
+		t.Fatalf("the live database was replaced: %v", err)
+	}
+
+	existing := filepath.Join(dir, "old.db")
+	if err := os.WriteFile(existing, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, env, "backup", existing)
+	if b, _ := os.ReadFile(existing); code != 1 || string(b) != "keep me" || !strings.Contains(stderr, "-force") {
+		t.Errorf("existing file without -force: exit %d, %q, file %q", code, stderr, b)
+	}
+	if code, _, stderr := runCLI(t, env, "backup", existing, "-force"); code != 0 {
+		t.Fatalf("-force: %s", stderr)
+	}
+	checkCopy(t, existing, 1)
+
+	// The service still records: a new item is delivered and stored.
+	feed.set(rssItems(1, 2))
+	waitText(t, tg, -9101, key(2))
+}
+
+func mustGetwd(t *testing.T) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wd
+}
+
+// TestExportSaysWhatWentWrong: an unknown alert, a missing database and a
+// stopped service each get an answer that says so.
+func TestExportSaysWhatWentWrong(t *testing.T) {
+	_, feed, cfg, s := oneAlertService(t)
+	env := map[string]string{"CANHBAO_DB": cfg.DB, "CANHBAO_FEEDS": "test=" + feed.URL}
+	check := func(state string, wantCode int, want string, args ...string) {
+		t.Helper()
+		code, stdout, stderr := runCLI(t, env, args...)
+		if code != wantCode || !strings.Contains(stderr, want) || strings.Count(stderr, "\n") > 1 {
+			t.Errorf("%s %v: exit %d, stdout %d bytes, %q", state, args, code, len(stdout), stderr)
+		}
+	}
+	check("running", 1, "canhbao: export: no such alert 99\n", "export", "-alert", "99")
+	check("running", 0, "", "export", "-alert", "1")
+	s.stop()
+	check("stopped", 1, "canhbao: export: no such alert 99\n", "export", "-alert", "99")
+	check("stopped", 0, "", "export", "-alert", "1")
+	env["CANHBAO_DB"] = filepath.Join(t.TempDir(), "none.db")
+	check("no database", 1, "the service is not running and there is no database at", "export")
+}
+
+// oneAlertService runs the service with one approved chat (-9101) and one
+// feed, and waits until the chat has the feed's first alert.
+func oneAlertService(t *testing.T) (*telegramtest.Server, *feedServer, Config, *service) {
+	t.Helper()
+	tg := telegramtest.New(t)
+	feed := newFeedServer(t, rssItems(1, 1))
+	cfg := testConfig(t, tg, store.Source{Name: "test", URL: feed.URL, Kind: store.KindFeed, Severity: store.SeverityHigh})
+	seedChats(t, cfg.DB, store.Chat{ID: -9101, Agency: "Đơn vị"})
+	s := start(t, tg, cfg)
+	waitText(t, tg, -9101, key(1))
+	return tg, feed, cfg, s
 }

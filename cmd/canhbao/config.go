@@ -31,10 +31,12 @@ type Config struct {
 	Remind           time.Duration
 	Escalate         time.Duration
 	DigestOver       int
+	MaxNewPerPoll    int
 	SourceAlertAfter time.Duration
 	LogLevel         string
 	DeptName         string
 	MetricsAddr      string
+	ContactsFile     string
 
 	// Knobs no variable sets; tests shorten them.
 	editDelay   time.Duration // acknowledgements within it make one card edit
@@ -127,13 +129,9 @@ var variables = []variable{
 	{"CANHBAO_REMIND_AFTER", "24h", "reminder after this long without acknowledgement, for other alerts", positiveDuration(func(c *Config) *time.Duration { return &c.Remind })},
 	{"CANHBAO_ESCALATE_AFTER", "72h", "the department chat is told of agencies that have not acknowledged after this long", positiveDuration(func(c *Config) *time.Duration { return &c.Escalate })},
 	{"CANHBAO_DIGEST_OVER", "5", "more new alerts than this for one chat in one poll become one digest; 0 turns digests off",
-		func(c *Config, v string) (err error) {
-			c.DigestOver, err = strconv.Atoi(v)
-			if err != nil || c.DigestOver < 0 {
-				return fmt.Errorf("%q is not a whole number ≥ 0", v)
-			}
-			return nil
-		}},
+		nonNegativeInt(func(c *Config) *int { return &c.DigestOver })},
+	{"CANHBAO_MAX_NEW_PER_POLL", "200", "at most this many new alerts of one poll of one source are pushed (the most severe, then the newest); the rest are stored unpushed and the department chat is told; 0 means no cap",
+		nonNegativeInt(func(c *Config) *int { return &c.MaxNewPerPoll })},
 	{"CANHBAO_SOURCE_ALERT_AFTER", "6h", "a source failing for longer than this is reported to the department chat", positiveDuration(func(c *Config) *time.Duration { return &c.SourceAlertAfter })},
 	{"CANHBAO_DEPT_NAME", "", "the department's name as messages name it and as the source of its own advisories; empty means Sở Khoa học và Công nghệ (Department of Science and Technology in English)",
 		func(c *Config, v string) error { c.DeptName = v; return nil }},
@@ -147,6 +145,8 @@ var variables = []variable{
 			c.MetricsAddr = v
 			return nil
 		}},
+	{"CANHBAO_CONTACTS", "", "file of emergency contact points for /contacts and the help line (format in the README); empty means the contacts named in the department's 2023 letter, which must be checked",
+		func(c *Config, v string) error { c.ContactsFile = v; return nil }},
 	{"CANHBAO_LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *Config, v string) error {
 			switch v {
@@ -165,6 +165,17 @@ func positiveDuration(field func(*Config) *time.Duration) func(*Config, string) 
 			return fmt.Errorf("%q is not a positive duration like 90s, 10m or 24h", v)
 		}
 		*field(c) = d
+		return nil
+	}
+}
+
+func nonNegativeInt(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%q is not a whole number ≥ 0", v)
+		}
+		*field(c) = n
 		return nil
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/canhbao/canhbao/bot"
@@ -90,6 +91,10 @@ func (c *controlServer) export(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if err := alertExists(c.store, q.AlertID); err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	if q.Format == bot.FormatXLSX {
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -103,7 +108,7 @@ func (c *controlServer) export(w http.ResponseWriter, r *http.Request) {
 }
 
 func exportQueryFromURL(v url.Values) (store.ExportQuery, error) {
-	var q store.ExportQuery
+	q := store.ExportQuery{Tag: v.Get("tag")}
 	var err error
 	if s := v.Get("alert"); s != "" {
 		if q.AlertID, err = strconv.ParseUint(s, 10, 64); err != nil {
@@ -140,13 +145,16 @@ func controlGet(ctx context.Context, db, path string, w io.Writer) (ok bool, err
 		return false, err
 	}
 	resp, err := client.Do(req)
+	if errors.Is(err, os.ErrPermission) {
+		return true, fmt.Errorf("permission denied on the service's control socket %s: run the command as the service's user", socketPath(db))
+	}
 	if err != nil {
 		return false, nil // no service: the caller opens the file itself
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		return true, fmt.Errorf("service answered %s: %s", resp.Status, msg)
+		return true, errors.New(strings.TrimSpace(string(msg)))
 	}
 	if _, err := io.Copy(w, resp.Body); err != nil {
 		return true, fmt.Errorf("read from the service: %w", err)

@@ -25,10 +25,13 @@ const usage = `canhbao: cybersecurity warnings to agencies' Telegram groups
 Usage:
   canhbao [run]          run the service (needs TELEGRAM_BOT_TOKEN)
   canhbao preview        fetch the configured feeds once and print the alerts; no token, writes nothing
-  canhbao backup FILE    write a consistent copy of the database to FILE (works while the service runs)
-  canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-format csv|xlsx]
+  canhbao backup [-force] FILE
+                         write a consistent copy of the database to FILE (works while the service
+                         runs); never the database itself; -force replaces an existing FILE
+  canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-tag TAG] [-format csv|xlsx]
                          CSV of alerts × agencies, or an Excel workbook (alerts × agencies,
                          agencies, admin log), to standard output
+  canhbao check [FILE]   check the database (or a backup) in full; needs the service stopped
   canhbao config         list every setting with its default
   canhbao version        print the version
 
@@ -82,11 +85,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "preview":
 		err = preview(ctx, cfg, stdout, log)
 	case "backup":
-		if len(args) != 1 {
-			fmt.Fprintln(stderr, "canhbao: usage: canhbao backup FILE")
+		file, force, perr := parseBackupArgs(args)
+		if perr != nil {
+			fmt.Fprintf(stderr, "canhbao: backup: %v\n", perr)
 			return exitUsage
 		}
-		err = backup(ctx, cfg, args[0], stdout)
+		err = backup(ctx, cfg, file, force, stdout)
+	case "check":
+		if len(args) > 1 {
+			fmt.Fprintln(stderr, "canhbao: usage: canhbao check [FILE]")
+			return exitUsage
+		}
+		err = check(cfg, args, stdout)
 	case "export":
 		var q exportArgs
 		if q, err = parseExportArgs(args); err != nil {

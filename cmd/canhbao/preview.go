@@ -30,13 +30,23 @@ func preview(ctx context.Context, cfg Config, w io.Writer, log *slog.Logger) err
 		err    error
 	}
 	results := make([]result, len(cfg.Feeds))
+	fetch := func(i int, src store.Source) {
+		c, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		results[i].alerts, results[i].err = poller.Fetch(c, src)
+	}
+	// The KEV catalogue first, as the service does, so that the other
+	// sources' alerts are cross-referenced with it on every run.
+	for i, src := range cfg.Feeds {
+		if src.Kind == store.KindKEV {
+			fetch(i, src)
+		}
+	}
 	var wg sync.WaitGroup
 	for i, src := range cfg.Feeds {
-		wg.Go(func() {
-			c, cancel := context.WithTimeout(ctx, time.Minute)
-			defer cancel()
-			results[i].alerts, results[i].err = poller.Fetch(c, src)
-		})
+		if src.Kind != store.KindKEV {
+			wg.Go(func() { fetch(i, src) })
+		}
 	}
 	wg.Wait()
 	failed := 0

@@ -10,6 +10,7 @@ import (
 
 	"github.com/canhbao/canhbao/bot"
 	"github.com/canhbao/canhbao/feeds"
+	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -43,6 +44,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	render := bot.NewRenderer(cfg.Lang)
 	render.DeptName = cfg.DeptName
+	if err := loadContacts(st, render, cfg, log); err != nil {
+		return err
+	}
 	api := bot.NewAPI(cfg.Token, cfg.APIEndpoint, 2*time.Minute)
 	sender := &bot.Sender{API: api, Store: st, Render: render, Log: log.With("part", "sender"),
 		DeptChat: cfg.AdminChat, Rate: cfg.SendRate, GiveUp: cfg.GiveUp, Workers: senderWorkers,
@@ -70,6 +74,15 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	control := &controlServer{store: st, render: render, log: log.With("part", "control")}
 
 	var wg sync.WaitGroup
+	// A transaction that finds the file damaged stops the service with
+	// that one line, rather than every part failing on the same pages.
+	wg.Go(func() {
+		select {
+		case <-st.Damaged():
+			cancel(st.Err())
+		case <-ctx.Done():
+		}
+	})
 	wg.Go(func() {
 		if err := poller.Run(ctx); err != nil {
 			cancel(fmt.Errorf("poller: %w", err))
@@ -152,15 +165,15 @@ type sink struct {
 
 func (s *sink) Ingest(_ context.Context, src store.Source, alerts []store.Alert) error {
 	res, err := s.store.Ingest(src.Name, alerts, store.IngestOptions{Now: time.Now(), Backfill: s.cfg.Backfill,
-		DigestOver: s.cfg.DigestOver, FollowUpWindow: followUpWindow})
+		DigestOver: s.cfg.DigestOver, FollowUpWindow: followUpWindow, MaxNew: s.cfg.MaxNewPerPoll, DeptChat: s.cfg.AdminChat})
 	if err != nil {
 		return err
 	}
 	if len(res.New) > 0 {
 		s.log.Info("new alerts", slog.String("source", src.Name), slog.Int("new", len(res.New)),
-			slog.Int("pushed", res.Pushed), slog.Int("messages", res.Messages))
+			slog.Int("pushed", res.Pushed), slog.Int("held", res.Held), slog.Int("messages", res.Messages))
 	}
-	if res.Messages > 0 {
+	if res.Messages > 0 || res.Held > 0 {
 		s.sender.Wake()
 	}
 	return nil
@@ -171,6 +184,22 @@ func (s *sink) RecordPoll(_ context.Context, name string, r feeds.PollResult) er
 		s.cfg.AdminChat, s.cfg.SourceAlertAfter)
 	s.sender.Wake()
 	return err
+}
+
+// loadContacts reads CANHBAO_CONTACTS. A bad file stops nothing: the
+// log and the department's chat name the problem and the built-in
+// contacts stand in.
+func loadContacts(st *store.Store, render *bot.Renderer, cfg Config, log *slog.Logger) error {
+	contacts, err := letter.LoadContacts(cfg.ContactsFile)
+	if err == nil {
+		render.Contacts = contacts
+		return nil
+	}
+	problem := "CANHBAO_CONTACTS: " + err.Error() + "; using the built-in contacts"
+	log.Error(problem)
+	return st.Update(func(tx *store.Tx) error {
+		return tx.Notify(cfg.AdminChat, store.Notice{Event: store.EventConfigProblem, Detail: problem, At: time.Now()}, true)
+	})
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -1,0 +1,131 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestIngestCapPushesTheMostSevereAndTellsTheDepartment: a poll with more
+// new alerts than MaxNew pushes the most severe (then the newest), stores
+// the rest unpushed and tells the department once, urgently.
+func TestIngestCapPushesTheMostSevereAndTellsTheDepartment(t *testing.T) {
+	const dept = int64(-900)
+	s := openTest(t)
+	approve(t, s, -1, -2)
+	markPolled(t, s, "msrc")
+	sev := []Severity{SeverityLow, SeverityCritical, SeverityMedium, SeverityHigh, SeverityLow,
+		SeverityCritical, SeverityUnknown, SeverityHigh, SeverityMedium, SeverityLow}
+	var items []Alert
+	for i, v := range sev {
+		items = append(items, Alert{Key: fmt.Sprint(i), Title: fmt.Sprintf("item %d", i), Severity: v,
+			Published: t0.Add(time.Duration(i) * time.Minute)})
+	}
+	res, err := s.Ingest("msrc", items, IngestOptions{Now: t0, MaxNew: 3, DeptChat: dept})
+	must(t, err)
+	if len(res.New) != 10 || res.Pushed != 3 || res.Held != 7 {
+		t.Fatalf("result: new %d pushed %d held %d", len(res.New), res.Pushed, res.Held)
+	}
+	var pushed []string
+	for _, a := range res.New {
+		if a.Pushed {
+			pushed = append(pushed, a.Key)
+		}
+	}
+	// Both criticals, then the newer of the two highs.
+	if want := []string{"1", "5", "7"}; !slices.Equal(pushed, want) {
+		t.Fatalf("pushed %v, want %v", pushed, want)
+	}
+	var cards, notices int
+	for _, o := range outbox(t, s) {
+		switch {
+		case o.Kind == OutAlert:
+			cards++
+		case o.Kind == OutNotice && o.ChatID == dept:
+			notices++
+			n := o.Notice
+			if n.Event != EventIngestHeld || n.Source != "msrc" || n.Count != 7 || n.Pushed != 3 || !o.Urgent {
+				t.Errorf("notice %+v urgent=%v", n, o.Urgent)
+			}
+		}
+	}
+	if cards != 6 || notices != 1 {
+		t.Fatalf("%d cards (want 3 alerts × 2 chats), %d notices (want 1)", cards, notices)
+	}
+	// Every item is known now: the next poll brings nothing new.
+	res, err = s.Ingest("msrc", items, IngestOptions{Now: t0, MaxNew: 3, DeptChat: dept})
+	must(t, err)
+	if len(res.New) != 0 || res.Held != 0 {
+		t.Fatalf("second poll: %+v", res)
+	}
+}
+
+// TestIngestUnderTheCapTellsNobody: a poll within the cap pushes all and
+// queues no notice.
+func TestIngestUnderTheCapTellsNobody(t *testing.T) {
+	s := openTest(t)
+	approve(t, s, -1)
+	markPolled(t, s, "src")
+	res, err := s.Ingest("src", []Alert{{Key: "a", Title: "A"}, {Key: "b", Title: "B"}, {Key: "a", Title: "A again"}},
+		IngestOptions{Now: t0, MaxNew: 2, DeptChat: -900})
+	must(t, err)
+	if len(res.New) != 2 || res.Pushed != 2 || res.Held != 0 || len(outbox(t, s)) != 2 {
+		t.Fatalf("result %+v, outbox %d", res, len(outbox(t, s)))
+	}
+}
+
+// TestLargePollLetsOtherWritersIn: while a poll of thousands of items is
+// stored, another writer (a command, an acknowledgement) gets the
+// database between two chunks instead of after the whole poll.
+func TestLargePollLetsOtherWritersIn(t *testing.T) {
+	const n = 4000
+	s := openTest(t)
+	approve(t, s, -1, -2, -3)
+	markPolled(t, s, "rekeyed")
+	items := make([]Alert, n)
+	for i := range items {
+		items[i] = Alert{Key: fmt.Sprintf("new-guid-%d", i), Title: "Old advisory, new key", Published: t0}
+	}
+	var wg sync.WaitGroup
+	var res IngestResult
+	var ingestErr error
+	wg.Go(func() {
+		res, ingestErr = s.Ingest("rekeyed", items, IngestOptions{Now: t0, MaxNew: 10, DeptChat: -900, Chunk: 50})
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	var seen uint64
+	for seen == 0 && time.Now().Before(deadline) {
+		must(t, s.View(func(tx *Tx) error { seen = tx.LastAlertID(); return nil }))
+	}
+	var during uint64
+	must(t, s.Update(func(tx *Tx) error {
+		during = tx.LastAlertID()
+		return tx.SetOffset(42, t0)
+	}))
+	wg.Wait()
+	must(t, ingestErr)
+	if during == 0 || during >= n {
+		t.Fatalf("another writer got in after %d of %d alerts, want in between", during, n)
+	}
+	if len(res.New) != n || res.Pushed != 10 || res.Held != n-10 {
+		t.Fatalf("new %d pushed %d held %d", len(res.New), res.Pushed, res.Held)
+	}
+	var unpushed int
+	must(t, s.View(func(tx *Tx) error {
+		for id := uint64(1); id <= n; id++ {
+			a, err := tx.Alert(id)
+			if err != nil {
+				return err
+			}
+			if !a.Pushed {
+				unpushed++
+			}
+		}
+		return nil
+	}))
+	if unpushed != n-10 {
+		t.Fatalf("%d stored unpushed, want %d", unpushed, n-10)
+	}
+}
