@@ -13,40 +13,47 @@ import (
 
 // Callback data of the buttons. Telegram allows 64 bytes.
 const (
-	cbAck     = "ack"     // "ack:12" acknowledges alert 12; "ack" alone, every alert the message carries
+	cbAck     = "ack"     // "ack:12" acknowledges alert 12; "ack" alone, every alert the message stands for
+	cbNote    = "note"    // "note:12" asks for a remediation note for alert 12
+	cbNotUsed = "nouse"   // "nouse:12": the agency does not run the product of alert 12
 	cbApprove = "approve" // "approve:<chat id>"
 	cbReject  = "reject"  // "reject:<chat id>"
 )
 
 // ackData is the callback data of an acknowledge button: "ack:12" names
-// alert 12, "ack:m345" every alert card message 345 carries (a reminder
-// under a digest), plain "ack" every alert the pressed message carries.
-func ackData(alertID uint64, cardMessage int) string {
-	switch {
-	case alertID != 0:
+// alert 12, plain "ack" every alert the pressed message stands for.
+func ackData(alertID uint64) string {
+	if alertID != 0 {
 		return fmt.Sprintf("%s:%d", cbAck, alertID)
-	case cardMessage != 0:
-		return fmt.Sprintf("%s:m%d", cbAck, cardMessage)
 	}
 	return cbAck
 }
 
-// ackMarkup is the keyboard under every alert.
-func (r *Renderer) ackMarkup(data string) tgbotapi.InlineKeyboardMarkup {
-	return tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
-		tgbotapi.NewInlineKeyboardButtonData(r.T("ack.button"), data)))
-}
-
-// ackedMarkup is the keyboard of a message whose text is not rewritten (a
-// copied letter, a follow-up note): the button itself says who
-// acknowledged.
-func (r *Renderer) ackedMarkup(data string, acks []store.Ack) tgbotapi.InlineKeyboardMarkup {
+// keyboard is what goes under a message about alerts: the acknowledge
+// button, whose label counts who acknowledged so that nobody mistakes an
+// unpressed button for a pressed one, and under a card (and a letter) the
+// remediation buttons.
+func (r *Renderer) keyboard(kind store.Kind, alertID uint64, acks []store.Ack) tgbotapi.InlineKeyboardMarkup {
 	label := r.T("ack.button")
-	if len(acks) > 0 {
+	switch {
+	case len(acks) > 0 && (kind == store.OutFollowUp || kind == store.OutCopy):
+		// The text of a letter or a follow-up is not rewritten: the
+		// button names the latest person too.
 		label = cutText(r.T("ack.button_done", len(acks), acks[len(acks)-1].Name), 60)
+	case len(acks) > 0:
+		label = r.T("ack.button_count", len(acks))
 	}
-	return tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
-		tgbotapi.NewInlineKeyboardButtonData(label, data)))
+	rows := [][]tgbotapi.InlineKeyboardButton{tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData(label, ackData(alertID)))}
+	switch kind {
+	case store.OutAlert:
+		rows = append(rows, tgbotapi.NewInlineKeyboardRow(
+			tgbotapi.NewInlineKeyboardButtonData(r.T("note.button"), fmt.Sprintf("%s:%d", cbNote, alertID)),
+			tgbotapi.NewInlineKeyboardButtonData(r.T("notused.button"), fmt.Sprintf("%s:%d", cbNotUsed, alertID))))
+	case store.OutCopy:
+		rows[0] = append(rows[0], tgbotapi.NewInlineKeyboardButtonData(r.T("note.button"), fmt.Sprintf("%s:%d", cbNote, alertID)))
+	}
+	return tgbotapi.NewInlineKeyboardMarkup(rows...)
 }
 
 func markup(rows [][]store.Button) any {
@@ -84,10 +91,9 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 		}
 	case store.OutNotice:
 		text, keyboard = r.Notices(merged)
-	case store.OutAlert, store.OutFollowUp, store.OutReminder:
+	case store.OutAlert, store.OutFollowUp:
 		var a, ref store.Alert
 		var acks []store.Ack
-		var d store.Delivery
 		err = s.Store.View(func(tx *store.Tx) error {
 			if a, err = tx.Alert(o.AlertIDs[0]); err != nil {
 				return err
@@ -97,35 +103,37 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 					return err
 				}
 			}
-			d, _, err = tx.Delivery(a.ID, o.ChatID)
-			if err != nil {
-				return err
-			}
 			acks, err = tx.Acks(a.ID, o.ChatID)
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		switch o.Kind {
-		case store.OutAlert:
+		if o.Kind == store.OutAlert {
 			text = r.Card(&a, acks)
-		case store.OutFollowUp:
+		} else {
 			text = r.FollowUp(&a, &ref)
 		}
-		keyboard = r.ackMarkup(ackData(a.ID, 0))
-		if o.Kind == store.OutReminder {
-			text = r.Reminder(o.AlertIDs, o.Created.Sub(d.SentAt))
-			if len(o.AlertIDs) > 1 {
-				keyboard = r.ackMarkup(ackData(0, o.ReplyTo))
-			}
+		keyboard = r.keyboard(o.Kind, a.ID, acks)
+	case store.OutReminder:
+		if text, err = s.reminderText(o); err != nil {
+			return nil, err
 		}
+		label := r.T("ack.button")
+		if len(o.AlertIDs) > 1 {
+			label = r.T("ack.button_all", len(o.AlertIDs))
+		}
+		keyboard = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+			tgbotapi.NewInlineKeyboardButtonData(label, ackData(0))))
+	case store.OutPrompt:
+		text, keyboard = o.Text, tgbotapi.ForceReply{ForceReply: true, Selective: true,
+			InputFieldPlaceholder: cutText(PlainText(r.T("note.placeholder")), 64)}
 	case store.OutDigest:
 		var alerts []store.Alert
 		if alerts, err = s.loadAlerts(o.AlertIDs); err != nil {
 			return nil, err
 		}
-		text, keyboard = r.Digest(alerts, nil), r.ackMarkup(ackData(0, 0))
+		text, keyboard = r.Digest(alerts, nil), r.keyboard(o.Kind, 0, nil)
 	case store.OutEdit:
 		return s.buildEdit(o)
 	case store.OutCopy:
@@ -137,7 +145,7 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 			return nil, fmt.Errorf("alert %d has nothing to copy", a.ID)
 		}
 		c := tgbotapi.NewCopyMessage(o.ChatID, a.Copy.ChatID, a.Copy.MessageID)
-		c.ReplyMarkup = r.ackMarkup(ackData(a.ID, 0))
+		c.ReplyMarkup = r.keyboard(o.Kind, a.ID, nil)
 		return c, nil
 	case store.OutDocument:
 		if s.Exporter == nil || o.Export == nil {
@@ -152,6 +160,21 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 		doc.ParseMode = tgbotapi.ModeHTML
 		doc.ReplyToMessageID, doc.AllowSendingWithoutReply = o.ReplyTo, true
 		return doc, nil
+	case store.OutPhoto:
+		if s.Summary == nil || o.Export == nil {
+			return nil, fmt.Errorf("no summary for photo %d", o.ID)
+		}
+		data, caption, err := s.Summary(*o.Export)
+		if err != nil {
+			return nil, err
+		}
+		photo := tgbotapi.NewPhoto(o.ChatID, tgbotapi.FileBytes{Name: "canhbao-summary.png", Bytes: data})
+		photo.Caption, photo.ParseMode = caption, tgbotapi.ModeHTML
+		if o.Plain {
+			photo.Caption, photo.ParseMode = PlainText(caption), ""
+		}
+		photo.ReplyToMessageID, photo.AllowSendingWithoutReply = o.ReplyTo, true
+		return photo, nil
 	default:
 		return nil, fmt.Errorf("unknown outbox kind %q", o.Kind)
 	}
@@ -206,17 +229,26 @@ func (s *Sender) buildEdit(o store.Outgoing) (tgbotapi.Chattable, error) {
 		return nil, err
 	}
 	r := s.Render
-	if followUp || alerts[0].Copy != nil {
+	kind := store.OutAlert
+	switch {
+	case followUp:
+		kind = store.OutFollowUp
+	case alerts[0].Copy != nil:
+		kind = store.OutCopy
+	case digest:
+		kind = store.OutDigest
+	}
+	if kind == store.OutFollowUp || kind == store.OutCopy {
 		// A letter's caption is the department's and a follow-up note
 		// stays short: the button tells who acknowledged.
-		return tgbotapi.NewEditMessageReplyMarkup(o.ChatID, o.EditMessageID, r.ackedMarkup(ackData(alerts[0].ID, 0), acks)), nil
+		return tgbotapi.NewEditMessageReplyMarkup(o.ChatID, o.EditMessageID, r.keyboard(kind, alerts[0].ID, acks)), nil
 	}
 	var text string
 	var kb tgbotapi.InlineKeyboardMarkup
 	if digest {
-		text, kb = r.Digest(alerts, acks), r.ackMarkup(ackData(0, 0))
+		text, kb = r.Digest(alerts, acks), r.keyboard(kind, 0, acks)
 	} else {
-		text, kb = r.Card(&alerts[0], acks), r.ackMarkup(ackData(alerts[0].ID, 0))
+		text, kb = r.Card(&alerts[0], acks), r.keyboard(kind, alerts[0].ID, acks)
 	}
 	e := tgbotapi.NewEditMessageTextAndMarkup(o.ChatID, o.EditMessageID, text, kb)
 	e.ParseMode = tgbotapi.ModeHTML

@@ -71,6 +71,9 @@ const (
 	// staffView: department admins, in the department chat or a private
 	// chat, since the answer shows other agencies.
 	staffView
+	// staffChecked: department admins; the handler refuses others itself
+	// so that the refusal is audited.
+	staffChecked
 )
 
 type command struct {
@@ -106,12 +109,13 @@ func (b *Bot) commands() map[string]command {
 		"tag":         {b.cmdTag, staff, "cmd.tag"},
 		"untag":       {b.cmdUntag, staff, ""},
 		"tags":        {b.cmdTags, staffView, ""},
+		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
 	}
 }
 
 // helpOrder is the order of /help.
 var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources"}
+	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "dashboard"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -126,8 +130,12 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 		return b.commit(u, func(tx *store.Tx) error {
 			return tx.MigrateChat(b.Config.AdminChat, m.MigrateFromChatID, m.Chat.ID, b.now())
 		})
-	case !m.IsCommand() || m.From == nil:
-		return b.commit(u, nil) // chatter, or a post with no sender
+	case m.From == nil:
+		return b.commit(u, nil) // a post with no sender
+	case !m.IsCommand() && m.ReplyToMessage != nil:
+		return b.onReply(ctx, u) // maybe an acknowledgement or a note
+	case !m.IsCommand():
+		return b.commit(u, nil) // chatter
 	}
 	name := strings.ToLower(m.Command())
 	if at := m.CommandWithAt(); strings.Contains(at, "@") && b.Username != "" &&
@@ -186,7 +194,7 @@ func (b *Bot) dispatch(ctx context.Context, q *request) error {
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.unknown_cmd")) })
 	}
 	switch {
-	case c.access != anyone && !q.admin:
+	case c.access != anyone && c.access != staffChecked && !q.admin:
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.admin_only")) })
 	case c.access == staffView && !m.Chat.IsPrivate() && m.Chat.ID != b.Config.AdminChat:
 		return b.commit(u, func(tx *store.Tx) error { return q.reply(tx, b.Render.T("err.private_only")) })

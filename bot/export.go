@@ -25,14 +25,21 @@ const (
 // csvHeader names the columns of the alerts × agencies view.
 var csvHeader = map[Lang][]string{
 	Vietnamese: {"Số cảnh báo", "Tiêu đề", "Mức độ", "Nguồn", "Đơn vị", "Mã nhóm", "Trạng thái gửi", "Thời điểm gửi",
-		"Người xác nhận", "Thời điểm xác nhận", "Thời gian đến khi xác nhận (phút)", "Báo cáo xử lý"},
+		"Người xác nhận", "Thời điểm xác nhận", "Thời gian đến khi xác nhận (phút)", "Báo cáo xử lý", "Tình trạng"},
 	English: {"Alert", "Title", "Severity", "Source", "Agency", "Chat id", "Delivery", "Delivered at",
-		"Acknowledged by", "Acknowledged at", "Minutes to acknowledge", "Remediation note"},
+		"Acknowledged by", "Acknowledged at", "Minutes to acknowledge", "Remediation note", "Status"},
 }
 
-// agencyTally counts, per agency, the rows of an export: what the
-// agencies sheet shows next to each agency.
-type agencyTally struct{ alerts, acked, failed int }
+// agencyTally counts, per agency, the alerts of an export by status, and
+// the failed deliveries: what the agencies sheet shows next to each
+// agency.
+type agencyTally struct {
+	alerts, failed int
+	status         map[store.AckStatus]int
+}
+
+// tallyStatuses are the status columns of the agencies sheet, in order.
+var tallyStatuses = []store.AckStatus{store.StatusOpen, store.StatusAcknowledged, store.StatusRemediated, store.StatusNotUsed}
 
 // eachAlertRow calls fn with one row per alert × agency (and per
 // acknowledging person when several acknowledged), typed for a
@@ -45,21 +52,20 @@ func (r *Renderer) eachAlertRow(tx *store.Tx, q store.ExportQuery, tally map[int
 			if tally != nil {
 				t := tally[row.Chat.ID]
 				if t == nil {
-					t = &agencyTally{}
+					t = &agencyTally{status: make(map[store.AckStatus]int)}
 					tally[row.Chat.ID] = t
 				}
 				t.alerts++
-				if row.Acked() {
-					t.acked++
-				}
+				t.status[row.Status()]++
 				if row.Delivery.State == store.DeliveryFailed {
 					t.failed++
 				}
 			}
 			base := []any{a.ID, a.Title, r.Severity(a.Severity), r.SourceName(&a),
 				row.Chat.Name(), workbook.ID(row.Chat.ID), r.T("export.state." + string(row.Delivery.State)), row.Delivery.SentAt.In(r.Loc)}
+			status := r.AckStatus(row.Status())
 			if len(row.Acks) == 0 {
-				if err := fn(append(base, "", nil, nil, "")); err != nil {
+				if err := fn(append(base, "", nil, nil, "", status)); err != nil {
 					return err
 				}
 				continue
@@ -69,7 +75,7 @@ func (r *Renderer) eachAlertRow(tx *store.Tx, q store.ExportQuery, tally map[int
 				if !row.Delivery.SentAt.IsZero() {
 					took = int64(k.At.Sub(row.Delivery.SentAt) / time.Minute)
 				}
-				if err := fn(append(base, k.Name, k.At.In(r.Loc), took, k.Note)); err != nil {
+				if err := fn(append(base, k.Name, k.At.In(r.Loc), took, r.noteText(k), status)); err != nil {
 					return err
 				}
 			}
@@ -151,13 +157,18 @@ func WriteXLSX(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) e
 	defer wb.Close()
 	err := st.View(func(tx *store.Tx) error {
 		tally := make(map[int64]*agencyTally)
-		if err := wb.Sheet(r.T("export.sheet_alerts"), columns(csvHeader[r.Lang], 10, 50, 14, 14, 30, 16, 16, 17, 24, 17, 14, 50)...); err != nil {
+		if err := wb.Sheet(r.T("export.sheet_alerts"), columns(csvHeader[r.Lang], 10, 50, 14, 14, 30, 16, 16, 17, 24, 17, 14, 50, 14)...); err != nil {
 			return err
 		}
 		if err := r.eachAlertRow(tx, q, tally, func(row []any) error { return wb.Row(row...) }); err != nil {
 			return err
 		}
-		if err := wb.Sheet(r.T("export.sheet_agencies"), columns(strings.Split(r.T("export.agencies_header"), "|"), 30, 16, 30, 16, 24, 17, 17, 40, 12, 12, 12, 12)...); err != nil {
+		head := strings.Split(r.T("export.agencies_header"), "|")
+		for _, s := range tallyStatuses {
+			head = append(head, r.AckStatus(s))
+		}
+		head = append(head, r.T("export.state.failed"))
+		if err := wb.Sheet(r.T("export.sheet_agencies"), columns(head, 30, 16, 30, 16, 24, 17, 17, 40, 12, 12, 12, 12, 12, 12)...); err != nil {
 			return err
 		}
 		if err := r.agencyRows(tx, q, tally, func(row []any) error { return wb.Row(row...) }); err != nil {
@@ -206,8 +217,12 @@ func (r *Renderer) agencyRows(tx *store.Tx, q store.ExportQuery, tally map[int64
 		if t == nil {
 			t = &agencyTally{}
 		}
-		if err := fn([]any{c.Name(), workbook.ID(c.ID), c.Title, r.T("status." + string(c.Status)), c.RequestedByName,
-			c.RequestedAt.In(r.Loc), c.DecidedAt.In(r.Loc), r.FilterSummary(c.Filter), t.alerts, t.acked, t.alerts - t.acked, t.failed}); err != nil {
+		row := []any{c.Name(), workbook.ID(c.ID), c.Title, r.T("status." + string(c.Status)), c.RequestedByName,
+			c.RequestedAt.In(r.Loc), c.DecidedAt.In(r.Loc), r.FilterSummary(c.Filter), t.alerts}
+		for _, s := range tallyStatuses {
+			row = append(row, t.status[s])
+		}
+		if err := fn(append(row, t.failed)); err != nil {
 			return err
 		}
 	}
@@ -240,6 +255,19 @@ func (r *Renderer) auditRows(tx *store.Tx, q store.ExportQuery, fn func(row []an
 		}
 	}
 	return nil
+}
+
+// noteText joins a person's remediation notes for one cell, each with
+// its time, oldest first.
+func (r *Renderer) noteText(k store.Ack) string {
+	if len(k.Notes) == 0 {
+		return k.Note
+	}
+	parts := make([]string, len(k.Notes))
+	for i, n := range k.Notes {
+		parts[i] = n.At.In(r.Loc).Format("2006-01-02 15:04") + ": " + n.Text
+	}
+	return strings.Join(parts, "\n")
 }
 
 // ExportFile builds an export as a named file for /export and for the

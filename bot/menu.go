@@ -13,7 +13,7 @@ import (
 // its own as well.
 var (
 	agencyMenu = []string{"ack", "done", "pending", "subscribe", "filter", "contacts", "unsubscribe", "id", "help"}
-	staffMenu  = []string{"report", "overdue", "alerts", "agencies", "queue", "approve", "reject", "broadcast", "export", "audit", "sources", "source", "tag", "untag", "tags"}
+	staffMenu  = []string{"report", "overdue", "alerts", "agencies", "queue", "approve", "reject", "broadcast", "export", "audit", "sources", "source", "tag", "untag", "tags", "dashboard"}
 )
 
 // RegisterCommands publishes the command menu (setMyCommands). A failure

@@ -50,3 +50,39 @@ func (r *Reminders) Run(ctx context.Context) {
 		}
 	}
 }
+
+// reminderText renders a reminder entry with what the store says now: the
+// alerts, how long ago each reached the chat, and the chat's contact.
+func (s *Sender) reminderText(o store.Outgoing) (string, error) {
+	var items []Overdue
+	var contact string
+	err := s.Store.View(func(tx *store.Tx) error {
+		c, _, err := tx.Chat(o.ChatID)
+		if err != nil {
+			return err
+		}
+		contact = chatContact(c)
+		for _, id := range o.AlertIDs {
+			a, err := tx.Alert(id)
+			if err != nil {
+				return err
+			}
+			d, _, err := tx.Delivery(id, o.ChatID)
+			if err != nil {
+				return err
+			}
+			items = append(items, Overdue{Alert: a, Age: o.Created.Sub(d.SentAt)})
+		}
+		return nil
+	})
+	return s.Render.Reminder(items, contact), err
+}
+
+// chatContact is the person reminders and escalations name for a group:
+// who asked for its subscription, as a Telegram mention.
+func chatContact(c store.Chat) string {
+	if c.RequestedBy == 0 || c.RequestedBy == anonymousAdmin || c.ID > 0 {
+		return "" // a private chat is the person; an anonymous admin has no account to mention
+	}
+	return mention(c.RequestedBy, c.RequestedByName)
+}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -203,16 +204,31 @@ func (r *Renderer) Card(a *store.Alert, acks []store.Ack) string {
 	return FitHTML(head.String()+summary+foot.String(), MaxMessage)
 }
 
-// ackLine lists who acknowledged, with the time of day.
+// ackLine lists who acknowledged, with the time of day, then who
+// reported what was done and who answered that the agency does not run
+// the product.
 func (r *Renderer) ackLine(acks []store.Ack) string {
 	if len(acks) == 0 {
 		return ""
 	}
-	names := make([]string, 0, len(acks))
+	var names, noted, notUsed []string
 	for _, a := range acks {
 		names = append(names, fmt.Sprintf("%s, %s", Esc(a.Name), a.At.In(r.Loc).Format("15:04")))
+		if n := len(a.Notes); n > 0 {
+			noted = append(noted, fmt.Sprintf("%s, %s", Esc(a.Name), a.Notes[n-1].At.In(r.Loc).Format("15:04")))
+		}
+		if a.NotUsed {
+			notUsed = append(notUsed, Esc(a.Name))
+		}
 	}
-	return r.T("card.acked", strings.Join(limitList(names, 20), "; "))
+	lines := []string{r.T("card.acked", strings.Join(limitList(names, 20), "; "))}
+	if len(noted) > 0 {
+		lines = append(lines, r.T("card.noted", strings.Join(limitList(noted, 10), "; ")))
+	}
+	if len(notUsed) > 0 {
+		lines = append(lines, r.T("card.notused", strings.Join(limitList(notUsed, 10), "; ")))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Digest renders several alerts of one source as one message: counts by
@@ -272,14 +288,128 @@ func (r *Renderer) FollowUp(a, earlier *store.Alert) string {
 	return FitHTML(r.T("followup", r.badge(a), Esc(r.SourceName(a)), link, exploited, earlier.ID, Esc(strings.Join(limitList(a.CVEs, 5), ", "))), MaxMessage)
 }
 
-// Reminder is the reply posted under an unacknowledged card (or digest,
-// which carries several alerts).
-func (r *Renderer) Reminder(ids []uint64, after time.Duration) string {
-	nums := make([]string, len(ids))
-	for i, id := range ids {
-		nums[i] = strconv.FormatUint(id, 10)
+// Overdue is one alert in a reminder: the alert and how long ago the
+// chat received it.
+type Overdue struct {
+	Alert store.Alert
+	Age   time.Duration
+}
+
+// Reminder is the one message a group gets in a reminder round: the
+// alerts it has not acknowledged, the contact named so that Telegram
+// notifies them, and the ways to acknowledge, each of which works as
+// written (the button, a reply, the /ack command shown).
+func (r *Renderer) Reminder(items []Overdue, contact string) string {
+	if len(items) == 0 {
+		return ""
 	}
-	return r.T("reminder", r.alertNumbers(ids), r.Age(after), strings.Join(limitList(nums, 20), ","))
+	ids := make([]uint64, len(items))
+	for i, it := range items {
+		ids[i] = it.Alert.ID
+	}
+	var b strings.Builder
+	if len(items) == 1 {
+		a := items[0].Alert
+		b.WriteString(r.T("reminder.one", a.ID, r.Age(items[0].Age)) + "\n")
+		fmt.Fprintf(&b, "%s %s\n", severityIcon(a.Severity), Esc(cutText(a.Title, 200)))
+	} else {
+		b.WriteString(r.T("reminder.many", len(items)) + "\n")
+	}
+	if contact != "" {
+		b.WriteString(r.T("reminder.contact", contact) + "\n")
+	}
+	foot := "\n" + r.T("reminder.how", compactIDs(ids))
+	if len(items) > 1 {
+		budget := MaxMessage - VisibleLen(b.String()) - VisibleLen(foot) - 40
+		for i, it := range items {
+			line := fmt.Sprintf("%s #%d %s (%s)", severityIcon(it.Alert.Severity), it.Alert.ID, Esc(cutText(it.Alert.Title, 120)), r.Age(it.Age))
+			if VisibleLen(line)+1 > budget {
+				b.WriteString(r.T("digest.more", len(items)-i) + "\n")
+				break
+			}
+			budget -= VisibleLen(line) + 1
+			b.WriteString(line + "\n")
+		}
+	}
+	return FitHTML(b.String()+foot, MaxMessage)
+}
+
+// Escalation renders one escalation round as one message: each alert with
+// the agencies that have not acknowledged it, their contacts mentioned,
+// as many as fit; /overdue has the whole list.
+func (r *Renderer) Escalation(n *store.Notice) string {
+	agencies := make(map[int64]bool)
+	for _, e := range n.Escalations {
+		for _, c := range e.Agencies {
+			agencies[c.ChatID] = true
+		}
+	}
+	head := r.T("escalation.title", len(n.Escalations), r.Age(n.After), len(agencies)) + "\n"
+	foot := "\n" + r.T("escalation.more")
+	budget := MaxMessage - VisibleLen(head) - VisibleLen(foot) - 10
+	// Share the room fairly: every alert gets its line, then names.
+	per := max(budget/max(len(n.Escalations), 1), 120)
+	var b strings.Builder
+	for i, e := range n.Escalations {
+		line := fmt.Sprintf("\n%s <b>#%d</b> %s — %s", severityIcon(e.Severity), e.AlertID, Esc(cutText(e.Title, 100)),
+			r.T("escalation.count", len(e.Agencies)))
+		var names []string
+		room := per - VisibleLen(line)
+		for j, c := range e.Agencies {
+			name := Esc(c.Agency)
+			if c.UserID != 0 {
+				name += " (" + mention(c.UserID, c.UserName) + ")"
+			}
+			if VisibleLen(name)+2 > room-8 {
+				names = append(names, fmt.Sprintf("+%d", len(e.Agencies)-j))
+				break
+			}
+			room -= VisibleLen(name) + 2
+			names = append(names, name)
+		}
+		line += ": " + strings.Join(names, ", ")
+		if VisibleLen(line)+1 > budget {
+			b.WriteString("\n" + r.T("digest.more", len(n.Escalations)-i))
+			break
+		}
+		budget -= VisibleLen(line) + 1
+		b.WriteString(line)
+	}
+	return FitHTML(head+b.String()+"\n"+foot, MaxMessage)
+}
+
+// compactIDs writes alert numbers as /ack reads them, runs as ranges:
+// "12", "3,4", "59-83,90".
+func compactIDs(ids []uint64) string {
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	var parts []string
+	for i := 0; i < len(sorted); {
+		j := i
+		for j+1 < len(sorted) && sorted[j+1] == sorted[j]+1 {
+			j++
+		}
+		switch {
+		case j == i:
+			parts = append(parts, strconv.FormatUint(sorted[i], 10))
+		case j == i+1:
+			parts = append(parts, strconv.FormatUint(sorted[i], 10), strconv.FormatUint(sorted[j], 10))
+		default:
+			parts = append(parts, fmt.Sprintf("%d-%d", sorted[i], sorted[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
+}
+
+// alertRanges names alerts for people: "#12", "#3, #4", "#59–#83".
+func (r *Renderer) alertRanges(ids []uint64) string {
+	parts := strings.Split(compactIDs(ids), ",")
+	for i, p := range parts {
+		parts[i] = "#" + strings.Replace(p, "-", "–#", 1)
+	}
+	return strings.Join(limitList(parts, 30), ", ")
 }
 
 // Lines joins report lines into as few messages as Telegram allows,

@@ -46,6 +46,9 @@ type Sender struct {
 	Workers int
 	// Exporter builds the CSV of OutDocument entries.
 	Exporter func(store.ExportQuery) (name string, data []byte, err error)
+	// Summary draws the weekly summary of OutPhoto entries: a PNG chart
+	// and its caption (Telegram HTML).
+	Summary func(store.ExportQuery) (png []byte, caption string, err error)
 
 	// Pacing knobs, zero for Telegram's values; tests shorten them.
 	chatEvery   time.Duration // between two messages to one chat
@@ -672,7 +675,7 @@ func (s *Sender) deliver(ctx context.Context, j job) outcome {
 	}
 	// A chat whose requests hang holds a worker only this long.
 	timeout := cmp.Or(s.sendTimeout, 30*time.Second)
-	if o.Kind == store.OutDocument {
+	if o.Kind == store.OutDocument || o.Kind == store.OutPhoto {
 		timeout = max(timeout, 2*time.Minute) // an upload on a slow line
 	}
 	callCtx, cancel := context.WithTimeout(ctx, timeout)

@@ -23,6 +23,9 @@ type Config struct {
 	EditDelay time.Duration
 	// PollTimeout is the long-poll wait of getUpdates.
 	PollTimeout time.Duration
+	// DashboardURL is the web dashboard's public address, put in sign-in
+	// links; empty when the dashboard is off.
+	DashboardURL string
 }
 
 // Bot receives updates from Telegram and answers them. Every update is

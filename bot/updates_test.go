@@ -81,7 +81,7 @@ func TestAcknowledgementWhileTheCardIsInFlight(t *testing.T) {
 	b := &Bot{Store: r.st, Render: r.s.Render, Log: r.s.Log, Config: Config{EditDelay: 100 * time.Millisecond}}
 	user := telegramtest.NewUser(9, "Lý Thị Mai")
 	err := r.st.Update(func(tx *store.Tx) error {
-		res, err := b.acknowledge(tx, -7001, []uint64{1}, &user, "")
+		res, err := b.acknowledge(tx, -7001, []uint64{1}, &user, ackExtra{})
 		if err == nil && res[0] != ackAdded {
 			t.Errorf("result %v", res[0])
 		}

@@ -62,6 +62,9 @@ func (r *Renderer) Notice(n *store.Notice) string {
 	case store.EventConfigProblem:
 		return r.T("notice.config", Esc(n.Detail))
 	case store.EventEscalation:
+		if len(n.Escalations) > 0 {
+			return r.Escalation(n)
+		}
 		id := uint64(0)
 		if len(n.AlertIDs) > 0 {
 			id = n.AlertIDs[0]
@@ -104,17 +107,29 @@ func (r *Renderer) Report(rep store.Report, now time.Time) []string {
 			for _, k := range row.Acks {
 				who = append(who, r.T("report.by", Esc(k.Name), r.Date(k.At)))
 			}
-			lines = append(lines, r.T("report.acked", name, strings.Join(limitList(who, 5), "; ")))
+			lines = append(lines, r.T("report.acked", name, r.AckStatus(row.Status()), strings.Join(limitList(who, 5), "; ")))
 		} else {
 			lines = append(lines, r.T("report.not_acked", name, r.DeliveryState(row.Delivery, now)))
 		}
-		for _, k := range row.Acks {
-			if k.Note != "" {
-				lines = append(lines, r.T("report.note", Esc(k.Name)+": "+Esc(cutText(k.Note, 300))))
-			}
-		}
+		lines = append(lines, r.noteLines(row.Acks)...)
 	}
 	return Lines(lines)
+}
+
+// AckStatus names an agency's status on an alert: chưa nhận, đã nhận, đã
+// xử lý, không sử dụng.
+func (r *Renderer) AckStatus(s store.AckStatus) string { return r.T("ackstatus." + string(s)) }
+
+// noteLines lists every remediation note, oldest first, with who wrote
+// it and when.
+func (r *Renderer) noteLines(acks []store.Ack) []string {
+	var lines []string
+	for _, k := range acks {
+		for _, n := range k.Notes {
+			lines = append(lines, r.T("report.note", Esc(k.Name), r.Date(n.At), Esc(cutText(n.Text, 300))))
+		}
+	}
+	return lines
 }
 
 // DeliveryState says where a delivery stands, for reports.
@@ -184,7 +199,7 @@ func (r *Renderer) Pending(alerts []store.Alert) []string {
 	}
 	lines := []string{r.T("pending.title", len(alerts))}
 	for _, a := range alerts {
-		lines = append(lines, fmt.Sprintf("%s #%d %s — %s", severityIcon(a.Severity), a.ID, Esc(cutText(a.Title, 160)), r.Date(a.When())))
+		lines = append(lines, fmt.Sprintf("%s #%d %s — %s", severityIcon(a.Severity), a.ID, Esc(cutText(a.Title, 160)), r.Published(&a)))
 	}
 	lines = append(lines, r.T("pending.hint"))
 	return Lines(lines)

@@ -264,8 +264,11 @@ func (t *Tx) queueAlerts(alerts []*Alert, opt IngestOptions) (int, error) {
 	earlier := make(map[uint64][]uint64) // alert id → earlier alerts sharing a CVE
 	if opt.FollowUpWindow > 0 {
 		for _, a := range alerts {
-			earlier[a.ID], err = t.earlierByCVE(a, opt.Now.Add(-opt.FollowUpWindow))
+			ids, err := t.earlierByCVE(a, opt.Now.Add(-opt.FollowUpWindow))
 			if err != nil {
+				return 0, err
+			}
+			if earlier[a.ID], err = t.sameVulnerability(a, ids); err != nil {
 				return 0, err
 			}
 		}
@@ -277,7 +280,7 @@ func (t *Tx) queueAlerts(alerts []*Alert, opt IngestOptions) (int, error) {
 		}
 		var mine []*Alert
 		for _, a := range alerts {
-			if c.Wants(a) {
+			if c.Wants(a) || t.wantsFollowUp(c, a, earlier[a.ID]) {
 				mine = append(mine, a)
 			}
 		}

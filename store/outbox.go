@@ -90,6 +90,11 @@ func (t *Tx) settleSent(o Outgoing, r Result) error {
 	if err := t.dropOutgoing(o.ID); err != nil {
 		return err
 	}
+	if o.Kind != OutEdit && o.Kind != OutNotice {
+		if err := t.indexMessage(o.ChatID, r.MessageID, SentMessage{Kind: o.Kind, AlertIDs: o.AlertIDs, At: r.At}); err != nil {
+			return err
+		}
+	}
 	switch {
 	case o.Kind.Delivers():
 		ds, err := t.entryDeliveries(o)

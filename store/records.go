@@ -170,8 +170,55 @@ type Ack struct {
 	UserID  int64     `json:"user"`
 	Name    string    `json:"name"`
 	At      time.Time `json:"at"`
-	// Note is the remediation report sent with /done.
+	// Note is the single remediation report of records written before
+	// notes were kept as a list; reading an Ack moves it into Notes.
 	Note string `json:"note,omitempty"`
+	// Notes are this person's remediation reports (/done, the report
+	// button), oldest first; a new one is appended, never replaces.
+	Notes []Note `json:"notes,omitempty"`
+	// NotUsed is set when this person answered that the agency does not
+	// run the product: the alert is closed for the agency.
+	NotUsed bool `json:"not_used,omitempty"`
+}
+
+// Note is one remediation report: what was done, and when it was said.
+type Note struct {
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
+}
+
+// AckStatus is where an agency stands on one alert, as /report and the
+// export show it.
+type AckStatus string
+
+// The statuses, from open to closed.
+const (
+	// StatusOpen: nobody in the agency has acknowledged.
+	StatusOpen AckStatus = "open"
+	// StatusAcknowledged: someone acknowledged, no report yet.
+	StatusAcknowledged AckStatus = "acknowledged"
+	// StatusRemediated: someone reported what was done.
+	StatusRemediated AckStatus = "remediated"
+	// StatusNotUsed: the agency does not run the product.
+	StatusNotUsed AckStatus = "not_used"
+)
+
+// StatusOf is an agency's status given its members' acknowledgements: a
+// remediation report outweighs "not used", which outweighs a plain
+// acknowledgement.
+func StatusOf(acks []Ack) AckStatus {
+	st := StatusOpen
+	for _, a := range acks {
+		switch {
+		case len(a.Notes) > 0 || a.Note != "":
+			return StatusRemediated
+		case a.NotUsed:
+			st = StatusNotUsed
+		case st == StatusOpen:
+			st = StatusAcknowledged
+		}
+	}
+	return st
 }
 
 // Kind says what an outbox entry carries and so how the sender renders it
@@ -200,6 +247,12 @@ const (
 	OutText Kind = "text"
 	// OutDocument sends a generated file (the CSV export) to an admin.
 	OutDocument Kind = "document"
+	// OutPrompt asks for a remediation note (Text) with a forced reply;
+	// the reply to it is the note for AlertIDs.
+	OutPrompt Kind = "prompt"
+	// OutPhoto sends the weekly summary chart with its lines as the
+	// caption; Export holds the period.
+	OutPhoto Kind = "photo"
 )
 
 // Delivers reports whether sending this kind records alert deliveries.
@@ -235,6 +288,32 @@ type Notice struct {
 	Count  int       `json:"count,omitempty"`
 	Pushed int       `json:"pushed,omitempty"`
 	At     time.Time `json:"at"`
+	// Escalations are the alerts of one escalation round with the
+	// agencies that have not acknowledged each, so that a round is one
+	// message to the department.
+	Escalations []Escalation `json:"escalations,omitempty"`
+}
+
+// Escalation is one alert in an escalation round.
+type Escalation struct {
+	AlertID  uint64    `json:"alert"`
+	Title    string    `json:"title"`
+	Severity Severity  `json:"severity,omitempty"`
+	Agencies []Contact `json:"agencies"`
+}
+
+// Contact is an agency and the person to ask about it: who subscribed
+// its group.
+type Contact struct {
+	ChatID   int64  `json:"chat"`
+	Agency   string `json:"agency"`
+	UserID   int64  `json:"user,omitempty"`
+	UserName string `json:"user_name,omitempty"`
+}
+
+// ContactOf is the contact of a chat.
+func ContactOf(c Chat) Contact {
+	return Contact{ChatID: c.ID, Agency: c.Name(), UserID: c.RequestedBy, UserName: c.RequestedByName}
 }
 
 // The notice events.

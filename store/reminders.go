@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -59,12 +60,18 @@ func decodeOpen(b []byte) openEntry {
 	}
 }
 
+// gatherWithin is how early an alert may be reminded along with another
+// alert of the same chat that is due: a quarter of its deadline, at most
+// an hour.
+func gatherWithin(after time.Duration) time.Duration { return min(after/4, time.Hour) }
+
 func (t *Tx) putOpen(alert uint64, chat int64, e openEntry) error {
 	return t.bucket(bucketOpen).Put(deliveryKey(alert, chat), e.encode())
 }
 
-// QueueReminders queues, in one transaction, a reminder (a reply to the
-// card) for every delivery past its reminder deadline and one escalation
+// QueueReminders queues, in one transaction, one reminder per chat
+// listing its deliveries past their reminder deadline (a reply to the card
+// when they share one message), and one escalation
 // per alert to the department once a delivery of it passes the escalation
 // deadline. The escalation names every approved agency that has not
 // acknowledged the alert by then, even those it reached a few minutes
@@ -77,17 +84,27 @@ func (s *Store) QueueReminders(now time.Time, dl Deadlines, deptChat int64) (int
 	err := s.Update(func(tx *Tx) error {
 		queued = 0
 		sc := reminderScan{tx: tx, chats: make(map[int64]Chat), updates: make(map[string]openEntry)}
-		type msgKey struct {
-			chat int64
-			msg  int
-		}
-		reminders := make(map[msgKey][]uint64)
+		// One reminder per chat per round, whatever the number of its
+		// overdue alerts: chat → alerts, and the messages that carried
+		// them.
+		reminders := make(map[int64][]uint64)
+		cards := make(map[int64]map[int]bool)
 		var escalate []uint64 // alerts with an entry past the escalation deadline
+		// Chats with a reminder due also get, in the same message, their
+		// alerts that would fall due soon, rather than a second reminder
+		// minutes later.
+		due := make(map[int64]bool)
 		c := tx.bucket(bucketOpen).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if e := decodeOpen(v); !e.Reminded && now.Sub(e.SentAt) >= dl.RemindAfter(e.Severity) {
+				due[readI64(k[8:])] = true
+			}
+		}
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			e := decodeOpen(v)
 			age := now.Sub(e.SentAt)
-			remind := !e.Reminded && age >= dl.RemindAfter(e.Severity)
+			after := dl.RemindAfter(e.Severity)
+			remind := !e.Reminded && (age >= after || due[readI64(k[8:])] && age >= after-gatherWithin(after))
 			esc := !e.Escalated && dl.EscalateAfter > 0 && age >= dl.EscalateAfter
 			if !remind && !esc {
 				continue
@@ -111,8 +128,11 @@ func (s *Store) QueueReminders(now time.Time, dl Deadlines, deptChat int64) (int
 					return err
 				}
 				if ok && d.State == DeliverySent {
-					key := msgKey{chatID, d.MessageID}
-					reminders[key] = append(reminders[key], alertID)
+					reminders[chatID] = append(reminders[chatID], alertID)
+					if cards[chatID] == nil {
+						cards[chatID] = make(map[int]bool)
+					}
+					cards[chatID][d.MessageID] = true
 				}
 				e.Reminded = true
 				sc.updates[string(k)] = e
@@ -121,22 +141,36 @@ func (s *Store) QueueReminders(now time.Time, dl Deadlines, deptChat int64) (int
 				escalate = append(escalate, alertID) // keys sort by alert id
 			}
 		}
-		escalations := make([][]string, len(escalate))
-		for i, id := range escalate {
-			names, err := sc.escalate(id)
+		var escalations []Escalation
+		for _, id := range escalate {
+			contacts, err := sc.escalate(id)
 			if err != nil {
 				return err
 			}
-			escalations[i] = names
+			if len(contacts) == 0 {
+				continue
+			}
+			a, err := tx.Alert(id)
+			if err != nil {
+				return err
+			}
+			escalations = append(escalations, Escalation{AlertID: id, Title: a.Title, Severity: a.Severity, Agencies: contacts})
 		}
 		for _, k := range slices.Sorted(maps.Keys(sc.updates)) {
 			if err := tx.bucket(bucketOpen).Put([]byte(k), sc.updates[k].encode()); err != nil {
 				return err
 			}
 		}
-		for key, ids := range reminders {
+		for _, chat := range slices.Sorted(maps.Keys(reminders)) {
+			ids := reminders[chat]
 			slices.Sort(ids)
-			if _, err := tx.Enqueue(Outgoing{Kind: OutReminder, ChatID: key.chat, AlertIDs: ids, ReplyTo: key.msg, Created: now}); err != nil {
+			replyTo := 0 // alerts of several messages: the reminder stands alone
+			if len(cards[chat]) == 1 {
+				for msg := range cards[chat] {
+					replyTo = msg // one card or one digest: reply to it
+				}
+			}
+			if _, err := tx.Enqueue(Outgoing{Kind: OutReminder, ChatID: chat, AlertIDs: ids, ReplyTo: replyTo, Created: now}); err != nil {
 				return err
 			}
 			queued++
@@ -144,16 +178,10 @@ func (s *Store) QueueReminders(now time.Time, dl Deadlines, deptChat int64) (int
 		if deptChat == 0 {
 			return nil
 		}
-		for i, id := range escalate {
-			if len(escalations[i]) == 0 {
-				continue
-			}
-			a, err := tx.Alert(id)
-			if err != nil {
-				return err
-			}
-			if err := tx.Notify(deptChat, Notice{Event: EventEscalation, AlertIDs: []uint64{id}, Agencies: escalations[i],
-				Title: a.Title, After: dl.EscalateAfter, At: now}, false); err != nil {
+		if len(escalations) > 0 {
+			// One notice per round: the department reads one message.
+			if err := tx.Notify(deptChat, Notice{Event: EventEscalation, Escalations: escalations,
+				After: dl.EscalateAfter, At: now}, false); err != nil {
 				return err
 			}
 			queued++
@@ -187,9 +215,9 @@ func (sc *reminderScan) chat(id int64) (Chat, error) {
 
 // escalate marks escalated every open entry of an alert that belongs to
 // an approved chat and was not escalated yet, whatever its age, and
-// returns the names of those chats, sorted.
-func (sc *reminderScan) escalate(alertID uint64) ([]string, error) {
-	var names []string
+// returns the contacts of those chats, sorted by agency.
+func (sc *reminderScan) escalate(alertID uint64) ([]Contact, error) {
+	var out []Contact
 	prefix := u64(alertID)
 	c := sc.tx.bucket(bucketOpen).Cursor()
 	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
@@ -209,10 +237,10 @@ func (sc *reminderScan) escalate(alertID uint64) ([]string, error) {
 		}
 		e.Escalated = true
 		sc.updates[string(k)] = e
-		names = append(names, chat.Name())
+		out = append(out, ContactOf(chat))
 	}
-	slices.Sort(names)
-	return names, nil
+	slices.SortFunc(out, func(a, b Contact) int { return strings.Compare(a.Agency, b.Agency) })
+	return out, nil
 }
 
 // Overdue is one agency's unacknowledged alerts past their reminder time.

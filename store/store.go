@@ -31,8 +31,12 @@ var (
 	// The reminder scan and /overdue read it so that they never walk the
 	// whole history.
 	bucketOpen = []byte("open") // alert id, chat id → openEntry
-	allBuckets = [][]byte{bucketMeta, bucketAlerts, bucketAlertKeys, bucketCVEs, bucketChats,
-		bucketDeliveries, bucketByChat, bucketAcks, bucketOutbox, bucketSources, bucketAudit, bucketOpen}
+	// bucketMessages remembers what each message sent to a chat about
+	// alerts stands for (card, digest, reminder, follow-up, letter, note
+	// prompt), so that a reply to any of them acknowledges.
+	bucketMessages = []byte("messages") // chat id, message id → SentMessage
+	allBuckets     = [][]byte{bucketMeta, bucketAlerts, bucketAlertKeys, bucketCVEs, bucketChats,
+		bucketDeliveries, bucketByChat, bucketAcks, bucketOutbox, bucketSources, bucketAudit, bucketOpen, bucketMessages}
 )
 
 // ErrLocked is returned by Open when another process holds the database.

@@ -175,29 +175,6 @@ func (t *Tx) DeliveryByMessage(chat int64, messageID int) ([]Delivery, error) {
 	return out, nil
 }
 
-// AddAck records an acknowledgement; added is false when the same person
-// had already acknowledged the alert in that chat (the first is kept).
-func (t *Tx) AddAck(a Ack) (added bool, err error) {
-	key := ackKey(a.AlertID, a.ChatID, a.UserID)
-	var old Ack
-	found, err := t.get(bucketAcks, key, &old)
-	if err != nil {
-		return false, err
-	}
-	if found {
-		if a.Note != "" && a.Note != old.Note {
-			old.Note = a.Note
-			return false, t.put(bucketAcks, key, &old)
-		}
-		return false, nil
-	}
-	a.V = schemaVersion
-	if err := t.bucket(bucketOpen).Delete(deliveryKey(a.AlertID, a.ChatID)); err != nil {
-		return false, err
-	}
-	return true, t.put(bucketAcks, key, &a)
-}
-
 // Acks returns the acknowledgements of an alert in one chat, earliest
 // first.
 func (t *Tx) Acks(alert uint64, chat int64) ([]Ack, error) {
@@ -220,7 +197,7 @@ func (t *Tx) AlertAcks(alert uint64) (map[int64][]Ack, error) {
 func (t *Tx) acks(prefix []byte) ([]Ack, error) {
 	var out []Ack
 	err := each(t, bucketAcks, prefix, func(_ []byte, a *Ack) error {
-		out = append(out, *a)
+		out = append(out, a.upgraded())
 		return nil
 	})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })

@@ -33,6 +33,7 @@ func init() {
 		{"answerCallbackQuery", (*Server).answerCallbackQuery},
 		{"copyMessage", (*Server).copyMessage},
 		{"sendDocument", (*Server).sendDocument},
+		{"sendPhoto", (*Server).sendPhoto},
 		{"getChatMember", (*Server).getChatMember},
 		{"deleteMessage", (*Server).deleteMessage},
 		{"setMyCommands", (*Server).setMyCommands},
@@ -458,10 +459,20 @@ func (s *Server) copyMessage(_ context.Context, p url.Values, _ map[string]uploa
 // sendDocument takes the file from a multipart part named "document", or a file_id or
 // URL in the parameter of that name.
 func (s *Server) sendDocument(_ context.Context, p url.Values, files map[string]upload) (any, *apiError) {
-	up, uploaded := files["document"]
-	ref := p.Get("document")
+	return s.sendFile(p, files, "document", "sendDocument")
+}
+
+// sendPhoto is sendDocument for a picture (part or parameter "photo"); it is recorded
+// among the chat's documents with its MIME type.
+func (s *Server) sendPhoto(_ context.Context, p url.Values, files map[string]upload) (any, *apiError) {
+	return s.sendFile(p, files, "photo", "sendPhoto")
+}
+
+func (s *Server) sendFile(p url.Values, files map[string]upload, field, method string) (any, *apiError) {
+	up, uploaded := files[field]
+	ref := p.Get(field)
 	if !uploaded && ref == "" {
-		return nil, badRequest("there is no document in the request")
+		return nil, badRequest("there is no " + field + " in the request")
 	}
 	caption, err := s.readText(p.Get("caption"), p.Get("parse_mode"), p.Get("caption_entities"))
 	if err != nil {
@@ -501,7 +512,7 @@ func (s *Server) sendDocument(_ context.Context, p url.Values, files map[string]
 		document: &doc, keyboard: kb, replyTo: replyTo})
 	now := time.Now()
 	s.recordSentLocked(c, Sent{
-		ChatID: c.info.ID, MessageID: m.id, Method: "sendDocument",
+		ChatID: c.info.ID, MessageID: m.id, Method: method,
 		Text: caption.raw, ParseMode: caption.parseMode, Plain: caption.plain, Entities: caption.entities,
 		Keyboard: kb, ReplyMarkup: p.Get("reply_markup"), ReplyToMessageID: replyTo,
 		DisableNotification: p.Get("disable_notification") == "true", Time: now, DocumentName: doc.FileName,

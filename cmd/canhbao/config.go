@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,12 @@ type Config struct {
 	LogLevel         string
 	DeptName         string
 	MetricsAddr      string
-	ContactsFile     string
+	HTTPAddr         string
+	PublicURL        string
+	// SummaryAt is the time of day (HH:MM, Vietnam time) of the Monday
+	// summary; empty when it is off.
+	SummaryAt    string
+	ContactsFile string
 
 	// Knobs no variable sets; tests shorten them.
 	editDelay   time.Duration // acknowledgements within it make one card edit
@@ -136,13 +142,27 @@ var variables = []variable{
 	{"CANHBAO_DEPT_NAME", "", "the department's name as messages name it and as the source of its own advisories; empty means Sở Khoa học và Công nghệ (Department of Science and Technology in English)",
 		func(c *Config, v string) error { c.DeptName = v; return nil }},
 	{"CANHBAO_METRICS_ADDR", "", "address for Prometheus metrics at /metrics, e.g. 127.0.0.1:9464; empty turns them off",
+		listenAddr(func(c *Config) *string { return &c.MetricsAddr })},
+	{"CANHBAO_HTTP_ADDR", "127.0.0.1:8080", "address of the web dashboard, /healthz, /readyz and /metrics; empty turns it off",
+		listenAddr(func(c *Config) *string { return &c.HTTPAddr })},
+	{"CANHBAO_PUBLIC_URL", "http://127.0.0.1:8080", "the dashboard's address as people open it, put in sign-in links (https behind a reverse proxy)",
 		func(c *Config, v string) error {
-			if v != "" {
-				if _, _, err := net.SplitHostPort(v); err != nil {
-					return fmt.Errorf("%q is not host:port", v)
-				}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+				return fmt.Errorf("%q is not an http(s) address like https://canhbao.example.gov.vn", v)
 			}
-			c.MetricsAddr = v
+			c.PublicURL = strings.TrimRight(v, "/")
+			return nil
+		}},
+	{"CANHBAO_SUMMARY_AT", "08:00", "time (HH:MM, Vietnam time) of the weekly summary chart sent to the department's chat every Monday; empty turns it off",
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			if _, err := time.Parse("15:04", v); err != nil {
+				return fmt.Errorf("%q is not a time like 08:00", v)
+			}
+			c.SummaryAt = v
 			return nil
 		}},
 	{"CANHBAO_CONTACTS", "", "file of emergency contact points for /contacts and the help line (format in the README); empty means the contacts named in the department's 2023 letter, which must be checked",
@@ -156,6 +176,19 @@ var variables = []variable{
 			}
 			return fmt.Errorf("%q is not debug, info, warn or error", v)
 		}},
+}
+
+// listenAddr reads a host:port to listen on; empty is allowed (off).
+func listenAddr(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v != "" {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return fmt.Errorf("%q is not host:port", v)
+			}
+		}
+		*field(c) = v
+		return nil
+	}
 }
 
 func positiveDuration(field func(*Config) *time.Duration) func(*Config, string) error {
@@ -191,13 +224,26 @@ func nonNegativeDuration(field func(*Config) *time.Duration) func(*Config, strin
 	}
 }
 
-// LoadConfig reads every variable through getenv; the first bad value
-// stops it with an error that names the variable.
+// emptyTurnsOff lists the variables whose default is on and which a
+// variable set to nothing turns off (for the others, empty means the
+// default).
+var emptyTurnsOff = map[string]bool{"CANHBAO_HTTP_ADDR": true, "CANHBAO_SUMMARY_AT": true}
+
+// LoadConfig reads every variable through getenv, where an empty value
+// means the default; the first bad value stops it with an error that
+// names the variable.
 func LoadConfig(getenv func(string) string) (Config, error) {
+	return LoadConfigFrom(func(k string) (string, bool) { v := getenv(k); return v, v != "" })
+}
+
+// LoadConfigFrom is LoadConfig reading through lookup (os.LookupEnv), so
+// that a variable set to nothing can turn a feature off.
+func LoadConfigFrom(lookup func(string) (string, bool)) (Config, error) {
 	var c Config
 	for _, v := range variables {
-		val := strings.TrimSpace(getenv(v.name))
-		if val == "" {
+		val, set := lookup(v.name)
+		val = strings.TrimSpace(val)
+		if val == "" && !(set && emptyTurnsOff[v.name]) {
 			val = v.def
 		}
 		if err := v.parse(&c, val); err != nil {

@@ -84,8 +84,8 @@ func TestGoneGroupRestoredBySubscribe(t *testing.T) {
 	}
 	tg.SendText(dept, admin, "/report 1")
 	rep := waitText(t, tg, deptChat, "Báo cáo cảnh báo #1")
-	for _, want := range []string{"Sở Y tế — chưa xác nhận (gửi thất bại: bot đã bị xóa khỏi nhóm)",
-		"Sở Tư pháp — chưa xác nhận (đã gửi", "thất bại 1"} {
+	for _, want := range []string{"Sở Y tế — chưa nhận (gửi thất bại: bot đã bị xóa khỏi nhóm)",
+		"Sở Tư pháp — chưa nhận (đã gửi", "thất bại 1"} {
 		if !strings.Contains(rep.Plain, want) {
 			t.Errorf("report lacks %q:\n%s", want, rep.Plain)
 		}
@@ -193,7 +193,7 @@ func TestQueueShowsRetryingThenFailed(t *testing.T) {
 	}
 	tg.SendText(dept, admin, "/report 1")
 	rep := waitText(t, tg, deptChat, "Báo cáo cảnh báo #1")
-	if !strings.Contains(rep.Plain, "Sở Công Thương — chưa xác nhận (gửi thất bại: đã dừng thử lại sau 4 giây") {
+	if !strings.Contains(rep.Plain, "Sở Công Thương — chưa nhận (gửi thất bại: đã dừng thử lại sau 4 giây") {
 		t.Errorf("report:\n%s", rep.Plain)
 	}
 }

@@ -74,7 +74,7 @@ func TestDepartmentView(t *testing.T) {
 	if n := len(tg.Edits(health.ID)); n != 1 {
 		t.Errorf("%d edits for two quick presses, want 1", n)
 	}
-	if m, _ := tg.Message(health.ID, hc.MessageID); len(m.CallbackData()) != 1 {
+	if m, _ := tg.Message(health.ID, hc.MessageID); len(m.CallbackData()) != 3 || m.Keyboard.InlineKeyboard[0][0].Text != "✅ Đã nhận (2)" {
 		t.Errorf("the edit dropped the button: %v", m.CallbackData())
 	}
 
@@ -90,7 +90,7 @@ func TestDepartmentView(t *testing.T) {
 		}
 	}
 	// One escalation per alert, naming those who have not acknowledged.
-	esc := waitText(t, tg, deptChat, "Cảnh báo #1 chưa được xác nhận", "UBND huyện Sóc Sơn")
+	esc := waitText(t, tg, deptChat, "cảnh báo chưa được xác nhận sau", "#1", "UBND huyện Sóc Sơn")
 	if strings.Contains(esc.Plain, "Sở Y tế") {
 		t.Errorf("escalation names an agency that acknowledged:\n%s", esc.Plain)
 	}
@@ -111,16 +111,16 @@ func TestDepartmentView(t *testing.T) {
 	if n := count(district.ID, "Nhắc việc", "#1"); n != 1 {
 		t.Errorf("%d reminders for #1 in the district, want 1", n)
 	}
-	if n := count(deptChat, "Cảnh báo #1 chưa được xác nhận"); n != 1 {
+	if n := count(deptChat, "chưa được xác nhận sau", "#1"); n != 1 {
 		t.Errorf("%d escalations for #1, want 1", n)
 	}
 
 	// A remediation report acknowledges and shows in /report.
 	tg.SendText(district, binh, "/done 1 đã vá 40/42 máy")
-	waitText(t, tg, district.ID, "Trần Thị Bình đã xác nhận cảnh báo #1")
+	waitText(t, tg, district.ID, "Đã ghi nhận báo cáo xử lý của Trần Thị Bình cho cảnh báo #1", "đã vá 40/42 máy")
 	tg.SendText(dept, admin, "/report 1")
 	rep := waitText(t, tg, deptChat, "Báo cáo cảnh báo #1")
-	for _, want := range []string{"2/2 đã xác nhận", "Trần Thị Bình: đã vá 40/42 máy"} {
+	for _, want := range []string{"2/2 đã xác nhận", "Trần Thị Bình, ", ": đã vá 40/42 máy", "UBND huyện Sóc Sơn — đã xử lý"} {
 		if !strings.Contains(rep.Plain, want) {
 			t.Errorf("report lacks %q:\n%s", want, rep.Plain)
 		}
@@ -140,7 +140,7 @@ func TestDepartmentView(t *testing.T) {
 	waitText(t, tg, deptChat, "Đã phát hành cảnh báo #3", "tới 2 đơn vị")
 	for _, chat := range []int64{health.ID, district.ID} {
 		c := waitText(t, tg, chat, "#3 · CAO", "Cảnh báo dịp nghỉ lễ", "Sở Khoa học và Công nghệ", "trực 24/7")
-		if got := c.CallbackData(); len(got) != 1 || got[0] != "ack:3" {
+		if got := c.CallbackData(); len(got) != 3 || got[0] != "ack:3" {
 			t.Errorf("advisory button in %d: %v", chat, got)
 		}
 	}
@@ -152,7 +152,7 @@ func TestDepartmentView(t *testing.T) {
 		for _, chat := range []int64{health.ID, district.ID} {
 			found := false
 			for _, m := range tg.Messages(chat) {
-				found = found || m.Method == "copyMessage" && m.CopiedFrom != nil && m.CopiedFrom.MessageID == letter.MessageID && len(m.CallbackData()) == 1
+				found = found || m.Method == "copyMessage" && m.CopiedFrom != nil && m.CopiedFrom.MessageID == letter.MessageID && len(m.CallbackData()) == 2
 			}
 			if !found {
 				return false
@@ -197,13 +197,13 @@ func TestDepartmentView(t *testing.T) {
 			districtRow = r
 		}
 	}
-	want := map[int]string{0: "1", 2: "Nghiêm trọng", 3: "cisa", 4: "UBND huyện Sóc Sơn", 6: "đã gửi", 8: "Trần Thị Bình", 11: "đã vá 40/42 máy"}
+	want := map[int]string{0: "1", 2: "Nghiêm trọng", 3: "cisa", 4: "UBND huyện Sóc Sơn", 6: "đã gửi", 8: "Trần Thị Bình", 12: "đã xử lý"}
 	for i, w := range want {
 		if districtRow == nil || districtRow[i] != w {
 			t.Errorf("district row field %d = %q, want %q (row %v)", i, at(districtRow, i), w, districtRow)
 		}
 	}
-	if districtRow != nil && (districtRow[7] == "" || districtRow[9] == "" || districtRow[10] == "") {
+	if districtRow != nil && (districtRow[7] == "" || districtRow[9] == "" || districtRow[10] == "" || !strings.HasSuffix(districtRow[11], ": đã vá 40/42 máy")) {
 		t.Errorf("times missing: %v", districtRow)
 	}
 

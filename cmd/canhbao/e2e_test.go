@@ -80,7 +80,7 @@ func TestEndToEnd(t *testing.T) {
 		if !strings.Contains(card.Text, `<a href="https://www.cisa.gov/news-events/alerts/2026/08/31/cisa-adds-two-known-exploited-vulnerabilities-catalog">`) {
 			t.Errorf("card link:\n%s", card.Text)
 		}
-		if got := card.CallbackData(); len(got) != 1 || got[0] != "ack:2" {
+		if got := card.CallbackData(); len(got) != 3 || got[0] != "ack:2" || got[1] != "note:2" || got[2] != "nouse:2" {
 			t.Errorf("card button: %v", got)
 		}
 		waitText(t, tg, chat, "#1", "ASE2000")
@@ -90,12 +90,12 @@ func TestEndToEnd(t *testing.T) {
 	card1 := waitText(t, tg, health.ID, "#1")
 	tg.PressButton(health.ID, card1.MessageID, staff, "ack:1")
 	tg.WaitFor(t, 5*time.Second, func() bool { return len(tg.CallbackAnswers()) == 3 }, "ack answer")
-	if a := tg.CallbackAnswers()[2]; a.Text != "Đã ghi nhận xác nhận. Trân trọng cảm ơn." {
+	if a := tg.CallbackAnswers()[2]; a.Text != "Đã ghi nhận xác nhận." {
 		t.Fatalf("ack answer: %+v", a)
 	}
 	tg.PressButton(health.ID, card1.MessageID, staff, "ack:1")
 	tg.WaitFor(t, 5*time.Second, func() bool { return len(tg.CallbackAnswers()) == 4 }, "second ack answer")
-	if a := tg.CallbackAnswers()[3]; !strings.Contains(a.Text, "Cảnh báo này đã được xác nhận trước đó") {
+	if a := tg.CallbackAnswers()[3]; !strings.Contains(a.Text, "đã được xác nhận trước đó") {
 		t.Fatalf("second ack answer: %+v", a)
 	}
 	// The card shows who acknowledged.
@@ -108,7 +108,7 @@ func TestEndToEnd(t *testing.T) {
 	tg.SendText(health, contact, "/ack #2")
 	waitText(t, tg, health.ID, "Nguyễn Văn An đã xác nhận cảnh báo #2")
 	tg.SendText(health, contact, "/ack 2")
-	waitText(t, tg, health.ID, "Cảnh báo #2 đã được xác nhận trước đó, không ghi nhận lại. Trân trọng cảm ơn.")
+	waitText(t, tg, health.ID, "Nguyễn Văn An đã xác nhận cảnh báo #2 trước đó.")
 	tg.SendText(health, contact, "/ack 99")
 	waitText(t, tg, health.ID, "Không tìm thấy cảnh báo #99")
 	tg.SendText(health, contact, "/ack abc")
@@ -137,7 +137,7 @@ func TestEndToEnd(t *testing.T) {
 	tg.WaitFor(t, 5*time.Second, func() bool { return strings.Contains(lastText(tg, health.ID), "chỉ dành cho cán bộ Sở") }, "report refusal")
 	tg.SendText(dept, admin, "/report 2")
 	rep := waitText(t, tg, deptChat, "Báo cáo cảnh báo #2")
-	for _, want := range []string{"1/2 đã xác nhận", "Sở Y tế — Nguyễn Văn An lúc", "UBND huyện Đông Anh — chưa xác nhận"} {
+	for _, want := range []string{"1/2 đã xác nhận", "Sở Y tế — đã nhận: Nguyễn Văn An lúc", "UBND huyện Đông Anh — chưa nhận"} {
 		if !strings.Contains(rep.Plain, want) {
 			t.Errorf("report lacks %q:\n%s", want, rep.Plain)
 		}

@@ -67,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		printConfig(stdout)
 		return 0
 	}
-	cfg, err := LoadConfig(os.Getenv)
+	cfg, err := LoadConfigFrom(os.LookupEnv)
 	if err != nil {
 		fmt.Fprintf(stderr, "canhbao: %v\n", err)
 		return exitUsage

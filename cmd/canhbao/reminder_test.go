@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -22,11 +21,11 @@ func TestReminderUnderDigestAcknowledgesTheWholeDigest(t *testing.T) {
 	start(t, tg, cfg)
 
 	digest := waitText(t, tg, group.ID, "Tổng hợp 2 cảnh báo mới từ cisa")
-	rem := waitText(t, tg, group.ID, "Nhắc việc", "#1, #2", "/ack 1,2")
+	rem := waitText(t, tg, group.ID, "Nhắc việc", "#1", "#2", "/ack 1,2")
 	if rem.ReplyToMessageID != digest.MessageID {
 		t.Fatalf("reminder replies to %d, want the digest %d", rem.ReplyToMessageID, digest.MessageID)
 	}
-	want := fmt.Sprintf("ack:m%d", digest.MessageID)
+	want := "ack"
 	if got := rem.CallbackData(); len(got) != 1 || got[0] != want {
 		t.Fatalf("reminder button %v, want %s", got, want)
 	}
@@ -34,7 +33,7 @@ func TestReminderUnderDigestAcknowledgesTheWholeDigest(t *testing.T) {
 	tg.PressButton(group.ID, rem.MessageID, user, want)
 	tg.WaitFor(t, 5*time.Second, func() bool {
 		a := tg.CallbackAnswers()
-		return len(a) == 1 && a[0].Text == "Đã ghi nhận xác nhận. Trân trọng cảm ơn."
+		return len(a) == 1 && a[0].Text == "Đã ghi nhận xác nhận."
 	}, "the press answered")
 	tg.SendText(group, user, "/pending")
 	waitText(t, tg, group.ID, "Nhóm đã xác nhận tất cả cảnh báo")

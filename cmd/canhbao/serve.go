@@ -12,6 +12,7 @@ import (
 	"github.com/canhbao/canhbao/feeds"
 	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
+	"github.com/canhbao/canhbao/web"
 )
 
 // shutdownGrace bounds a clean stop: SIGTERM must end the process within
@@ -48,7 +49,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	api := bot.NewAPI(cfg.Token, cfg.APIEndpoint, 2*time.Minute)
-	sender := &bot.Sender{API: api, Store: st, Render: render, Log: log.With("part", "sender"),
+	// Who reached Telegram last, for /readyz.
+	updatesAPI, sendsAPI := &reach{Telegram: api}, &reach{Telegram: api}
+	sender := &bot.Sender{API: sendsAPI, Store: st, Render: render, Log: log.With("part", "sender"),
 		DeptChat: cfg.AdminChat, Rate: cfg.SendRate, GiveUp: cfg.GiveUp, Workers: senderWorkers,
 		Exporter: func(q store.ExportQuery) (string, []byte, error) { return bot.ExportFile(st, render, q) }}
 	classifier, err := seedClassifier(st, cfg.Feeds)
@@ -63,9 +66,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Interval:   cfg.PollInterval,
 		Log:        log.With("part", "poller"),
 	}
-	b := &bot.Bot{API: api, Store: st, Render: render, Sender: sender, Log: log.With("part", "bot"),
+	dashboardURL := ""
+	if cfg.HTTPAddr != "" {
+		dashboardURL = cfg.PublicURL
+	}
+	b := &bot.Bot{API: updatesAPI, Store: st, Render: render, Sender: sender, Log: log.With("part", "bot"),
 		Config: bot.Config{AdminIDs: cfg.AdminIDs, AdminChat: cfg.AdminChat, EditDelay: orDefault(cfg.editDelay, 3*time.Second),
-			PollTimeout: orDefault(cfg.pollTimeout, 30*time.Second)},
+			PollTimeout: orDefault(cfg.pollTimeout, 30*time.Second), DashboardURL: dashboardURL},
 		Deadlines:   store.Deadlines{UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate},
 		ParseSource: feeds.ParseSource, SourcesChanged: poller.Wake}
 	reminders := &bot.Reminders{Store: st, Sender: sender, Log: log.With("part", "reminders"),
@@ -93,10 +100,22 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			log.Warn("control socket unavailable; backup and export need the service stopped", slog.String("error", err.Error()))
 		}
 	})
-	if cfg.MetricsAddr != "" {
+	metrics := metricsHandler(st, log.With("part", "metrics"))
+	if metricsOnWeb(cfg) {
+		log.Info("CANHBAO_METRICS_ADDR is the dashboard's address, which serves /metrics already")
+	} else if cfg.MetricsAddr != "" {
 		wg.Go(func() {
-			if err := serveMetrics(ctx, cfg.MetricsAddr, st, log.With("part", "metrics")); err != nil {
+			if err := serveMetrics(ctx, cfg.MetricsAddr, metrics, log.With("part", "metrics")); err != nil {
 				cancel(fmt.Errorf("CANHBAO_METRICS_ADDR: %w", err))
+			}
+		})
+	}
+	if cfg.HTTPAddr != "" {
+		site := &web.Server{Store: st, Render: render, AdminIDs: cfg.AdminIDs, PublicURL: cfg.PublicURL,
+			Deadlines: b.Deadlines, Log: log.With("part", "web"), Ready: readiness(st, updatesAPI, sendsAPI), Metrics: metrics}
+		wg.Go(func() {
+			if err := serveWeb(ctx, cfg, site, log.With("part", "web")); err != nil {
+				log.Error("dashboard unavailable (CANHBAO_HTTP_ADDR); alerts keep flowing", slog.String("error", err.Error()))
 			}
 		})
 	}

@@ -1,0 +1,266 @@
+package web
+
+import (
+	"cmp"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/canhbao/canhbao/bot"
+	"github.com/canhbao/canhbao/store"
+)
+
+// MatrixPageSize is how many agencies one page of the matrix shows: 50
+// alerts × 100 agencies is 5,000 cells, which a phone still scrolls.
+const MatrixPageSize = 100
+
+// matrixFilter is the matrix's query string, read leniently: a value that
+// does not parse is ignored and shown back empty.
+type matrixFilter struct {
+	From, To string // YYYY-MM-DD, in the department's time zone
+	Severity string
+	Source   string
+	Agency   string
+	CVE      string
+	Sort     string // "late" (default) or "name"
+	Page     int
+}
+
+func (s *Server) readFilter(v url.Values) (matrixFilter, store.MatrixQuery) {
+	f := matrixFilter{Severity: v.Get("severity"), Source: strings.TrimSpace(v.Get("source")),
+		Agency: strings.TrimSpace(v.Get("agency")), CVE: strings.ToUpper(strings.TrimSpace(v.Get("cve"))), Sort: v.Get("sort")}
+	q := store.MatrixQuery{Source: f.Source, Agency: f.Agency, CVE: f.CVE, Alerts: 50}
+	if sev, ok := store.ParseSeverity(f.Severity); ok {
+		q.Severity = sev
+	} else {
+		f.Severity = ""
+	}
+	if t, err := time.ParseInLocation("2006-01-02", v.Get("from"), s.Render.Loc); err == nil {
+		f.From, q.From = v.Get("from"), t
+	}
+	if t, err := time.ParseInLocation("2006-01-02", v.Get("to"), s.Render.Loc); err == nil {
+		f.To, q.To = v.Get("to"), t.AddDate(0, 0, 1) // the whole last day
+	}
+	if f.Sort != "name" {
+		f.Sort = "late"
+	}
+	f.Page, _ = strconv.Atoi(v.Get("page"))
+	f.Page = max(f.Page, 1)
+	return f, q
+}
+
+// matrixColumn is one alert of the matrix.
+type matrixColumn struct {
+	Alert    store.Alert
+	Severity string
+	Acked    int
+	Total    int
+}
+
+// matrixLine is one agency of the matrix with its cells.
+type matrixLine struct {
+	Chat  store.Chat
+	Cells []cell
+	// Late is how many alerts it has left past the reminder deadline, and
+	// Waited how long in all: the lateness the matrix sorts by.
+	Late   int
+	Waited time.Duration
+	Acked  int
+	Sent   int
+}
+
+type matrixData struct {
+	Filter  matrixFilter
+	Columns []matrixColumn
+	Lines   []matrixLine
+	// Agencies is the number of agencies on all pages.
+	Agencies   int
+	Page, Last int
+	Sources    []string
+	Severities []store.Severity
+	Query      url.Values
+	Live       liveRef
+}
+
+// buildMatrix reads and classifies the matrix, sorted, not yet paged.
+func (s *Server) buildMatrix(v url.Values) (matrixData, store.Matrix, error) {
+	f, q := s.readFilter(v)
+	now := s.now()
+	var m store.Matrix
+	var sources []store.Source
+	err := s.Store.View(func(tx *store.Tx) (err error) {
+		if m, err = tx.Matrix(q); err != nil {
+			return err
+		}
+		sources, err = tx.Sources()
+		return err
+	})
+	if err != nil {
+		return matrixData{}, m, err
+	}
+	d := matrixData{Filter: f, Severities: store.Severities, Query: v}
+	for _, src := range sources {
+		d.Sources = append(d.Sources, src.Name)
+	}
+	d.Sources = append(d.Sources, store.DepartmentSource)
+	d.Columns = make([]matrixColumn, len(m.Alerts))
+	for i := range m.Alerts {
+		d.Columns[i] = matrixColumn{Alert: m.Alerts[i], Severity: s.Render.Severity(m.Alerts[i].Severity)}
+	}
+	d.Lines = make([]matrixLine, len(m.Rows))
+	for i, row := range m.Rows {
+		line := matrixLine{Chat: row.Chat, Cells: make([]cell, len(row.Cells))}
+		for j, st := range row.Cells {
+			a := &m.Alerts[j]
+			line.Cells[j] = s.cellOf(a, st, now)
+			if st.ChatID == 0 {
+				continue
+			}
+			d.Columns[j].Total++
+			if st.Acked() {
+				d.Columns[j].Acked++
+				line.Acked++
+			}
+			if st.State == store.DeliverySent {
+				line.Sent++
+				if !st.Acked() {
+					if over := now.Sub(st.SentAt) - s.Deadlines.RemindAfter(a.Severity); over > 0 {
+						line.Late++
+						line.Waited += over
+					}
+				}
+			}
+		}
+		d.Lines[i] = line
+	}
+	slices.SortStableFunc(d.Lines, func(a, b matrixLine) int {
+		if f.Sort == "late" {
+			if c := cmp.Compare(b.Late, a.Late); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(b.Waited, a.Waited); c != 0 {
+				return c
+			}
+		}
+		return strings.Compare(a.Chat.Name(), b.Chat.Name())
+	})
+	return d, m, nil
+}
+
+func (s *Server) matrix(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	d, _, err := s.buildMatrix(v)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Agencies = len(d.Lines)
+	d.Last = max(1, (len(d.Lines)+MatrixPageSize-1)/MatrixPageSize)
+	d.Page = min(d.Filter.Page, d.Last)
+	d.Lines = d.Lines[min((d.Page-1)*MatrixPageSize, len(d.Lines)):min(d.Page*MatrixPageSize, len(d.Lines))]
+	var done bool
+	if d.Live, done = s.liveBlock(w, r, "matrix", d); done {
+		return
+	}
+	s.page(w, r, http.StatusOK, "matrix", view{Title: s.t("web.nav.matrix"), Nav: "matrix", Data: d})
+}
+
+// exportRows writes the matrix as it is filtered and sorted (every page),
+// one row per agency × alert that went to it.
+func (s *Server) exportRows(v url.Values, write func([]string) error) error {
+	d, m, err := s.buildMatrix(v)
+	if err != nil {
+		return err
+	}
+	if err := write(strings.Split(s.t("web.export.header"), "|")); err != nil {
+		return err
+	}
+	row := make(map[int64]int, len(m.Rows))
+	for i, r := range m.Rows {
+		row[r.Chat.ID] = i
+	}
+	date := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(s.Render.Loc).Format("2006-01-02 15:04")
+	}
+	for _, line := range d.Lines {
+		cells := m.Rows[row[line.Chat.ID]].Cells
+		for j, st := range cells {
+			if st.ChatID == 0 {
+				continue
+			}
+			a := &m.Alerts[j]
+			by, at, took := "", "", ""
+			if st.First != nil {
+				by, at = st.First.Name, date(st.First.At)
+				took = strconv.FormatInt(int64(st.AckAfter()/time.Minute), 10)
+			}
+			err := write([]string{strconv.FormatUint(a.ID, 10), bot.SafeCell(a.Title), s.Render.Severity(a.Severity),
+				bot.SafeCell(s.Render.SourceName(a)), bot.SafeCell(line.Chat.Name()), strconv.FormatInt(line.Chat.ID, 10),
+				line.Cells[j].State, date(st.SentAt), bot.SafeCell(by), at, took, bot.SafeCell(st.Note)})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Server) exportName(ext string) string {
+	return "canhbao-matrix-" + s.now().In(s.Render.Loc).Format("20060102-1504") + "." + ext
+}
+
+func (s *Server) matrixCSV(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+s.exportName("csv")+`"`)
+	io.WriteString(w, "\uFEFF") // Excel reads UTF-8 only with the mark
+	cw := csv.NewWriter(w)
+	if err := s.exportRows(r.URL.Query(), cw.Write); err != nil {
+		s.Log.Error("matrix csv", "error", err.Error())
+		return
+	}
+	cw.Flush()
+}
+
+func (s *Server) matrixXLSX(w http.ResponseWriter, r *http.Request) {
+	f := excelize.NewFile()
+	defer f.Close()
+	const sheet = "Sheet1"
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	n := 0
+	err = s.exportRows(r.URL.Query(), func(rec []string) error {
+		n++
+		vals := make([]any, len(rec))
+		for i, x := range rec {
+			vals[i] = x
+		}
+		cellName, _ := excelize.CoordinatesToCellName(1, n)
+		return sw.SetRow(cellName, vals)
+	})
+	if err == nil {
+		err = sw.Flush()
+	}
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("matrix xlsx: %w", err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+s.exportName("xlsx")+`"`)
+	if err := f.Write(w); err != nil {
+		s.Log.Error("matrix xlsx", "error", err.Error())
+	}
+}

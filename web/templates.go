@@ -1,0 +1,61 @@
+package web
+
+import (
+	"html/template"
+	"net/url"
+	"time"
+
+	"github.com/canhbao/canhbao/bot"
+	"github.com/canhbao/canhbao/store"
+)
+
+// pageNames are the page templates; each is parsed with the layout and
+// the chart partial.
+var pageNames = []string{"message", "signin", "overview", "matrix", "alert", "agencies", "agency", "sources", "audit"}
+
+// parseTemplates parses every page once at start-up. A template that does
+// not parse is a bug in the binary, so it panics.
+func parseTemplates(r *bot.Renderer) map[string]*template.Template {
+	funcs := template.FuncMap{
+		"t":    r.T,
+		"lang": func() string { return string(r.Lang) },
+		"date": r.Date,
+		"age": func(d time.Duration) string {
+			if d <= 0 {
+				return "—"
+			}
+			return r.Age(d)
+		},
+		"sev":    r.Severity,
+		"source": r.SourceName,
+		"status": func(s store.ChatStatus) string { return r.T("status." + string(s)) },
+		"action": func(a string) string {
+			if k := "web.audit." + a; r.T(k) != k {
+				return r.T(k)
+			}
+			return a
+		},
+		"query": query,
+		"add":   func(a, b int) int { return a + b },
+		"pct": func(n, of int) int {
+			if of == 0 {
+				return 0
+			}
+			return percent(float64(n) / float64(of))
+		},
+		"share": func(t store.Tally) string {
+			share, ok := t.InTimeShare()
+			if !ok {
+				return "—"
+			}
+			return r.T("web.percent", percent(share), t.InTime, t.Delivered)
+		},
+		"url": url.PathEscape,
+	}
+	out := make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(assets,
+			"templates/layout.html", "templates/chart.html", "templates/"+name+".html"))
+	}
+	return out
+}
