@@ -388,6 +388,12 @@ func (b *Bot) onCallback(ctx context.Context, u tgbotapi.Update) error {
 			toast, ackErr = b.ackButton(tx, cq, arg, ackExtra{notUsed: action == cbNotUsed})
 			return ackErr
 		})
+	case cbIncident:
+		err = b.commit(u, func(tx *store.Tx) error {
+			var incErr error
+			toast, alertShown, incErr = b.incidentButton(tx, cq, arg)
+			return incErr
+		})
 	case cbNote:
 		err = b.commit(u, func(tx *store.Tx) error {
 			var noteErr error
@@ -409,7 +415,11 @@ func (b *Bot) onCallback(ctx context.Context, u tgbotapi.Update) error {
 				toast = b.Render.T("err.bad_chat", Esc(arg))
 				return nil
 			}
-			msg, err := b.decide(tx, id, to, cq.From)
+			where := int64(0)
+			if cq.Message != nil {
+				where = cq.Message.Chat.ID
+			}
+			msg, err := b.decide(tx, id, to, cq.From, where)
 			toast = PlainText(msg)
 			return err
 		})

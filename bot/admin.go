@@ -53,6 +53,7 @@ func (b *Bot) cmdBroadcast(_ context.Context, q *request) func(tx *store.Tx) err
 			return q.reply(tx, r.T("broadcast.usage"))
 		}
 		a.Severity, text = leadingSeverity(text)
+		a.Due = deadlineIn(text, now.In(r.Loc))
 		title, body, _ := strings.Cut(text, "\n")
 		a.Title, a.Summary = strings.TrimSpace(title), strings.TrimSpace(body)
 		if a.Title == "" {
@@ -156,8 +157,13 @@ func (b *Bot) cmdExport(_ context.Context, q *request) func(tx *store.Tx) error 
 				rest = append(rest, w)
 			}
 		}
-		if len(rest) > 0 {
-			arg := strings.Join(rest, " ")
+		arg = strings.Join(rest, " ")
+		if sheet := exportSheet(arg); sheet != "" {
+			// The incident table is written as CSV.
+			query.Sheet, arg = sheet, ""
+			query.Format, caption = FormatCSV, b.Render.T("export.caption")
+		}
+		if arg != "" {
 			id, ok := parseID(arg)
 			if !ok {
 				return q.reply(tx, b.Render.T("err.bad_id", Esc(arg)))

@@ -89,6 +89,20 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 			}
 			text = strings.Join(parts, "\n\n")
 		}
+		if o.ForceReply {
+			keyboard = tgbotapi.ForceReply{ForceReply: true, Selective: true}
+		}
+		if o.EditMessageID != 0 {
+			return editText(o, keyboard), nil
+		}
+	case store.OutForward:
+		if o.Copy == nil {
+			return nil, fmt.Errorf("forward %d names no message", o.ID)
+		}
+		c := tgbotapi.NewCopyMessage(o.ChatID, o.Copy.ChatID, o.Copy.MessageID)
+		c.Caption, c.ParseMode = o.Text, tgbotapi.ModeHTML
+		c.ReplyToMessageID, c.AllowSendingWithoutReply = o.ReplyTo, true
+		return c, nil
 	case store.OutNotice:
 		text, keyboard = r.Notices(merged)
 	case store.OutAlert, store.OutFollowUp:
@@ -125,6 +139,15 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 		}
 		keyboard = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
 			tgbotapi.NewInlineKeyboardButtonData(label, ackData(0))))
+	case store.OutUpdate:
+		var a store.Alert
+		if err := s.Store.View(func(tx *store.Tx) (err error) { a, err = tx.Alert(o.AlertIDs[0]); return err }); err != nil {
+			return nil, err
+		}
+		if o.Update < 1 || o.Update > len(a.Updates) {
+			return nil, fmt.Errorf("alert %d has no update %d", a.ID, o.Update)
+		}
+		text = r.Update(&a, a.Updates[o.Update-1])
 	case store.OutPrompt:
 		text, keyboard = o.Text, tgbotapi.ForceReply{ForceReply: true, Selective: true,
 			InputFieldPlaceholder: cutText(PlainText(r.T("note.placeholder")), 64)}
@@ -189,9 +212,27 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 	return m, nil
 }
 
+// editText rewrites a message the bot sent with prepared text and
+// buttons (an incident card after the department pressed one of them).
+func editText(o store.Outgoing, keyboard any) tgbotapi.Chattable {
+	e := tgbotapi.NewEditMessageText(o.ChatID, o.EditMessageID, o.Text)
+	if kb, ok := keyboard.(tgbotapi.InlineKeyboardMarkup); ok {
+		e.ReplyMarkup = &kb
+	}
+	e.ParseMode = tgbotapi.ModeHTML
+	if o.Plain {
+		e.Text, e.ParseMode = plainFallback(o.Text), ""
+	}
+	e.DisableWebPagePreview = true
+	return e
+}
+
 // buildEdit renders the live card (or digest) with the acknowledgements
 // so far.
 func (s *Sender) buildEdit(o store.Outgoing) (tgbotapi.Chattable, error) {
+	if len(o.AlertIDs) == 0 {
+		return s.buildNoticeEdit(o)
+	}
 	var alerts []store.Alert
 	var acks []store.Ack
 	var digest, followUp bool

@@ -11,6 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -109,13 +110,17 @@ func (b *Bot) commands() map[string]command {
 		"tag":         {b.cmdTag, staff, "cmd.tag"},
 		"untag":       {b.cmdUntag, staff, ""},
 		"tags":        {b.cmdTags, staffView, ""},
+		"incident":    {b.cmdIncident, anyone, "cmd.incident"},
+		"suco":        {b.cmdIncident, anyone, ""},
+		"incidents":   {b.cmdIncidents, staffView, "cmd.incidents"},
 		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
+		"summary":     {b.cmdSummary, staffView, "cmd.summary"},
 	}
 }
 
 // helpOrder is the order of /help.
-var helpOrder = []string{"subscribe", "ack", "done", "pending", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "dashboard"}
+var helpOrder = []string{"subscribe", "ack", "done", "pending", "incident", "filter", "contacts", "unsubscribe", "id", "help",
+	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "summary", "dashboard"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -132,6 +137,8 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 		})
 	case m.From == nil:
 		return b.commit(u, nil) // a post with no sender
+	case !m.IsCommand() && b.repliesToIncident(m):
+		return b.onReplyToBot(ctx, u) // an answer, an update or an attachment
 	case !m.IsCommand() && m.ReplyToMessage != nil:
 		return b.onReply(ctx, u) // maybe an acknowledgement or a note
 	case !m.IsCommand():
@@ -206,6 +213,20 @@ func (b *Bot) dispatch(ctx context.Context, q *request) error {
 		q.after()
 	}
 	return nil
+}
+
+// repliesToIncident reports whether a person's message replies to one of
+// the bot's own messages about an incident (a question of a guided
+// report, a card, a confirmation, an update naming SC-7), which Telegram
+// delivers even in privacy mode.
+func (b *Bot) repliesToIncident(m *tgbotapi.Message) bool {
+	p := m.ReplyToMessage
+	if m.From == nil || p == nil || p.From == nil || !p.From.IsBot ||
+		b.Username != "" && !strings.EqualFold(p.From.UserName, b.Username) {
+		return false
+	}
+	_, _, prompt := letter.PromptStep(p.Text)
+	return prompt || letter.IncidentRef(p.Text+p.Caption) != 0
 }
 
 func (b *Bot) cmdHelp(_ context.Context, q *request) func(tx *store.Tx) error {
@@ -365,7 +386,7 @@ func (b *Bot) cmdDecide(to store.ChatStatus) handler {
 			if len(bad) > 0 {
 				return q.reply(tx, b.Render.T("tag.bad", Esc(strings.Join(bad, " "))))
 			}
-			msg, err := b.decide(tx, id, to, q.from)
+			msg, err := b.decide(tx, id, to, q.from, q.chat)
 			if err != nil {
 				return err
 			}
@@ -382,9 +403,12 @@ func (b *Bot) cmdDecide(to store.ChatStatus) handler {
 }
 
 // decide moves a chat to approved or rejected, tells the group, records
-// the decision in the audit log and tells the department chat. It returns
-// the answer for the admin.
-func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgbotapi.User) (string, error) {
+// the decision in the audit log and edits the request in the department's
+// chat (buttons removed, who decided and when). It returns the answer for
+// the admin; the department's chat is told separately only when the
+// decision was made elsewhere (a private chat), so that a decision made in
+// it is answered once.
+func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgbotapi.User, where int64) (string, error) {
 	r := b.Render
 	c, known, err := tx.Chat(chatID)
 	if err != nil {
@@ -397,10 +421,16 @@ func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgb
 		return r.T("admin.already", Esc(c.Name()), c.ID, r.T("status."+string(c.Status))), nil
 	}
 	now := b.now()
-	c.Status, c.DecidedBy, c.DecidedAt = to, admin.ID, now
+	c.Status, c.DecidedBy, c.DecidedByName, c.DecidedAt = to, admin.ID, displayName(admin), now
 	c.GoneReason, c.GoneFrom = "", ""
 	if err := tx.PutChat(c); err != nil {
 		return "", err
+	}
+	if c.RequestMessage != 0 && b.Config.AdminChat != 0 {
+		if _, err := tx.Enqueue(store.Outgoing{Kind: store.OutEdit, ChatID: b.Config.AdminChat, EditMessageID: c.RequestMessage,
+			Created: now}); err != nil {
+			return "", err
+		}
 	}
 	event, groupMsg, answer := store.EventApproved, r.T("sub.approved_group", Esc(c.Name())), r.T("admin.approved", Esc(c.Name()), c.ID)
 	if to == store.ChatRejected {
@@ -415,6 +445,9 @@ func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgb
 	if err := tx.Audit(store.AuditEntry{At: now, UserID: admin.ID, UserName: displayName(admin), Action: event,
 		Detail: fmt.Sprintf("%s (%d)", c.Name(), c.ID)}); err != nil {
 		return "", err
+	}
+	if where == b.Config.AdminChat {
+		return answer, nil
 	}
 	if err := tx.Notify(b.Config.AdminChat, store.Notice{Event: event, ChatID: c.ID, Agency: c.Name(),
 		UserID: admin.ID, UserName: displayName(admin), At: now}, false); err != nil {

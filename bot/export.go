@@ -87,6 +87,12 @@ func (r *Renderer) eachAlertRow(tx *store.Tx, q store.ExportQuery, tally map[int
 // WriteCSV writes the alerts × agencies view as CSV, for scripts and for
 // the department's records.
 func WriteCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) error {
+	if q.Sheet != "" {
+		if _, err := io.WriteString(w, utf8BOM); err != nil {
+			return err
+		}
+		return writeLetterCSV(w, st, r, q)
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if _, err := bw.WriteString(utf8BOM); err != nil {
 		return err
@@ -275,7 +281,7 @@ func (r *Renderer) noteText(k store.Ack) string {
 func ExportFile(st *store.Store, r *Renderer, q store.ExportQuery) (string, []byte, error) {
 	var buf bytes.Buffer
 	write, ext := WriteCSV, ".csv"
-	if q.Format == FormatXLSX {
+	if q.Format == FormatXLSX && q.Sheet == "" {
 		write, ext = WriteXLSX, ".xlsx"
 	}
 	if err := write(&buf, st, r, q); err != nil {
@@ -284,6 +290,9 @@ func ExportFile(st *store.Store, r *Renderer, q store.ExportQuery) (string, []by
 	name := "canhbao-" + time.Now().In(r.Loc).Format("20060102-1504")
 	if q.AlertID != 0 {
 		name += fmt.Sprintf("-%d", q.AlertID)
+	}
+	if q.Sheet != "" {
+		name += "-" + q.Sheet
 	}
 	return strings.ToLower(name) + ext, buf.Bytes(), nil
 }

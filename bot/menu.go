@@ -12,8 +12,8 @@ import (
 // types "/": agencies see theirs everywhere, the department's chat sees
 // its own as well.
 var (
-	agencyMenu = []string{"ack", "done", "pending", "subscribe", "filter", "contacts", "unsubscribe", "id", "help"}
-	staffMenu  = []string{"report", "overdue", "alerts", "agencies", "queue", "approve", "reject", "broadcast", "export", "audit", "sources", "source", "tag", "untag", "tags", "dashboard"}
+	agencyMenu = []string{"ack", "done", "pending", "subscribe", "filter", "incident", "contacts", "unsubscribe", "id", "help"}
+	staffMenu  = []string{"report", "overdue", "alerts", "agencies", "queue", "approve", "reject", "broadcast", "export", "audit", "sources", "source", "incidents", "tag", "untag", "tags", "summary", "dashboard"}
 )
 
 // RegisterCommands publishes the command menu (setMyCommands). A failure

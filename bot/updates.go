@@ -23,6 +23,12 @@ type Config struct {
 	EditDelay time.Duration
 	// PollTimeout is the long-poll wait of getUpdates.
 	PollTimeout time.Duration
+	// IncidentWithin is the deadline for reporting an incident after its
+	// discovery; later reports are flagged late.
+	IncidentWithin time.Duration
+	// IncidentStale is how long an open incident may go without news
+	// before its agency is reminded (once per such period).
+	IncidentStale time.Duration
 	// DashboardURL is the web dashboard's public address, put in sign-in
 	// links; empty when the dashboard is off.
 	DashboardURL string

@@ -1,11 +1,6 @@
 package letter
 
-import (
-	"strings"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
-)
+import "strings"
 
 // Tag reads a tag as the department types it ("so-ban-nganh",
 // "@ubnd-huyen", "Sở ban ngành") and returns its one written form:
@@ -13,17 +8,11 @@ import (
 // 32 characters. ok is false when nothing usable remains or the text holds
 // other characters.
 func Tag(s string) (tag string, ok bool) {
-	s = strings.TrimLeft(strings.TrimSpace(s), "@#")
 	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
+	for _, r := range Fold(strings.TrimLeft(strings.TrimSpace(s), "@#")) {
 		switch {
-		case unicode.Is(unicode.Mn, r):
-		case r == 'đ' || r == 'Đ':
-			b.WriteByte('d')
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
 			b.WriteRune(r)
-		case r >= 'A' && r <= 'Z':
-			b.WriteRune(unicode.ToLower(r))
 		case r == '-' || r == '_' || r == ' ' || r == '.':
 			b.WriteByte('-')
 		default:

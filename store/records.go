@@ -34,7 +34,11 @@ type Chat struct {
 	RequestedByName string    `json:"requested_by_name,omitempty"`
 	RequestedAt     time.Time `json:"requested_at,omitzero"`
 	DecidedBy       int64     `json:"decided_by,omitempty"`
-	DecidedAt       time.Time `json:"decided_at,omitzero"`
+	DecidedByName   string    `json:"decided_by_name,omitempty"`
+	// RequestMessage is the message in the department's chat that carries
+	// the chat's latest subscription request, edited once it is decided.
+	RequestMessage int       `json:"request_message,omitempty"`
+	DecidedAt      time.Time `json:"decided_at,omitzero"`
 
 	// GoneReason is Telegram's answer when the chat became gone; GoneFrom
 	// is the status it had, so that /subscribe can restore an approval.
@@ -247,6 +251,9 @@ const (
 	OutText Kind = "text"
 	// OutDocument sends a generated file (the CSV export) to an admin.
 	OutDocument Kind = "document"
+	// OutForward copies a person's message (a photo or document attached
+	// to an incident) to another chat, with Text as its caption.
+	OutForward Kind = "forward"
 	// OutPrompt asks for a remediation note (Text) with a forced reply;
 	// the reply to it is the note for AlertIDs.
 	OutPrompt Kind = "prompt"
@@ -348,11 +355,19 @@ type Outgoing struct {
 	AlertIDs []uint64 `json:"alerts,omitempty"`
 	// Ref is the earlier alert a follow-up points to.
 	Ref uint64 `json:"ref,omitempty"`
+	// Update is the number (from 1) of the alert's AlertUpdate an
+	// OutUpdate entry announces.
+	Update int `json:"update,omitempty"`
 	// Text is the prepared HTML of OutText entries.
 	Text    string     `json:"text,omitempty"`
 	Buttons [][]Button `json:"buttons,omitempty"`
 	ReplyTo int        `json:"reply_to,omitempty"`
-	Notice  *Notice    `json:"notice,omitempty"`
+	// ForceReply opens the reply field for the person the message answers
+	// (a guided report's question), instead of Buttons.
+	ForceReply bool `json:"force_reply,omitempty"`
+	// Copy is the message an OutForward copies.
+	Copy   *MessageRef `json:"copy,omitempty"`
+	Notice *Notice     `json:"notice,omitempty"`
 	// EditMessageID is the message an OutEdit rewrites.
 	EditMessageID int `json:"edit_message,omitempty"`
 	// Export limits an OutDocument export.

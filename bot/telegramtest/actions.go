@@ -101,6 +101,20 @@ func (s *Server) SendDocument(chat tgbotapi.Chat, from tgbotapi.User, caption st
 	return s.userMessageLocked(chat, from, &message{caption: caption, document: &doc})
 }
 
+// ReplyDocument has from answer message replyTo of chat with a document and a caption
+// (a photo or file attached to an earlier message).
+func (s *Server) ReplyDocument(chat tgbotapi.Chat, from tgbotapi.User, replyTo int, caption string) tgbotapi.Message {
+	s.tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chats[chat.ID]
+	if c == nil || c.msgs[replyTo] == nil {
+		s.tb.Fatalf("telegramtest: ReplyDocument: chat %d has no message %d", chat.ID, replyTo)
+	}
+	doc := s.newFileLocked("evidence.pdf", "application/pdf", 4096)
+	return s.userMessageLocked(chat, from, &message{caption: caption, document: &doc, replyTo: replyTo})
+}
+
 func (s *Server) userMessageLocked(chat tgbotapi.Chat, from tgbotapi.User, m *message) tgbotapi.Message {
 	c := s.introduceLocked(chat)
 	s.rememberLocked(from)

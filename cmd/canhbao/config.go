@@ -41,12 +41,15 @@ type Config struct {
 	PublicURL        string
 	// SummaryAt is the time of day (HH:MM, Vietnam time) of the Monday
 	// summary; empty when it is off.
-	SummaryAt    string
-	ContactsFile string
+	SummaryAt      string
+	ContactsFile   string
+	IncidentWithin time.Duration
+	IncidentStale  time.Duration
 
 	// Knobs no variable sets; tests shorten them.
 	editDelay   time.Duration // acknowledgements within it make one card edit
 	remindEvery time.Duration // how often reminder deadlines are checked
+	letterEvery time.Duration // how often incident and duty deadlines are checked
 	pollTimeout time.Duration // getUpdates long-poll wait
 }
 
@@ -167,6 +170,8 @@ var variables = []variable{
 		}},
 	{"CANHBAO_CONTACTS", "", "file of emergency contact points for /contacts and the help line (format in the README); empty means the contacts named in the department's 2023 letter, which must be checked",
 		func(c *Config, v string) error { c.ContactsFile = v; return nil }},
+	{"CANHBAO_INCIDENT_REPORT_WITHIN", "72h", "an incident reported later than this after its discovery is flagged late (the letter asks for 3 days)", positiveDuration(func(c *Config) *time.Duration { return &c.IncidentWithin })},
+	{"CANHBAO_INCIDENT_STALE_AFTER", "24h", "an open incident without an update for this long reminds its agency, once per such period", positiveDuration(func(c *Config) *time.Duration { return &c.IncidentStale })},
 	{"CANHBAO_LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *Config, v string) error {
 			switch v {

@@ -108,7 +108,7 @@ func (c *controlServer) export(w http.ResponseWriter, r *http.Request) {
 }
 
 func exportQueryFromURL(v url.Values) (store.ExportQuery, error) {
-	q := store.ExportQuery{Tag: v.Get("tag")}
+	q := store.ExportQuery{Tag: v.Get("tag"), Sheet: v.Get("sheet")}
 	var err error
 	if s := v.Get("alert"); s != "" {
 		if q.AlertID, err = strconv.ParseUint(s, 10, 64); err != nil {

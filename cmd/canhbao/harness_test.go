@@ -116,6 +116,7 @@ func testConfig(t testing.TB, tg *telegramtest.Server, feeds ...store.Source) Co
 		RemindUrgent: 4 * time.Hour, Remind: 24 * time.Hour, Escalate: 72 * time.Hour,
 		DigestOver: 5, SourceAlertAfter: 6 * time.Hour, LogLevel: "debug",
 		editDelay: 200 * time.Millisecond, remindEvery: 100 * time.Millisecond, pollTimeout: time.Second,
+		IncidentWithin: 72 * time.Hour, IncidentStale: 24 * time.Hour, letterEvery: 100 * time.Millisecond,
 	}
 }
 

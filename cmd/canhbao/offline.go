@@ -192,6 +192,7 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	to := fs.String("to", "", "alerts first seen up to and including this day")
 	format := fs.String("format", bot.FormatCSV, "csv (for scripts) or xlsx (an Excel workbook)")
 	tag := fs.String("tag", "", "only agencies with this tag")
+	incidents := fs.Bool("incidents", false, "the incident reports instead of acknowledgements")
 	if err := fs.Parse(args); err != nil {
 		return exportArgs{}, err
 	}
@@ -204,6 +205,12 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	loc := bot.NewRenderer(bot.Vietnamese).Loc
 	var q store.ExportQuery
 	q.AlertID, q.Format = *alert, *format
+	if *incidents {
+		q.Sheet = bot.SheetIncidents
+		if q.Format == bot.FormatXLSX {
+			return exportArgs{}, errors.New("-incidents: the incident table is written as CSV only")
+		}
+	}
 	if *tag != "" {
 		t, ok := letter.Tag(*tag)
 		if !ok {
@@ -237,6 +244,9 @@ func export(ctx context.Context, cfg Config, a exportArgs, w io.Writer) error {
 	}
 	if a.query.Tag != "" {
 		v.Set("tag", a.query.Tag)
+	}
+	if a.query.Sheet != "" {
+		v.Set("sheet", a.query.Sheet)
 	}
 	if !a.query.From.IsZero() {
 		v.Set("from", a.query.From.Format(time.RFC3339))

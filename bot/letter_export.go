@@ -1,0 +1,109 @@
+package bot
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/canhbao/canhbao/letter"
+	"github.com/canhbao/canhbao/store"
+)
+
+// The tables of the export besides acknowledgements.
+// SheetIncidents selects the incident reports as the export's table
+// (/export sự cố, canhbao export -incidents).
+const SheetIncidents = "incidents"
+
+// exportSheet reads the table /export names: "sự cố" or "incidents";
+// "" for anything else.
+func exportSheet(arg string) string {
+	switch letter.Fold(arg) {
+	case "su co", "su-co", "suco", "incidents", "incident":
+		return SheetIncidents
+	}
+	return ""
+}
+
+var incidentHeader = map[Lang][]string{
+	Vietnamese: {"Số sự cố", "Đơn vị", "Mã nhóm", "Người báo cáo", "Điện thoại liên hệ", "Thời điểm phát hiện", "Thời điểm báo cáo",
+		"Báo cáo muộn", "Hệ thống bị ảnh hưởng", "Loại sự cố", "Diễn biến, ảnh hưởng", "Đã xử lý", "Đề nghị hỗ trợ", "Trạng thái",
+		"Cập nhật gần nhất", "Diễn biến xử lý"},
+	English: {"Incident", "Agency", "Chat id", "Reported by", "Contact phone", "Discovered at", "Reported at",
+		"Late", "Affected system", "Type", "What happened, impact", "Done so far", "Support requested", "Status",
+		"Last update", "Timeline"},
+}
+
+// writeLetterCSV writes the incidents or duty table q names, in the same
+// CSV form as the acknowledgement export.
+func writeLetterCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) error {
+	cw := csv.NewWriter(w)
+	date := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(r.Loc).Format("2006-01-02 15:04:05")
+	}
+	err := st.View(func(tx *store.Tx) error {
+		inTag := func(chat int64) (bool, error) {
+			if q.Tag == "" {
+				return true, nil
+			}
+			c, _, err := tx.Chat(chat)
+			return c.HasTag(q.Tag), err
+		}
+		switch q.Sheet {
+		case SheetIncidents:
+			return r.incidentRows(tx, cw, q, inTag, date)
+		}
+		return fmt.Errorf("unknown table %q", q.Sheet)
+	})
+	if err != nil {
+		return fmt.Errorf("export %s: %w", q.Sheet, err)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func (r *Renderer) incidentRows(tx *store.Tx, cw *csv.Writer, q store.ExportQuery, inTag func(int64) (bool, error), date func(time.Time) string) error {
+	if err := cw.Write(incidentHeader[r.Lang]); err != nil {
+		return err
+	}
+	list, err := tx.Incidents()
+	if err != nil {
+		return err
+	}
+	for _, inc := range list {
+		if inc.Status == store.IncidentDraft || !q.From.IsZero() && inc.ReportedAt.Before(q.From) || !q.To.IsZero() && !inc.ReportedAt.Before(q.To) {
+			continue
+		}
+		if ok, err := inTag(inc.ChatID); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		var timeline []string
+		for _, line := range r.timeline(inc.Timeline, 0) {
+			timeline = append(timeline, PlainText(line))
+		}
+		late := r.T("inc.support_no")
+		if inc.Late {
+			late = r.T("inc.support_yes")
+		}
+		typ := ""
+		if inc.Type != "" {
+			typ = r.T("inctype." + inc.Type)
+		}
+		err := cw.Write([]string{"SC-" + strconv.FormatUint(inc.ID, 10), cell(inc.Agency), strconv.FormatInt(inc.ChatID, 10),
+			cell(inc.ReporterName), cell(inc.Phone), date(inc.DiscoveredAt), date(inc.ReportedAt), late, cell(inc.System), typ,
+			cell(inc.Description), cell(inc.Actions), r.incidentField(&inc, letter.StepSupport), r.T("incstatus." + string(inc.Status)),
+			date(inc.UpdatedAt), cell(strings.Join(timeline, "\n"))})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
