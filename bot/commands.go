@@ -11,6 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/canhbao/canhbao/feeds"
 	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
@@ -113,6 +114,7 @@ func (b *Bot) commands() map[string]command {
 		"incident":    {b.cmdIncident, anyone, "cmd.incident"},
 		"suco":        {b.cmdIncident, anyone, ""},
 		"incidents":   {b.cmdIncidents, staffView, "cmd.incidents"},
+		"forget":      {b.cmdForget, staffView, "cmd.forget"},
 		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
 		"summary":     {b.cmdSummary, staffView, "cmd.summary"},
 	}
@@ -120,7 +122,7 @@ func (b *Bot) commands() map[string]command {
 
 // helpOrder is the order of /help.
 var helpOrder = []string{"subscribe", "ack", "done", "pending", "incident", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "summary", "dashboard"}
+	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "summary", "dashboard", "forget"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -156,7 +158,13 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 	}
 	var v verdict
 	if !q.admin && q.chat != b.Config.AdminChat {
-		v = b.noise.admit(q.chat, q.from.ID, m.Text, b.subscribed(q.chat), b.now())
+		// A command replying to a message is about that message: "/ack"
+		// under one card and then under another are two commands.
+		text := m.Text
+		if m.ReplyToMessage != nil {
+			text += " ↩" + strconv.Itoa(m.ReplyToMessage.MessageID)
+		}
+		v = b.noise.admit(q.chat, q.from.ID, text, b.subscribed(q.chat), b.now())
 		switch v {
 		case drop:
 			return b.commit(u, nil)
@@ -253,7 +261,7 @@ func (b *Bot) cmdHelp(_ context.Context, q *request) func(tx *store.Tx) error {
 }
 
 func (b *Bot) cmdSubscribe(_ context.Context, q *request) func(tx *store.Tx) error {
-	agency := cutText(strings.Join(strings.Fields(q.args), " "), 120)
+	agency := cutText(feeds.CleanName(q.args), 120)
 	now := b.now()
 	return func(tx *store.Tx) error {
 		c, known, err := tx.Chat(q.chat)
@@ -285,7 +293,7 @@ func (b *Bot) cmdSubscribe(_ context.Context, q *request) func(tx *store.Tx) err
 			agency = c.Agency // subscribing again after /unsubscribe
 		}
 		c.ID, c.Agency, c.Status = q.chat, agency, store.ChatPending
-		c.Title, c.Type = q.m.Chat.Title, q.m.Chat.Type
+		c.Title, c.Type = feeds.CleanName(q.m.Chat.Title), q.m.Chat.Type
 		if c.Title == "" {
 			c.Title = displayName(q.from)
 		}

@@ -31,6 +31,7 @@ Usage:
   canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-tag TAG] [-incidents] [-format csv|xlsx]
                          CSV of alerts × agencies (or of incidents), or an Excel workbook
                          (alerts × agencies, agencies, admin log), to standard output
+  canhbao forget USER_ID erase one person's name, id and notes everywhere (works while the service runs)
   canhbao check [FILE]   check the database (or a backup) in full; needs the service stopped
   canhbao config         list every setting with its default
   canhbao version        print the version
@@ -69,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := LoadConfigFrom(os.LookupEnv)
 	if err != nil {
-		fmt.Fprintf(stderr, "canhbao: %v\n", err)
+		fmt.Fprintf(stderr, "canhbao: %s\n", redact(err.Error(), ""))
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -91,6 +92,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		err = backup(ctx, cfg, file, force, stdout)
+	case "forget":
+		err = forget(ctx, cfg, args, stdout)
 	case "check":
 		if len(args) > 1 {
 			fmt.Fprintln(stderr, "canhbao: usage: canhbao check [FILE]")
@@ -109,7 +112,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "canhbao: %s\n", redactToken(err.Error(), cfg.Token))
+		fmt.Fprintf(stderr, "canhbao: %s\n", redact(err.Error(), cfg.Token))
 		return 1
 	}
 	return 0
