@@ -35,17 +35,18 @@ func TestFiltersDigestsAndFollowUps(t *testing.T) {
 
 	// Anyone sees the filter; only a chat administrator changes it.
 	tg.SendText(picky, member, "/filter")
-	waitText(t, tg, picky.ID, "Bộ lọc của Báo tỉnh", "Mức độ: tất cả")
+	waitText(t, tg, picky.ID, "Bộ lọc của Báo tỉnh", "Nhóm nhận tất cả cảnh báo",
+		"cảnh báo mức Nghiêm trọng đang bị khai thác trong thực tế được gửi bất kể từ khóa")
 	tg.SendText(picky, member, "/filter mức nghiêm trọng")
 	waitText(t, tg, picky.ID, "Chỉ quản trị viên của nhóm")
 	tg.SetMember(picky.ID, owner.ID, "creator")
 	tg.SendText(picky, owner, "/filter mức nghiêm trọng")
-	waitText(t, tg, picky.ID, "Mức độ: từ Nghiêm trọng trở lên")
+	waitText(t, tg, picky.ID, "Nhóm nhận cảnh báo thỏa mãn đồng thời: mức từ Nghiêm trọng trở lên.")
 	tg.SendText(picky, owner, "/filter frobnicate x")
 	waitText(t, tg, picky.ID, "Đặt bộ lọc: /filter mức cao")
 	// A department admin sets any chat's filter by id.
 	tg.SendText(dept, admin, "/filter -6002 nguồn cisa")
-	waitText(t, tg, deptChat, "Bộ lọc của Báo tỉnh", "Nguồn: cisa", "từ Nghiêm trọng")
+	waitText(t, tg, deptChat, "Bộ lọc của Báo tỉnh", "mức từ Nghiêm trọng trở lên và từ nguồn cisa.")
 
 	// CISA publishes two items: only the critical one reaches the picky chat.
 	cisa.set(cisaDoc)
@@ -130,8 +131,16 @@ func TestSourceManagementAndHealth(t *testing.T) {
 	// Add a source: it is polled at once and its items flow.
 	extra := newFeedServer(t, readTestdata(t, "cisa-all-advisories-first2.xml"))
 	tg.SendText(dept, admin, "/source add cisa2 "+extra.URL)
-	waitText(t, tg, deptChat, "Đã thêm nguồn cisa2")
+	waitText(t, tg, deptChat, "Đã thêm nguồn cisa2", "Kết quả lần lấy dữ liệu đầu tiên sẽ được thông báo")
 	waitText(t, tg, agency.ID, "Nguồn: cisa2")
+	// The first fetch's result is reported, as it is: success with the
+	// item count, or the error.
+	waitText(t, tg, deptChat, "Nguồn cisa2: lần lấy dữ liệu đầu tiên thành công, đọc được 2 mục")
+	gone := httptest.NewServer(http.NotFoundHandler())
+	defer gone.Close()
+	tg.SendText(dept, admin, "/source add mat "+gone.URL+"/rss.xml")
+	waitText(t, tg, deptChat, "Nguồn mat: lần lấy dữ liệu đầu tiên không thành công", "404")
+	tg.SendText(dept, admin, "/source remove mat")
 	tg.SendText(dept, admin, "/source add bad ftp://example")
 	waitText(t, tg, deptChat, "Nguồn không hợp lệ")
 	tg.SendText(dept, admin, "/source pause nope")
@@ -140,12 +149,15 @@ func TestSourceManagementAndHealth(t *testing.T) {
 	waitText(t, tg, deptChat, "Đã tạm dừng nguồn cisa2")
 	tg.SendText(dept, admin, "/sources")
 	waitText(t, tg, deptChat, "Nguồn cảnh báo (2)", "⏸ cisa2")
+	if n := strings.Count(allText(tg, deptChat), "lần lấy dữ liệu đầu tiên thành công"); n != 1 {
+		t.Errorf("the first fetch was reported %d times", n)
+	}
 	tg.SendText(dept, admin, "/source remove cisa2")
 	waitText(t, tg, deptChat, "Đã xóa nguồn cisa2")
 	tg.SendText(agency, telegramtest.NewUser(9, "Khách"), "/sources")
 	waitText(t, tg, agency.ID, "chỉ dành cho cán bộ Sở")
 	tg.SendText(dept, admin, "/audit")
-	waitText(t, tg, deptChat, "source add", "source pause", "source remove")
+	waitText(t, tg, deptChat, "thêm nguồn", "tạm dừng nguồn", "xóa nguồn")
 }
 
 // TestKEVLaterRaisesADeliveredAlert: the catalogue lists, after delivery,
@@ -200,4 +212,13 @@ func TestRestartReadsNothingAgain(t *testing.T) {
 	if strings.Contains(s.logs.String(), "feeds: polled") {
 		t.Errorf("the unchanged feed was parsed again after the restart:\n%s", s.logs.String())
 	}
+}
+
+// allText is every message sent to chat, joined.
+func allText(tg *telegramtest.Server, chat int64) string {
+	var b strings.Builder
+	for _, m := range tg.Messages(chat) {
+		b.WriteString(m.Plain + "\n")
+	}
+	return b.String()
 }
