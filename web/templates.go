@@ -31,12 +31,7 @@ func parseTemplates(r *bot.Renderer) map[string]*template.Template {
 		"source": r.SourceName,
 		"srcurl": feeds.RedactURL, // a source's URL without its credentials
 		"status": func(s store.ChatStatus) string { return r.T("status." + string(s)) },
-		"action": func(a string) string {
-			if k := "web.audit." + a; r.T(k) != k {
-				return r.T(k)
-			}
-			return a
-		},
+		"action": r.AuditAction,
 		"query": query,
 		"add":   func(a, b int) int { return a + b },
 		"pct": func(n, of int) int {
