@@ -85,12 +85,3 @@ func (b *Bot) cmdSummary(_ context.Context, q *request) func(tx *store.Tx) error
 // SafeCell keeps text from users or feeds from being read as a formula by
 // a spreadsheet (see cell); the dashboard's downloads use it.
 func SafeCell(s string) string { return cell(s) }
-
-// AuditAction names an audit action in the renderer's language; an action
-// without a translation is shown as recorded.
-func (r *Renderer) AuditAction(action string) string {
-	if k := "audit.action." + action; r.T(k) != k {
-		return r.T(k)
-	}
-	return action
-}

@@ -129,7 +129,7 @@ func cacheFor(h http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) t(key string, args ...any) string { return s.Render.T(key, args...) }
+func (s *Server) t(key string, args ...any) string { return text(s.Render, key, args...) }
 
 // IsStaff reports whether id is department staff now.
 func (s *Server) IsStaff(id int64) bool { return slices.Contains(s.AdminIDs, id) }

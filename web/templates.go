@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html"
 	"html/template"
 	"net/url"
 	"time"
@@ -14,11 +15,18 @@ import (
 // the chart partial.
 var pageNames = []string{"message", "signin", "overview", "matrix", "alert", "agencies", "agency", "sources", "audit"}
 
+// text is a catalogue sentence as plain text for html/template, which
+// escapes it: the catalogue writes Telegram HTML, so the department's
+// name it fills in ("Sở TT&amp;TT") is unescaped first.
+func text(r *bot.Renderer, key string, args ...any) string {
+	return html.UnescapeString(r.T(key, args...))
+}
+
 // parseTemplates parses every page once at start-up. A template that does
 // not parse is a bug in the binary, so it panics.
 func parseTemplates(r *bot.Renderer) map[string]*template.Template {
 	funcs := template.FuncMap{
-		"t":    r.T,
+		"t":    func(key string, args ...any) string { return text(r, key, args...) },
 		"lang": func() string { return string(r.Lang) },
 		"date": r.Date,
 		"age": func(d time.Duration) string {
@@ -32,8 +40,8 @@ func parseTemplates(r *bot.Renderer) map[string]*template.Template {
 		"srcurl": feeds.RedactURL, // a source's URL without its credentials
 		"status": func(s store.ChatStatus) string { return r.T("status." + string(s)) },
 		"action": r.AuditAction,
-		"query": query,
-		"add":   func(a, b int) int { return a + b },
+		"query":  query,
+		"add":    func(a, b int) int { return a + b },
 		"pct": func(n, of int) int {
 			if of == 0 {
 				return 0

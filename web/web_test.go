@@ -397,3 +397,18 @@ func TestSignInFromAnotherSiteIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestDepartmentNameWithAmpersand: the department's configured name is
+// shown once escaped, not as "&amp;amp;".
+func TestDepartmentNameWithAmpersand(t *testing.T) {
+	f := newFixture(t, bot.Vietnamese)
+	f.srv.Render.DeptName = "Sở KH&CN"
+	f.srv.AdminIDs = []int64{admin, 222}
+	cookie := f.signIn(222)
+	f.srv.AdminIDs = []int64{admin}
+	f.do("GET", "/", cookie)
+	r := f.do("POST", bot.SignInPath+f.link(222), nil)
+	if !strings.Contains(r.body, "Sở KH&amp;CN") || strings.Contains(r.body, "&amp;amp;") {
+		t.Fatalf("%s", r.body)
+	}
+}
