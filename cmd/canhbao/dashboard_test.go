@@ -141,7 +141,8 @@ func TestDashboardSignInThroughTelegram(t *testing.T) {
 	}
 
 	tg.SendText(dept, admin, "/audit")
-	waitText(t, tg, deptChat, "dashboard_link", "dashboard_signin", "dashboard_refused", "dashboard_signin_refused", "dashboard_logout")
+	waitText(t, tg, deptChat, "nhận đường dẫn đăng nhập", "đăng nhập trang theo dõi", "từ chối gửi đường dẫn đăng nhập",
+		"từ chối đăng nhập", "đăng xuất trang theo dõi")
 
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200} {
 		tg.WaitFor(t, 10*time.Second, func() bool { code, _ := get(t, browser(t), cfg.PublicURL+path); return code == want }, path)
