@@ -58,7 +58,7 @@ var catalog = map[string]text{
 	"digest.title":              {"📋 <b>Tổng hợp %d cảnh báo mới từ %s</b>", "📋 <b>%d new alerts from %s</b>"},
 	"digest.count":              {"%s: %d", "%s: %d"},
 	"digest.more":               {"… và %d cảnh báo khác: /pending", "… and %d more: /pending"},
-	"digest.hint":               {"Bấm <b>Đã nhận</b> để xác nhận tất cả cảnh báo trong bản tổng hợp này.", "Press <b>Acknowledge</b> to acknowledge every alert in this digest."},
+	"digest.hint":               {"Bấm <b>Đã nhận</b> để xác nhận tất cả cảnh báo trong bản tổng hợp này, hoặc gửi <code>/ack %s</code>.", "Press <b>Acknowledge</b> to acknowledge every alert in this digest, or send <code>/ack %s</code>."},
 	"followup":                  {"🔁 %s · %s\n%s\n%sCùng lỗ hổng với cảnh báo #%d (%s) mà đơn vị đã nhận.", "🔁 %s · %s\n%s\n%sSame vulnerability as alert #%d (%s), which you already received."},
 	"ack.button_done":           {"✅ Đã nhận (%d): %s", "✅ Acknowledged (%d): %s"},
 	"sev.critical":              {"Nghiêm trọng", "Critical"},
