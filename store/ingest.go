@@ -102,8 +102,10 @@ func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestR
 				return err
 			}
 			f := fanOut{Now: opt.Now, DigestOver: opt.DigestOver, FollowUpWindow: opt.FollowUpWindow}
-			for _, a := range stored {
-				f.Alerts = append(f.Alerts, a.ID)
+			f.Alerts = make([]uint64, len(stored))
+			f.stored = make([]*Alert, len(stored))
+			for i := range stored {
+				f.Alerts[i], f.stored[i] = stored[i].ID, &stored[i]
 			}
 			n, err := tx.fanOutChunk(f)
 			res.New, res.Pushed, res.Messages = append(res.New, stored...), len(stored), n
@@ -235,6 +237,9 @@ type fanOut struct {
 	Now            time.Time     `json:"now"`
 	DigestOver     int           `json:"digest_over,omitempty"`
 	FollowUpWindow time.Duration `json:"follow_up_window,omitempty"`
+	// stored are the alerts themselves when the caller has just stored
+	// them, so that the first chunk does not read them back.
+	stored []*Alert
 }
 
 var fanOutPrefix = []byte("fanout:")
@@ -247,13 +252,16 @@ func (t *Tx) fanOutChunk(f fanOut) (int, error) {
 	if len(f.Alerts) == 0 {
 		return 0, nil
 	}
-	alerts := make([]*Alert, len(f.Alerts))
-	for i, id := range f.Alerts {
-		a, err := t.Alert(id)
-		if err != nil {
-			return 0, err
+	alerts := f.stored
+	if len(alerts) != len(f.Alerts) {
+		alerts = make([]*Alert, len(f.Alerts))
+		for i, id := range f.Alerts {
+			a, err := t.Alert(id)
+			if err != nil {
+				return 0, err
+			}
+			alerts[i] = &a
 		}
-		alerts[i] = &a
 	}
 	per := max(1, fanOutWork/len(alerts))
 	var chats []Chat
@@ -277,7 +285,7 @@ func (t *Tx) fanOutChunk(f fanOut) (int, error) {
 	if k == nil {
 		return n, t.bucket(bucketMeta).Delete(key)
 	}
-	f.Next, f.Started = readI64(k), true
+	f.Next, f.Started, f.stored = readI64(k), true, nil
 	return n, t.put(bucketMeta, key, &f)
 }
 

@@ -231,7 +231,11 @@ func readU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 func readI64(b []byte) int64  { return int64(readU64(b) ^ 1<<63) }
 
 func join(parts ...[]byte) []byte {
-	var out []byte
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, 0, n)
 	for _, p := range parts {
 		out = append(out, p...)
 	}
