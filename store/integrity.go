@@ -211,7 +211,7 @@ func walkBucket(b *bolt.Bucket, isJSON bool, name string) error {
 			}
 			continue
 		}
-		if isJSON && !json.Valid(v) {
+		if isJSON && !readableRecord(v) {
 			return fmt.Errorf("bucket %s, key %x: the record is not readable", name, k)
 		}
 		for _, x := range k {
@@ -223,6 +223,16 @@ func walkBucket(b *bolt.Bucket, isJSON bool, name string) error {
 	}
 	touched.Store(uint32(sum))
 	return nil
+}
+
+// readableRecord reports whether v is a JSON document or a compact outbox
+// entry that decodes.
+func readableRecord(v []byte) bool {
+	if len(v) > 0 && v[0] == compactOutgoing {
+		var o Outgoing
+		return o.decodeCompact(v) == nil
+	}
+	return json.Valid(v)
 }
 
 // touched keeps the byte sum of walkBucket so that the reads are done.

@@ -174,13 +174,18 @@ func (t *Tx) get(bucket, key []byte, v any) (bool, error) {
 	if data == nil {
 		return false, nil
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := unmarshalRecord(data, v); err != nil {
 		return false, fmt.Errorf("store: decode %s/%x: %w", bucket, key, err)
 	}
 	return true, nil
 }
 
 func (t *Tx) put(bucket, key []byte, v any) error {
+	if o, ok := v.(*Outgoing); ok {
+		if data, ok := o.appendCompact(make([]byte, 0, 64)); ok { // bbolt keeps the slice: one per entry
+			return t.bucket(bucket).Put(key, data)
+		}
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("store: encode %s: %w", bucket, err)
@@ -198,7 +203,7 @@ func each[T any](t *Tx, bucket, prefix []byte, fn func(k []byte, v *T) error) er
 	c := b.Cursor()
 	for k, data := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, data = c.Next() {
 		v := new(T)
-		if err := json.Unmarshal(data, v); err != nil {
+		if err := unmarshalRecord(data, v); err != nil {
 			return fmt.Errorf("store: decode %s/%x: %w", bucket, k, err)
 		}
 		if err := fn(k, v); err != nil {
@@ -249,10 +254,19 @@ func ackKey(alert uint64, chat, user int64) []byte {
 }
 
 func jsonDecode(data []byte, v any) error {
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := unmarshalRecord(data, v); err != nil {
 		return fmt.Errorf("store: decode: %w", err)
 	}
 	return nil
+}
+
+// unmarshalRecord decodes a stored record: JSON, or the compact form of an
+// outbox entry.
+func unmarshalRecord(data []byte, v any) error {
+	if o, ok := v.(*Outgoing); ok && len(data) > 0 && data[0] == compactOutgoing {
+		return o.decodeCompact(data)
+	}
+	return json.Unmarshal(data, v)
 }
 
 type boltTx = bolt.Tx
