@@ -299,7 +299,7 @@ var catalog = map[string]text{
 	"ack.button_all":            {"✅ Đã nhận cả %d cảnh báo", "✅ Acknowledge all %d alerts"},
 	"note.button":               {"📝 Báo cáo xử lý", "📝 Report what was done"},
 	"notused.button":            {"➖ Không sử dụng", "➖ Not used here"},
-	"note.prompt":               {"📝 %s, đề nghị trả lời tin nhắn này bằng kết quả xử lý cảnh báo #%d (ví dụ: đã cập nhật bản vá cho 40/42 máy).", "📝 %s, please reply to this message with what was done about alert #%d (e.g. patched 40 of 42 machines)."},
+	"note.prompt":               {"📝 Đề nghị đồng chí %s trả lời tin nhắn này bằng kết quả xử lý cảnh báo #%d (ví dụ: đã cập nhật bản vá cho 40/42 máy).", "📝 %s, please reply to this message with what was done about alert #%d (e.g. patched 40 of 42 machines)."},
 	"note.placeholder":          {"Kết quả xử lý", "What was done"},
 	"note.toast":                {"Đề nghị trả lời tin nhắn yêu cầu báo cáo trong nhóm.", "Please answer the request in the group with what was done."},
 	"notused.toast":             {"Đã ghi nhận: đơn vị không sử dụng sản phẩm này.", "Recorded: this agency does not use the product."},
