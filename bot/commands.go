@@ -233,8 +233,22 @@ func (b *Bot) repliesToIncident(m *tgbotapi.Message) bool {
 		b.Username != "" && !strings.EqualFold(p.From.UserName, b.Username) {
 		return false
 	}
-	_, _, prompt := letter.PromptStep(p.Text)
-	return prompt || letter.IncidentRef(p.Text+p.Caption) != 0
+	if _, _, prompt := letter.PromptStep(p.Text); prompt {
+		return true
+	}
+	if letter.IncidentRef(p.Text+p.Caption) == 0 {
+		return false
+	}
+	// An alert's own title or a department letter may name "SC-4200":
+	// a message the store knows as one about alerts is never an incident's.
+	var aboutAlerts bool
+	if err := b.Store.View(func(tx *store.Tx) (err error) {
+		_, aboutAlerts, err = repliedAlerts(tx, m)
+		return err
+	}); err != nil {
+		b.Log.Warn("read replied message", "error", err.Error())
+	}
+	return !aboutAlerts
 }
 
 func (b *Bot) cmdHelp(_ context.Context, q *request) func(tx *store.Tx) error {
@@ -497,7 +511,14 @@ func (b *Bot) cmdReport(_ context.Context, q *request) func(tx *store.Tx) error 
 		if err != nil {
 			return err
 		}
-		return q.reply(tx, b.Render.Report(rep.ForTag(tag), now)...)
+		text, attached := b.Render.ReportMessage(rep.ForTag(tag), now)
+		if err := q.reply(tx, text); err != nil || !attached {
+			return err
+		}
+		// The full list, for the department's records and follow-up.
+		_, err = tx.Enqueue(store.Outgoing{Kind: store.OutDocument, ChatID: q.chat, ReplyTo: q.m.MessageID,
+			Export: &store.ExportQuery{AlertID: id, Tag: tag, Format: FormatXLSX}, Text: b.Render.T("report.file_caption", id), Created: now})
+		return err
 	}
 }
 

@@ -281,6 +281,8 @@ func TestOutcomesAreRecordedInBatches(t *testing.T) {
 	r.start()
 	r.publish("Lỗ hổng")
 	r.waitOutboxEmpty(20 * time.Second)
+	// The counters move just after the commit that empties the outbox.
+	r.tg.WaitFor(t, 5*time.Second, func() bool { return r.s.recorded.Load() == int64(len(ids)) }, "every outcome counted")
 	batches, recorded := r.s.batches.Load(), r.s.recorded.Load()
 	t.Logf("%d results in %d transactions", recorded, batches)
 	// A worker is free again once its outcome is recorded, so while one
