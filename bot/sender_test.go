@@ -869,3 +869,19 @@ func TestPlainTextKeepsStrayAngleBrackets(t *testing.T) {
 		t.Errorf("plain fallback of %d runes is %d UTF-16 units", len([]rune(long)), len(utf16.Encode([]rune(got))))
 	}
 }
+
+// TestUnrenderableEntryFailsAlone: an outbox entry that makes rendering
+// panic (here an alert card that names no alert) fails on its own; the
+// process lives on and the next message is sent.
+func TestUnrenderableEntryFailsAlone(t *testing.T) {
+	r := newRig(t).fast()
+	group := int64(-4101)
+	r.approve(group)
+	r.enqueue(store.Outgoing{Kind: store.OutAlert, ChatID: group}, textTo(group, "tin tiếp theo"))
+	r.start()
+	r.tg.WaitMessages(t, group, 1, 10*time.Second)
+	r.waitOutboxEmpty(10 * time.Second)
+	if n := r.count(group, "tin tiếp theo"); n != 1 {
+		t.Errorf("the next message arrived %d times, want 1", n)
+	}
+}
