@@ -13,16 +13,22 @@ import (
 )
 
 // The tables of the export besides acknowledgements.
-// SheetIncidents selects the incident reports as the export's table
-// (/export sự cố, canhbao export -incidents).
-const SheetIncidents = "incidents"
+// The tables of the export besides acknowledgements: the incident reports
+// (/export sự cố, canhbao export -incidents) and the duty rosters of watch
+// periods (/export trực, canhbao export -duty).
+const (
+	SheetIncidents = "incidents"
+	SheetDuty      = "duty"
+)
 
-// exportSheet reads the table /export names: "sự cố" or "incidents";
-// "" for anything else.
+// exportSheet reads the table /export names: "sự cố" or "incidents",
+// "trực" or "duty"; "" for anything else.
 func exportSheet(arg string) string {
 	switch letter.Fold(arg) {
 	case "su co", "su-co", "suco", "incidents", "incident":
 		return SheetIncidents
+	case "truc", "lich truc", "duty", "roster":
+		return SheetDuty
 	}
 	return ""
 }
@@ -57,6 +63,8 @@ func writeLetterCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQue
 		switch q.Sheet {
 		case SheetIncidents:
 			return r.incidentRows(tx, cw, q, inTag, date)
+		case SheetDuty:
+			return r.dutyRows(tx, cw, inTag, date)
 		}
 		return fmt.Errorf("unknown table %q", q.Sheet)
 	})
@@ -103,6 +111,56 @@ func (r *Renderer) incidentRows(tx *store.Tx, cw *csv.Writer, q store.ExportQuer
 			date(inc.UpdatedAt), cell(strings.Join(timeline, "\n"))})
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+var dutyHeader = map[Lang][]string{
+	Vietnamese: {"Đợt trực", "Tiêu đề", "Từ ngày", "Đến ngày", "Đơn vị", "Mã nhóm", "Đề nghị lúc", "Đăng ký lúc", "Người đăng ký",
+		"Ngày trực", "Cán bộ trực", "Điện thoại", "Mã người dùng Telegram"},
+	English: {"Period", "Title", "From", "To", "Agency", "Chat id", "Asked at", "Registered at", "Registered by",
+		"Day", "On duty", "Phone", "Telegram user id"},
+}
+
+// dutyRows writes one row per period × agency × person on duty; an agency
+// that registered nobody has one row without people.
+func (r *Renderer) dutyRows(tx *store.Tx, cw *csv.Writer, inTag func(int64) (bool, error), date func(time.Time) string) error {
+	if err := cw.Write(dutyHeader[r.Lang]); err != nil {
+		return err
+	}
+	periods, err := tx.DutyPeriods()
+	if err != nil {
+		return err
+	}
+	for _, p := range periods {
+		for _, dc := range p.Chats {
+			if ok, err := inTag(dc.ChatID); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			base := []string{strconv.FormatUint(p.ID, 10), cell(p.Title), r.localDay(p.From), r.localDay(p.To.AddDate(0, 0, -1)),
+				cell(dc.Agency), strconv.FormatInt(dc.ChatID, 10), date(dc.AskedAt), date(dc.RegisteredAt), cell(dc.RegisteredBy)}
+			if len(dc.People) == 0 {
+				if err := cw.Write(append(base, "", "", "", "")); err != nil {
+					return err
+				}
+				continue
+			}
+			for _, person := range dc.People {
+				day, user := r.T("duty.whole"), ""
+				if !person.Day.IsZero() {
+					day = r.localDay(person.Day)
+				}
+				if person.UserID != 0 {
+					user = strconv.FormatInt(person.UserID, 10)
+				}
+				if err := cw.Write(append(base, day, cell(person.Name), cell(person.Phone), user)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil

@@ -28,8 +28,8 @@ Usage:
   canhbao backup [-force] FILE
                          write a consistent copy of the database to FILE (works while the service
                          runs); never the database itself; -force replaces an existing FILE
-  canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-tag TAG] [-incidents]
-                         CSV of alerts × agencies (or of incidents) to standard output
+  canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-tag TAG] [-incidents | -duty]
+                         CSV of alerts × agencies (or incidents, or duty rosters) to standard output
   canhbao check [FILE]   check the database (or a backup) in full; needs the service stopped
   canhbao config         list every setting with its default
   canhbao version        print the version

@@ -192,6 +192,7 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	to := fs.String("to", "", "alerts first seen up to and including this day")
 	tag := fs.String("tag", "", "only agencies with this tag")
 	incidents := fs.Bool("incidents", false, "the incident reports instead of acknowledgements")
+	duty := fs.Bool("duty", false, "the duty rosters of watch periods instead of acknowledgements")
 	if err := fs.Parse(args); err != nil {
 		return exportArgs{}, err
 	}
@@ -201,8 +202,13 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	loc := bot.NewRenderer(bot.Vietnamese).Loc
 	var q store.ExportQuery
 	q.AlertID = *alert
-	if *incidents {
+	switch {
+	case *incidents && *duty:
+		return exportArgs{}, errors.New("-incidents and -duty are two tables: export them one at a time")
+	case *incidents:
 		q.Sheet = bot.SheetIncidents
+	case *duty:
+		q.Sheet = bot.SheetDuty
 	}
 	if *tag != "" {
 		t, ok := letter.Tag(*tag)
