@@ -415,7 +415,11 @@ func (b *Bot) onCallback(ctx context.Context, u tgbotapi.Update) error {
 				toast = b.Render.T("err.bad_chat", Esc(arg))
 				return nil
 			}
-			msg, err := b.decide(tx, id, to, cq.From)
+			where := int64(0)
+			if cq.Message != nil {
+				where = cq.Message.Chat.ID
+			}
+			msg, err := b.decide(tx, id, to, cq.From, where)
 			toast = PlainText(msg)
 			return err
 		})

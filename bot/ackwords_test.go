@@ -2,7 +2,12 @@ package bot
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/canhbao/canhbao/bot/telegramtest"
+	"github.com/canhbao/canhbao/store"
 )
 
 // TestAcknowledgingVocabulary is the table README's "Acknowledging"
@@ -76,3 +81,61 @@ func TestCompactIDsReadBack(t *testing.T) {
 		}
 	}
 }
+
+func TestDeadlineIn(t *testing.T) {
+	today := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	day := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+	tests := map[string]time.Time{
+		"Đề nghị rà soát, hạn: 05/12":     day(2026, 12, 5),
+		"Hạn xử lý 05/09/2027":            day(2027, 9, 5),
+		"hạn: 05/09":                      day(2027, 9, 5), // September has passed: next year's
+		"Thời hạn: trước ngày 30-11-2026": day(2026, 11, 30),
+		"deadline: 1.12":                  day(2026, 12, 1),
+		"HẠN: 31/02":                      {},
+		"Cao điểm tấn công dịp 02/09, cần cảnh giác": {},
+		"Phiên bản 10/2 bị ảnh hưởng":                {},
+	}
+	for text, want := range tests {
+		if got := deadlineIn(text, today); !got.Equal(want) {
+			t.Errorf("deadlineIn(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+// TestCardOrder: severity and exploitation first, then the product, the
+// title and what to do by when; a department letter without a marked
+// severity is the department's letter, not an unassessed alert.
+func TestCardOrder(t *testing.T) {
+	r := NewRenderer(Vietnamese)
+	r.DeptName = "Sở Khoa học và Công nghệ"
+	a := store.Alert{ID: 12, Source: "cisa-kev", Title: "Microsoft SharePoint RCE", Severity: store.SeverityCritical, Exploited: true,
+		Vendors: []string{"Microsoft SharePoint"}, Action: "Apply updates per vendor instructions.", Due: time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC),
+		CVEs: []string{"CVE-2025-53770"}, Link: "https://example.org/a", Summary: "Mô tả.", Published: today()}
+	plain, err := telegramtest.CheckHTML(r.Card(&a, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(plain, "\n")
+	if !strings.Contains(lines[0], "NGHIÊM TRỌNG") || !strings.Contains(lines[0], "Đang bị khai thác trong thực tế") {
+		t.Errorf("first line %q", lines[0])
+	}
+	if !strings.Contains(lines[1], "Microsoft SharePoint") || lines[2] != "Microsoft SharePoint RCE" ||
+		!strings.Contains(lines[3], "cập nhật bản vá") || !strings.Contains(lines[3], "hạn 05/12/2026") {
+		t.Errorf("card order:\n%s", plain)
+	}
+	if strings.Index(plain, "Xem chi tiết") < strings.Index(plain, "Mô tả.") {
+		t.Errorf("links before the text:\n%s", plain)
+	}
+	letter := store.Alert{ID: 13, Source: store.DepartmentSource, Title: "Tăng cường bảo đảm an toàn thông tin dịp Tết", Severity: store.SeverityUnknown,
+		Due: time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC), Published: today()}
+	plain, err = telegramtest.CheckHTML(r.Card(&letter, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(plain, "📄 #13 · Văn bản của Sở Khoa học và Công nghệ") || strings.Contains(plain, "CHƯA XÁC ĐỊNH") ||
+		!strings.Contains(plain, "Hạn xử lý: 20/01/2027") {
+		t.Errorf("department letter:\n%s", plain)
+	}
+}
+
+func today() time.Time { return time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC) }

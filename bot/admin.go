@@ -52,6 +52,7 @@ func (b *Bot) cmdBroadcast(_ context.Context, q *request) func(tx *store.Tx) err
 			return q.reply(tx, r.T("broadcast.usage"))
 		}
 		a.Severity, text = leadingSeverity(text)
+		a.Due = deadlineIn(text, now.In(r.Loc))
 		title, body, _ := strings.Cut(text, "\n")
 		a.Title, a.Summary = strings.TrimSpace(title), strings.TrimSpace(body)
 		if a.Title == "" {

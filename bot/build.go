@@ -144,6 +144,15 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 		}
 		keyboard = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
 			tgbotapi.NewInlineKeyboardButtonData(label, ackData(0))))
+	case store.OutUpdate:
+		var a store.Alert
+		if err := s.Store.View(func(tx *store.Tx) (err error) { a, err = tx.Alert(o.AlertIDs[0]); return err }); err != nil {
+			return nil, err
+		}
+		if o.Update < 1 || o.Update > len(a.Updates) {
+			return nil, fmt.Errorf("alert %d has no update %d", a.ID, o.Update)
+		}
+		text = r.Update(&a, a.Updates[o.Update-1])
 	case store.OutPrompt:
 		text, keyboard = o.Text, tgbotapi.ForceReply{ForceReply: true, Selective: true,
 			InputFieldPlaceholder: cutText(PlainText(r.T("note.placeholder")), 64)}
@@ -235,6 +244,9 @@ func editText(o store.Outgoing, keyboard any) tgbotapi.Chattable {
 // buildEdit renders the live card (or digest) with the acknowledgements
 // so far.
 func (s *Sender) buildEdit(o store.Outgoing) (tgbotapi.Chattable, error) {
+	if len(o.AlertIDs) == 0 {
+		return s.buildNoticeEdit(o)
+	}
 	var alerts []store.Alert
 	var acks []store.Ack
 	var digest, followUp bool

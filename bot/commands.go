@@ -115,12 +115,13 @@ func (b *Bot) commands() map[string]command {
 		"incidents":   {b.cmdIncidents, staffView, "cmd.incidents"},
 		"duty":        {b.cmdDuty, anyone, "cmd.duty"},
 		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
+		"summary":     {b.cmdSummary, staffView, "cmd.summary"},
 	}
 }
 
 // helpOrder is the order of /help.
 var helpOrder = []string{"subscribe", "ack", "done", "pending", "incident", "duty", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "dashboard"}
+	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "summary", "dashboard"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -386,7 +387,7 @@ func (b *Bot) cmdDecide(to store.ChatStatus) handler {
 			if len(bad) > 0 {
 				return q.reply(tx, b.Render.T("tag.bad", Esc(strings.Join(bad, " "))))
 			}
-			msg, err := b.decide(tx, id, to, q.from)
+			msg, err := b.decide(tx, id, to, q.from, q.chat)
 			if err != nil {
 				return err
 			}
@@ -403,9 +404,12 @@ func (b *Bot) cmdDecide(to store.ChatStatus) handler {
 }
 
 // decide moves a chat to approved or rejected, tells the group, records
-// the decision in the audit log and tells the department chat. It returns
-// the answer for the admin.
-func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgbotapi.User) (string, error) {
+// the decision in the audit log and edits the request in the department's
+// chat (buttons removed, who decided and when). It returns the answer for
+// the admin; the department's chat is told separately only when the
+// decision was made elsewhere (a private chat), so that a decision made in
+// it is answered once.
+func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgbotapi.User, where int64) (string, error) {
 	r := b.Render
 	c, known, err := tx.Chat(chatID)
 	if err != nil {
@@ -418,10 +422,16 @@ func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgb
 		return r.T("admin.already", Esc(c.Name()), c.ID, r.T("status."+string(c.Status))), nil
 	}
 	now := b.now()
-	c.Status, c.DecidedBy, c.DecidedAt = to, admin.ID, now
+	c.Status, c.DecidedBy, c.DecidedByName, c.DecidedAt = to, admin.ID, displayName(admin), now
 	c.GoneReason, c.GoneFrom = "", ""
 	if err := tx.PutChat(c); err != nil {
 		return "", err
+	}
+	if c.RequestMessage != 0 && b.Config.AdminChat != 0 {
+		if _, err := tx.Enqueue(store.Outgoing{Kind: store.OutEdit, ChatID: b.Config.AdminChat, EditMessageID: c.RequestMessage,
+			Created: now}); err != nil {
+			return "", err
+		}
 	}
 	event, groupMsg, answer := store.EventApproved, r.T("sub.approved_group", Esc(c.Name())), r.T("admin.approved", Esc(c.Name()), c.ID)
 	if to == store.ChatRejected {
@@ -436,6 +446,9 @@ func (b *Bot) decide(tx *store.Tx, chatID int64, to store.ChatStatus, admin *tgb
 	if err := tx.Audit(store.AuditEntry{At: now, UserID: admin.ID, UserName: displayName(admin), Action: event,
 		Detail: fmt.Sprintf("%s (%d)", c.Name(), c.ID)}); err != nil {
 		return "", err
+	}
+	if where == b.Config.AdminChat {
+		return answer, nil
 	}
 	if err := tx.Notify(b.Config.AdminChat, store.Notice{Event: event, ChatID: c.ID, Agency: c.Name(),
 		UserID: admin.ID, UserName: displayName(admin), At: now}, false); err != nil {

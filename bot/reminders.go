@@ -2,6 +2,11 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"log/slog"
 	"time"
 
@@ -85,4 +90,71 @@ func chatContact(c store.Chat) string {
 		return "" // a private chat is the person; an anonymous admin has no account to mention
 	}
 	return mention(c.RequestedBy, c.RequestedByName)
+}
+
+// buildNoticeEdit renders a department message again once a request in it
+// was decided: the decided requests say who decided and when and lose
+// their buttons; the others keep theirs.
+func (s *Sender) buildNoticeEdit(o store.Outgoing) (tgbotapi.Chattable, error) {
+	var sent store.SentMessage
+	chats := make(map[int64]store.Chat)
+	err := s.Store.View(func(tx *store.Tx) error {
+		var ok bool
+		var err error
+		if sent, ok, err = tx.SentMessage(o.ChatID, o.EditMessageID); err != nil || !ok {
+			return errors.Join(err, fmt.Errorf("message %d in chat %d is not a notice", o.EditMessageID, o.ChatID))
+		}
+		for _, n := range sent.Notices {
+			if c, found, err := tx.Chat(n.ChatID); err != nil {
+				return err
+			} else if found {
+				chats[n.ChatID] = c
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	text, kb := s.Render.decidedNotices(sent.Notices, chats)
+	e := tgbotapi.NewEditMessageText(o.ChatID, o.EditMessageID, text)
+	e.ParseMode = tgbotapi.ModeHTML
+	if o.Plain {
+		e.Text, e.ParseMode = plainFallback(text), ""
+	}
+	e.DisableWebPagePreview = true
+	if kb != nil {
+		e.ReplyMarkup = kb
+	}
+	return e, nil
+}
+
+// decidedNotices renders notices as Notices does, in the same order, with
+// each decided subscription request marked and its buttons gone.
+func (r *Renderer) decidedNotices(notices []store.Notice, chats map[int64]store.Chat) (string, *tgbotapi.InlineKeyboardMarkup) {
+	var parts []string
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for i := range notices {
+		n := notices[i]
+		c, ok := chats[n.ChatID]
+		if n.Event == store.EventSubscribeRequest && ok && c.Status != store.ChatPending && !c.DecidedAt.IsZero() {
+			key := "request.approved"
+			if c.Status == store.ChatRejected {
+				key = "request.rejected"
+			}
+			parts = append(parts, r.Notice(&n)+"\n"+r.T(key, Esc(c.DecidedByName), r.Date(c.DecidedAt)))
+			continue
+		}
+		text, kb := r.Notices([]store.Outgoing{{Kind: store.OutNotice, Notice: &n}})
+		parts = append(parts, text)
+		if m, ok := kb.(tgbotapi.InlineKeyboardMarkup); ok {
+			rows = append(rows, m.InlineKeyboard...)
+		}
+	}
+	out := FitHTML(strings.Join(parts, "\n\n"), MaxMessage)
+	if len(rows) == 0 {
+		return out, nil
+	}
+	m := tgbotapi.NewInlineKeyboardMarkup(rows...)
+	return out, &m
 }

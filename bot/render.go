@@ -130,24 +130,37 @@ func (r *Renderer) requiredAction(a *store.Alert) string {
 	return r.T("card.required_due", Esc(action), r.Day(a.Due)) + quote
 }
 
-// exploitedLine says how the alert is known to be exploited: by its own
-// text (or a catalogue source), or only because its CVE ids are in KEV.
+// exploitedLine says, in the card's body, which CVE ids of the alert are
+// in KEV when that is how its exploitation is known.
 func (r *Renderer) exploitedLine(a *store.Alert) string {
+	if !a.Exploited || len(a.KEV) == 0 {
+		return ""
+	}
+	return r.T("card.kev", Esc(strings.Join(limitList(a.KEV, 5), ", ")))
+}
+
+// exploitedMark is the first line's warning: exploited in the wild by the
+// alert's own text (or a catalogue source), or listed in KEV.
+func (r *Renderer) exploitedMark(a *store.Alert) string {
 	switch {
 	case !a.Exploited:
 		return ""
 	case len(a.KEV) > 0:
-		return r.T("card.kev", Esc(strings.Join(limitList(a.KEV, 5), ", ")))
+		return r.T("card.kev_mark")
 	}
 	return r.T("card.exploited")
 }
 
 // badge is the card's first words: severity (marked when it is only the
-// source's default) and score, or "news" for an item that is not an
-// advisory.
+// source's default) and score, "news" for an item that is not an
+// advisory, or the department's name for its own advisory without a
+// marked severity (a letter, not an unassessed vulnerability).
 func (r *Renderer) badge(a *store.Alert) string {
-	if a.News {
+	switch {
+	case a.News:
 		return fmt.Sprintf("📰 <b>#%d · %s</b>", a.ID, r.T("card.news"))
+	case a.Source == store.DepartmentSource && a.Severity.Rank() == 0:
+		return fmt.Sprintf("📄 <b>#%d · %s</b>", a.ID, r.T("card.dept_letter", Esc(r.SourceName(a))))
 	}
 	out := fmt.Sprintf("%s <b>#%d · %s</b>", severityIcon(a.Severity), a.ID, strings.ToUpper(r.Severity(a.Severity)))
 	if a.SeverityDefault {
@@ -160,18 +173,24 @@ func (r *Renderer) badge(a *store.Alert) string {
 }
 
 // Card renders an alert as the message agencies receive, with the
-// acknowledgements so far (the live card).
+// acknowledgements so far (the live card). What matters comes first:
+// severity and exploitation, the product, the title, what to do and by
+// when; then the text, the references, and who acknowledged.
 func (r *Renderer) Card(a *store.Alert, acks []store.Ack) string {
 	var head, foot strings.Builder
-	head.WriteString(r.badge(a) + "\n")
-	fmt.Fprintf(&head, "<b>%s</b>\n", Esc(cutText(a.Title, 300)))
-	head.WriteString(r.T("card.source", Esc(r.SourceName(a))) + "\n")
-	head.WriteString(r.T("card.published", r.Published(a)) + "\n")
-	if len(a.CVEs) > 0 {
-		head.WriteString(r.T("card.cve", Esc(strings.Join(limitList(a.CVEs, 10), ", "))) + "\n")
+	head.WriteString(r.badge(a))
+	if mark := r.exploitedMark(a); mark != "" {
+		head.WriteString(" · " + mark)
 	}
+	head.WriteString("\n")
 	if len(a.Vendors) > 0 {
 		head.WriteString(r.T("card.vendors", Esc(strings.Join(limitList(a.Vendors, 8), ", "))) + "\n")
+	}
+	fmt.Fprintf(&head, "<b>%s</b>\n", Esc(cutText(a.Title, 300)))
+	if line := r.requiredAction(a); line != "" {
+		head.WriteString(line + "\n")
+	} else if !a.Due.IsZero() {
+		head.WriteString(r.T("card.due", r.Day(a.Due)) + "\n")
 	}
 	if line := r.exploitedLine(a); line != "" {
 		head.WriteString(line + "\n")
@@ -179,12 +198,16 @@ func (r *Renderer) Card(a *store.Alert, acks []store.Ack) string {
 	if a.Ransomware {
 		head.WriteString(r.T("card.ransomware") + "\n")
 	}
-	if line := r.requiredAction(a); line != "" {
-		head.WriteString(line + "\n")
+	var refs strings.Builder
+	if len(a.CVEs) > 0 {
+		refs.WriteString(r.T("card.cve", Esc(strings.Join(limitList(a.CVEs, 10), ", "))) + "\n")
 	}
+	refs.WriteString(r.T("card.source", Esc(r.SourceName(a))) + "\n")
+	refs.WriteString(r.T("card.published", r.Published(a)))
 	if a.Link != "" {
-		fmt.Fprintf(&foot, "\n🔗 <a href=\"%s\">%s</a>", Esc(a.Link), r.T("card.link"))
+		fmt.Fprintf(&refs, "\n🔗 <a href=\"%s\">%s</a>", Esc(a.Link), r.T("card.link"))
 	}
+	foot.WriteString("\n" + refs.String() + "\n")
 	if a.News {
 		foot.WriteString("\n" + r.T("card.news_action", a.ID))
 	} else {
@@ -282,10 +305,36 @@ func (r *Renderer) FollowUp(a, earlier *store.Alert) string {
 	// The note keeps its own severity and exploitation: the source may
 	// know more than the alert it follows.
 	exploited := r.exploitedLine(a)
+	if exploited == "" {
+		exploited = r.exploitedMark(a)
+	}
 	if exploited != "" {
 		exploited += "\n"
 	}
 	return FitHTML(r.T("followup", r.badge(a), Esc(r.SourceName(a)), link, exploited, earlier.ID, Esc(strings.Join(limitList(a.CVEs, 5), ", "))), MaxMessage)
+}
+
+// Update is the short reply under a delivered card saying what changed
+// since: "⚠️ Cập nhật: CVE-… nay đã bị khai thác trong thực tế (CISA KEV,
+// 12/09)", or that the source revised the advisory.
+func (r *Renderer) Update(a *store.Alert, u store.AlertUpdate) string {
+	when := r.Day(u.Day)
+	if u.Day.IsZero() {
+		when = r.Date(u.At)
+	}
+	who := Esc(u.Source) + ", " + when
+	var text string
+	switch u.Kind {
+	case store.UpdateExploited:
+		text = r.T("update.exploited", Esc(strings.Join(limitList(u.CVEs, 5), ", ")), who)
+		if len(u.CVEs) == 0 {
+			text = r.T("update.exploited_alert", a.ID, who)
+		}
+	default:
+		text = r.T("update.revised", a.ID, who)
+	}
+	text += "\n" + r.T("update.severity", severityIcon(u.Severity), strings.ToUpper(r.Severity(u.Severity)), a.ID)
+	return FitHTML(text, MaxMessage)
 }
 
 // Overdue is one alert in a reminder: the alert and how long ago the

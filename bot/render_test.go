@@ -273,3 +273,28 @@ func TestFollowUpKeepsItsSeverity(t *testing.T) {
 		}
 	}
 }
+
+func TestUpdateReply(t *testing.T) {
+	a := store.Alert{ID: 4}
+	day := time.Date(2025, 9, 12, 0, 0, 0, 0, time.UTC)
+	tests := map[string]struct {
+		u    store.AlertUpdate
+		want string
+	}{
+		"exploited": {store.AlertUpdate{Kind: store.UpdateExploited, Source: "CISA KEV", CVEs: []string{"CVE-2025-53770"}, Day: day, Severity: store.SeverityHigh},
+			"⚠️ Cập nhật: CVE-2025-53770 nay đã bị khai thác trong thực tế (CISA KEV, 12/09/2025)\nMức độ: 🟠 CAO."},
+		"revised": {store.AlertUpdate{Kind: store.UpdateRevised, Source: "CERT-FR", At: published, Severity: store.SeverityCritical},
+			"🔄 Cập nhật: nguồn đã sửa đổi nội dung cảnh báo #4 (CERT-FR, 09:12 26/11/2026)\nMức độ: 🔴 NGHIÊM TRỌNG."},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			plain, err := telegramtest.CheckHTML(NewRenderer(Vietnamese).Update(&a, tc.u))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(plain, tc.want) {
+				t.Errorf("update:\n%s\nwant it to start\n%s", plain, tc.want)
+			}
+		})
+	}
+}

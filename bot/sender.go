@@ -25,9 +25,10 @@ import (
 // the others.
 //
 // Crash safety: an entry leaves the outbox only in the transaction that
-// records its outcome, and at most Workers messages are between "handed
-// to a worker" and "outcome recorded" at any moment. A kill -9 can
-// therefore repeat at most Workers messages after the restart.
+// records its outcome. At most Workers requests are in flight, and at most
+// CrashBound messages are between "handed to a worker" and "outcome
+// recorded" at any moment; a kill -9 can therefore repeat at most
+// CrashBound messages after the restart.
 type Sender struct {
 	API    Telegram
 	Store  *store.Store
@@ -41,8 +42,8 @@ type Sender struct {
 	// GiveUp is how long transient failures are retried before a message
 	// is marked failed.
 	GiveUp time.Duration
-	// Workers is how many requests may be in flight at once, and so also
-	// the most messages a crash can repeat.
+	// Workers is how many requests may be in flight at once; see
+	// CrashBound.
 	Workers int
 	// Exporter builds the CSV of OutDocument entries.
 	Exporter func(store.ExportQuery) (name string, data []byte, err error)
@@ -68,9 +69,19 @@ type Sender struct {
 	batches, recorded atomic.Int64
 }
 
+// CrashBound is the most messages a kill -9 can make arrive twice: those
+// in flight and those answered whose outcome is not yet on disk.
+func (s *Sender) CrashBound() int { return (1 + unrecordedPerWorker) * max(s.Workers, 1) }
+
 // resync is how often the sender re-reads the whole outbox even when
 // nobody woke it, in case something queued a message and forgot to.
 const resync = time.Minute
+
+// unrecordedPerWorker: while outcomes wait for their disk write, each
+// worker may already send the next message, up to this many per worker.
+// A request no longer waits for the disk, and a kill -9 repeats at most
+// (1 + unrecordedPerWorker) · Workers messages.
+const unrecordedPerWorker = 3
 
 // Telegram refuses inline keyboards much beyond a hundred buttons; merged
 // subscription requests carry two each.
@@ -128,7 +139,10 @@ func (s *Sender) Run(ctx context.Context) error {
 	defer stopDrain()
 	workers := max(s.Workers, 1)
 	jobs := make(chan job, workers)
-	outcomes := make(chan outcome, workers)
+	// freed tells the dispatcher a worker has Telegram's answer: it may
+	// start another request while the outcome waits to be recorded.
+	freed := make(chan struct{}, 2*workers)
+	outcomes := make(chan outcome, unrecordedPerWorker*workers)
 	settledCh := make(chan []settled, workers)
 
 	done := make(chan struct{})
@@ -143,11 +157,12 @@ func (s *Sender) Run(ctx context.Context) error {
 		for range workers {
 			wg.Go(func() {
 				for j := range jobs {
-					if ctx.Err() != nil { // stopping: start nothing new
-						outcomes <- outcome{chat: j.entries[0].ChatID}
-						continue
+					o := outcome{chat: j.entries[0].ChatID}
+					if ctx.Err() == nil { // stopping: start nothing new
+						o = s.deliver(reqCtx, j)
 					}
-					outcomes <- s.deliver(reqCtx, j)
+					freed <- struct{}{}
+					outcomes <- o
 				}
 			})
 		}
@@ -155,14 +170,19 @@ func (s *Sender) Run(ctx context.Context) error {
 	}()
 
 	d := s.newDispatcher(workers)
-	err := d.run(ctx, jobs, settledCh)
+	err := d.run(ctx, jobs, freed, settledCh)
 	close(jobs)
 	// Drain settled reports while workers finish, so nobody blocks.
 	go func() {
 		for range settledCh {
 		}
 	}()
+	go func() {
+		for range freed {
+		}
+	}()
 	<-workersDone
+	close(freed)
 	close(outcomes)
 	<-done
 	close(settledCh)
@@ -176,48 +196,69 @@ func (s *Sender) Run(ctx context.Context) error {
 // fan-out is not a thousand full reads.
 type dispatcher struct {
 	s        *Sender
-	capacity int
+	capacity int // requests in flight at once: the workers
 	global   *rate.Limiter
 	paces    map[int64]*pace
-	busy     map[int64]bool  // chats with a message in flight
+	busy     map[int64]bool  // chats with a message in flight or not yet recorded
 	inflight map[uint64]bool // outbox ids in flight, or whose outcome could not be recorded
-	running  int
+	// running counts requests handed to workers and not yet answered;
+	// unsettled those not yet recorded either, at most maxUnsettled.
+	running, unsettled, maxUnsettled int
 
 	// queues is the outbox as last read, less what settled since: each
 	// chat's entries in the order they go (class, then age).
 	queues map[int64][]store.Outgoing
 	stale  bool // re-read before the next pass
 	readAt time.Time
-	cands  []candidate // scratch space of pass
+
+	// plan is the order in which chats that may receive go (makePlan);
+	// passes take from planPos on.
+	plan      []candidate
+	planPos   int
+	planAt    time.Time
+	planUntil time.Time // replan after this
+	planWake  time.Time // a chat not in the plan may receive from then
+	replan    bool      // replan at the next pass
+	wakeAt    time.Time // when to look again if nothing happens
 
 	pause   time.Time // flood control: nothing is sent before it
 	last429 map[int64]time.Time
 }
 
 func (s *Sender) newDispatcher(capacity int) *dispatcher {
-	d := &dispatcher{s: s, capacity: capacity, global: rate.NewLimiter(rate.Inf, 1),
+	d := &dispatcher{s: s, capacity: capacity, maxUnsettled: (1 + unrecordedPerWorker) * capacity, global: rate.NewLimiter(rate.Inf, 1),
 		paces: make(map[int64]*pace), busy: make(map[int64]bool), inflight: make(map[uint64]bool),
 		stale: true, last429: make(map[int64]time.Time)}
 	if s.Rate > 0 {
-		d.global = rate.NewLimiter(globalLimit(s.Rate), 1)
+		d.global = globalLimiter(s.Rate)
 	}
 	return d
 }
 
-// globalLimit is the steady rate that keeps any one second of Telegram's
-// clock to at most `perSecond` requests. A limiter with a burst of one
-// lets at most 1 + r·T requests go in any span T, so r = n²/(n+1) allows n
-// in a second and leaves one request interval (40 ms at 25/s) of margin
-// for the network delaying one request more than another: 25 become
-// 24.04/s, 96% of the configured rate.
-func globalLimit(perSecond float64) rate.Limit {
+// globalLimiter paces all sends so that any one second of Telegram's
+// clock sees at most `perSecond` requests. A limiter with burst B and rate
+// r lets at most B + r·T requests go in any span T. B is one at
+// Telegram's usual rates and perSecond/200 at high ones (so that the
+// dispatcher is not woken by a timer for every single message), and r is
+// chosen so that even a second stretched by jitterMargin on our side (the
+// network delaying the first request of a second more than the last)
+// holds no more than perSecond: 25/s run at 24.75/s (0.99 of the rate),
+// 1,000/s at 986/s.
+func globalLimiter(perSecond float64) *rate.Limiter {
+	burst := max(1, int(perSecond/200))
 	if perSecond < 2 {
-		return rate.Limit(perSecond)
+		return rate.NewLimiter(rate.Limit(perSecond), 1)
 	}
-	return rate.Limit(perSecond * perSecond / (perSecond + 1))
+	r := (perSecond + 1 - float64(burst)) / (1 + jitterMargin.Seconds())
+	return rate.NewLimiter(rate.Limit(r), burst)
 }
 
-func (d *dispatcher) run(ctx context.Context, jobs chan<- job, settledCh <-chan []settled) error {
+// jitterMargin is how much more one request may be delayed on its way to
+// Telegram than another without Telegram counting more than the rate in
+// a second.
+const jitterMargin = 10 * time.Millisecond
+
+func (d *dispatcher) run(ctx context.Context, jobs chan<- job, freed <-chan struct{}, settledCh <-chan []settled) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -235,6 +276,17 @@ func (d *dispatcher) run(ctx context.Context, jobs chan<- job, settledCh <-chan 
 		case <-d.s.wake:
 			d.stale = true
 		case <-timer.C:
+		case <-freed:
+			d.running--
+		drain:
+			for {
+				select {
+				case <-freed:
+					d.running--
+				default:
+					break drain
+				}
+			}
 		case batch := <-settledCh:
 			d.settle(batch)
 		}
@@ -297,7 +349,7 @@ func (d *dispatcher) read() {
 	for _, q := range queues {
 		slices.SortFunc(q, inOrder)
 	}
-	d.queues, d.stale = queues, false
+	d.queues, d.stale, d.replan = queues, false, true
 	// Forget the pace of chats that could receive now anyway, so that the
 	// map does not grow with every chat ever written to.
 	for chat, p := range d.paces {
@@ -310,7 +362,6 @@ func (d *dispatcher) read() {
 // candidate is a chat that may be sent its next entry now.
 type candidate struct {
 	chat    int64
-	idx     int // of the entry in the chat's queue
 	class   class
 	backlog int
 	id      uint64
@@ -327,20 +378,92 @@ type candidate struct {
 // message a second.
 func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 	now := time.Now()
-	wakeAt := d.readAt.Add(resync)
+	if d.pause.After(now) {
+		return d.pause
+	}
+	if !d.room() {
+		return d.nextLook() // or an answer, or a settled job
+	}
+	replanned := false
+	for d.room() {
+		if d.planPos >= len(d.plan) || d.replan || !now.Before(d.planUntil) ||
+			!now.Before(d.planWake) && now.Sub(d.planAt) >= replanMin {
+			if replanned {
+				break // nothing else may go now
+			}
+			d.makePlan(now)
+			replanned = true
+		}
+		if d.planPos >= len(d.plan) {
+			break
+		}
+		c := d.plan[d.planPos]
+		d.planPos++
+		q := d.queues[c.chat]
+		i := slices.IndexFunc(q, func(o store.Outgoing) bool { return o.ID == c.id })
+		if i < 0 || d.busy[c.chat] || d.inflight[c.id] {
+			continue // settled, merged or sent since the plan
+		}
+		if p := d.paces[c.chat]; p != nil && p.readyAt(now, c.class).After(now) {
+			continue // a 429 since the plan; the next plan sees when
+		}
+		if err := d.global.Wait(ctx); err != nil {
+			return d.wakeAt
+		}
+		now = time.Now()
+		o := q[i]
+		j := job{entries: []store.Outgoing{o}}
+		if o.Kind == store.OutNotice || o.Kind == store.OutText {
+			j.entries = d.mergeable(q[i:], now)
+		}
+		for _, e := range j.entries {
+			d.inflight[e.ID] = true
+		}
+		d.busy[o.ChatID] = true
+		d.running++
+		d.unsettled++
+		jobs <- j // never blocks: jobs holds capacity entries
+	}
+	return d.nextLook()
+}
+
+// nextLook is when the dispatcher must look again if nothing happens.
+func (d *dispatcher) nextLook() time.Time {
+	w := d.planWake
+	if min := d.planAt.Add(replanMin); w.Before(min) {
+		w = min
+	}
+	if w.Before(d.wakeAt) {
+		return w
+	}
+	return d.wakeAt
+}
+
+// replanEvery bounds how long a plan is followed; replanMin is the least
+// time between two plans made because a chat's pace let it receive again
+// (which at a thousand messages a second happens all the time).
+const (
+	replanEvery = 250 * time.Millisecond
+	replanMin   = 20 * time.Millisecond
+)
+
+// makePlan orders the chats that may receive now: first-class entries
+// before routine ones, then the longest queue first. Passes follow the
+// plan until it is used up, is older than replanEvery, or something
+// changed (a read of the outbox, an outcome other than "sent"), so that a
+// fan-out to thousands of groups does not scan them all for every message.
+// It also sets when the dispatcher must look again by itself.
+func (d *dispatcher) makePlan(now time.Time) {
+	d.replan = false
+	d.planAt, d.planUntil = now, now.Add(replanEvery)
+	d.wakeAt = d.readAt.Add(resync)
+	d.planWake = d.wakeAt
 	later := func(t time.Time) {
-		if t.Before(wakeAt) {
-			wakeAt = t
+		if t.Before(d.planWake) {
+			d.planWake = t
 		}
 	}
-	if d.pause.After(now) {
-		later(d.pause)
-		return wakeAt
-	}
-	if d.running >= d.capacity {
-		return wakeAt // a settled job brings the next pass
-	}
-	cands := d.cands[:0]
+	cands := d.plan[:0]
 	for chat, q := range d.queues {
 		if d.busy[chat] {
 			continue
@@ -364,7 +487,7 @@ func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 					break
 				}
 			}
-			cands = append(cands, candidate{chat: chat, idx: i, class: c, backlog: len(q), id: o.ID})
+			cands = append(cands, candidate{chat: chat, class: c, backlog: len(q), id: o.ID})
 			break
 		}
 	}
@@ -377,29 +500,18 @@ func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 		}
 		return cmp.Compare(a.id, b.id)
 	})
-	d.cands = cands
-	for _, c := range cands {
-		if d.running >= d.capacity {
-			break
+	d.plan, d.planPos = cands, 0
+	if len(cands) > 0 {
+		if d.planUntil.Before(d.wakeAt) {
+			d.wakeAt = d.planUntil
 		}
-		if err := d.global.Wait(ctx); err != nil {
-			return wakeAt
-		}
-		now = time.Now()
-		q := d.queues[c.chat]
-		o := q[c.idx]
-		j := job{entries: []store.Outgoing{o}}
-		if o.Kind == store.OutNotice || o.Kind == store.OutText {
-			j.entries = d.mergeable(q[c.idx:], now)
-		}
-		for _, e := range j.entries {
-			d.inflight[e.ID] = true
-		}
-		d.busy[o.ChatID] = true
-		d.running++
-		jobs <- j // never blocks: jobs holds capacity entries
 	}
-	return wakeAt
+}
+
+// room reports whether another job may start: a worker is free, and the
+// messages not yet recorded stay within the crash bound.
+func (d *dispatcher) room() bool {
+	return d.running < d.capacity && d.unsettled < d.maxUnsettled
 }
 
 func (d *dispatcher) pace(chat int64) *pace {
@@ -475,11 +587,16 @@ func (d *dispatcher) settle(batch []settled) {
 	now := time.Now()
 	gone := make(map[uint64]bool)
 	for _, st := range batch {
-		d.running--
+		d.unsettled--
 		delete(d.busy, st.chat)
 		p := d.pace(st.chat)
 		if !st.at.IsZero() {
 			p.done(st.at)
+		}
+		// The chat may receive again once its pace allows: the plan
+		// must look at it then.
+		if at := p.readyAt(now, classFirst); at.Before(d.planWake) {
+			d.planWake = at
 		}
 		if !st.recorded {
 			// Still in the outbox, but whether Telegram took it is
@@ -499,6 +616,7 @@ func (d *dispatcher) settle(batch []settled) {
 			case store.Sent:
 				gone[r.ID] = true
 			case store.Retry:
+				d.replan = true
 				for i := range q {
 					if e := &q[i]; e.ID == r.ID {
 						e.Attempts++

@@ -52,8 +52,12 @@ func (r ReportRow) Status() AckStatus { return StatusOf(r.Acks) }
 // SentMessage is what one message the service sent to a chat stands for.
 type SentMessage struct {
 	Kind     Kind      `json:"kind"`
-	AlertIDs []uint64  `json:"alerts"`
+	AlertIDs []uint64  `json:"alerts,omitempty"`
 	At       time.Time `json:"at,omitzero"`
+	// Notices are the notices a department message carries (several
+	// merged into one), so that it can be rendered again once a request
+	// in it is decided.
+	Notices []Notice `json:"notices,omitempty"`
 }
 
 func messageKey(chat int64, msg int) []byte { return join(i64(chat), u64(uint64(msg))) }
@@ -89,4 +93,40 @@ func (t *Tx) SentMessage(chat int64, msg int) (m SentMessage, ok bool, err error
 		m.AlertIDs = append(m.AlertIDs, d.AlertID)
 	}
 	return m, true, nil
+}
+
+// indexNotice remembers the notices a department message carries, and,
+// for a subscription request, which message shows it, so that deciding
+// the request edits that message.
+func (t *Tx) indexNotice(chat int64, msg int, n Notice) error {
+	if msg == 0 {
+		return nil
+	}
+	key := messageKey(chat, msg)
+	var m SentMessage
+	if _, err := t.get(bucketMessages, key, &m); err != nil {
+		return err
+	}
+	m.Kind = OutNotice
+	m.Notices = append(m.Notices, n)
+	if err := t.put(bucketMessages, key, &m); err != nil {
+		return err
+	}
+	if n.Event != EventSubscribeRequest {
+		return nil
+	}
+	c, ok, err := t.Chat(n.ChatID)
+	if err != nil || !ok {
+		return err
+	}
+	c.RequestMessage = msg
+	if err := t.PutChat(c); err != nil {
+		return err
+	}
+	if c.Status == ChatPending || c.DecidedAt.IsZero() {
+		return nil
+	}
+	// Decided while the request was on its way: show the decision.
+	_, err = t.Enqueue(Outgoing{Kind: OutEdit, ChatID: chat, EditMessageID: msg, Created: c.DecidedAt})
+	return err
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -512,4 +513,50 @@ func (s *Store) OldestDue(now time.Time) (oldest time.Time, due int, err error) 
 		})
 	})
 	return oldest, due, err
+}
+
+var keySummaryWeek = []byte("summary_week")
+
+// QueueWeeklySummary queues the summary of q for chat unless the summary
+// of the week starting at q.To was queued before, in one transaction, so
+// that a restart never sends it twice; on a database that never had one
+// it only records the week. It reports whether it queued.
+func (s *Store) QueueWeeklySummary(chat int64, q ExportQuery, now time.Time) (bool, error) {
+	return s.queueWeeklySummary(chat, q, now, true)
+}
+
+// MarkWeeklySummaryStart records, on a database that never had a weekly
+// summary, that summaries start after q's week.
+func (s *Store) MarkWeeklySummaryStart(q ExportQuery) error {
+	_, err := s.queueWeeklySummary(1, q, time.Time{}, false)
+	return err
+}
+
+func (s *Store) queueWeeklySummary(chat int64, q ExportQuery, now time.Time, send bool) (bool, error) {
+	if chat == 0 {
+		return false, nil
+	}
+	queued := false
+	err := s.Update(func(tx *Tx) error {
+		meta := tx.bucket(bucketMeta)
+		v := meta.Get(keySummaryWeek)
+		if len(v) == 8 && int64(readU64(v)) >= q.To.Unix() {
+			return nil
+		}
+		if v == nil || !send { // the first start: nothing to report on yet
+			if v != nil {
+				return nil
+			}
+			return meta.Put(keySummaryWeek, u64(uint64(q.To.Unix())))
+		}
+		if _, err := tx.Enqueue(Outgoing{Kind: OutPhoto, ChatID: chat, Export: &q, Created: now}); err != nil {
+			return err
+		}
+		queued = true
+		return meta.Put(keySummaryWeek, u64(uint64(q.To.Unix())))
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: weekly summary: %w", err)
+	}
+	return queued, nil
 }

@@ -90,7 +90,12 @@ func (t *Tx) settleSent(o Outgoing, r Result) error {
 	if err := t.dropOutgoing(o.ID); err != nil {
 		return err
 	}
-	if o.Kind != OutEdit && o.Kind != OutNotice {
+	switch {
+	case o.Kind == OutNotice && o.Notice != nil:
+		if err := t.indexNotice(o.ChatID, r.MessageID, *o.Notice); err != nil {
+			return err
+		}
+	case o.Kind != OutEdit:
 		if err := t.indexMessage(o.ChatID, r.MessageID, SentMessage{Kind: o.Kind, AlertIDs: o.AlertIDs, At: r.At}); err != nil {
 			return err
 		}

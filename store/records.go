@@ -34,6 +34,10 @@ type Chat struct {
 	RequestedByName string    `json:"requested_by_name,omitempty"`
 	RequestedAt     time.Time `json:"requested_at,omitzero"`
 	DecidedBy       int64     `json:"decided_by,omitempty"`
+	DecidedByName   string    `json:"decided_by_name,omitempty"`
+	// RequestMessage is the message in the department's chat that carries
+	// the chat's latest subscription request, edited once it is decided.
+	RequestMessage int `json:"request_message,omitempty"`
 	DecidedAt       time.Time `json:"decided_at,omitzero"`
 
 	// GoneReason is Telegram's answer when the chat became gone; GoneFrom
@@ -346,6 +350,9 @@ type Outgoing struct {
 	AlertIDs []uint64 `json:"alerts,omitempty"`
 	// Ref is the earlier alert a follow-up points to.
 	Ref uint64 `json:"ref,omitempty"`
+	// Update is the number (from 1) of the alert's AlertUpdate an
+	// OutUpdate entry announces.
+	Update int `json:"update,omitempty"`
 	// Text is the prepared HTML of OutText entries.
 	Text    string     `json:"text,omitempty"`
 	Buttons [][]Button `json:"buttons,omitempty"`

@@ -25,9 +25,9 @@ type overviewData struct {
 	// OverdueChats agencies.
 	OverdueNow, OverdueChats int
 	FailingSources           []store.Source
-	// OpenIncidents is the place for incidents once the store keeps them;
-	// nil until then, so the page shows no number it does not have.
-	OpenIncidents *int
+	// OpenIncidents counts the incidents agencies reported that are not
+	// closed.
+	OpenIncidents int
 	Weekly        chart
 	Spread        chart
 	Slowest       chart
@@ -57,6 +57,11 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 			d.OverdueNow += len(o.Alerts)
 		}
 		d.OverdueChats = len(overdue)
+		open, err := tx.OpenIncidents()
+		if err != nil {
+			return err
+		}
+		d.OpenIncidents = len(open)
 		sources, err := tx.Sources()
 		for _, src := range sources {
 			if !src.Paused && !src.FailingSince.IsZero() {

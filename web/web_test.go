@@ -140,10 +140,18 @@ func TestPagesShowTheRecord(t *testing.T) {
 		_, err := tx.AddAck(store.Ack{AlertID: 2, ChatID: -5001, UserID: 301, Name: "Nguyễn Văn An", At: f.now, NotUsed: true})
 		return err
 	}))
+	f.must(f.st.Update(func(tx *store.Tx) error {
+		for _, st := range []store.IncidentStatus{store.IncidentDraft, store.IncidentResolved, store.IncidentOpen} {
+			if _, err := tx.NewIncident(store.Incident{ChatID: -5001, Agency: "Sở Y tế", Status: st}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 	cookie := f.signIn(admin)
 
 	contains(t, f.do("GET", "/", cookie).body, "Tuần này", "Cảnh báo đã gửi", "Xác nhận trong thời hạn nhắc việc",
-		"Lượt gửi thất bại", "Quá hạn xác nhận hiện nay", "Nguồn đang lỗi: 0", "<svg", "Đơn vị xác nhận chậm nhất")
+		"Lượt gửi thất bại", "Quá hạn xác nhận hiện nay", "Nguồn đang lỗi: 0", "Sự cố đang mở: 1", "<svg", "Đơn vị xác nhận chậm nhất")
 	m := f.do("GET", "/matrix", cookie).body
 	contains(t, m, "Sở Y tế", "UBND huyện Sóc Sơn", ">đã nhận<i>30 phút</i>", ">đã xử lý<i>5 giờ", ">lỗi gửi", `class="na">không sử dụng<i>5 giờ</i>`,
 		`hx-trigger="every 3s"`, "#1", "#2")

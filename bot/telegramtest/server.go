@@ -58,6 +58,7 @@ type Server struct {
 	hooks      []func(method string, params url.Values) *Fault
 	failures   []failure
 	floods     []flood
+	flood      *floodControl
 }
 
 // Option changes how New sets up the fake.
@@ -336,6 +337,12 @@ func (s *Server) serve(ctx context.Context, m method, p url.Values, files map[st
 		}
 	}
 	if f := s.takeFault(m.name, p); f != nil {
+		return f.reply()
+	}
+	s.mu.Lock()
+	f := s.floodLocked(m.name, p.Get("chat_id"), time.Now())
+	s.mu.Unlock()
+	if f != nil {
 		return f.reply()
 	}
 	result, err := m.fn(s, ctx, p, files)

@@ -186,3 +186,35 @@ func TestDashboardSettings(t *testing.T) {
 		t.Errorf("public URL %q", c.PublicURL)
 	}
 }
+
+// TestSummaryPhoto: /summary in the department's chat brings one PNG
+// chart with its lines, through the outbox; the Monday schedule queues
+// the same for the week before.
+func TestSummaryPhoto(t *testing.T) {
+	tg := telegramtest.New(t)
+	cfg := testConfig(t, tg)
+	cfg.SummaryAt = "08:00"
+	start(t, tg, cfg)
+	admin := telegramtest.NewUser(adminID, "Phạm Quản Trị")
+	tg.SendText(telegramtest.Group(deptChat, "Sở TT&TT"), admin, "/summary")
+	var photo telegramtest.Sent
+	tg.WaitFor(t, 10*time.Second, func() bool {
+		for _, m := range tg.Messages(deptChat) {
+			if m.Method == "sendPhoto" && strings.Contains(m.Plain, "Tổng hợp tuần") {
+				photo = m
+				return true
+			}
+		}
+		return false
+	}, "a summary photo in the department's chat")
+	docs := tg.Documents(deptChat)
+	var data []byte
+	for _, d := range docs {
+		if d.MessageID == photo.MessageID {
+			data = d.Data
+		}
+	}
+	if len(data) < 1000 || string(data[1:4]) != "PNG" {
+		t.Fatalf("not a PNG: %d bytes", len(data))
+	}
+}

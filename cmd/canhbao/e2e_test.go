@@ -61,11 +61,26 @@ func TestEndToEnd(t *testing.T) {
 	tg.PressButton(deptChat, req.MessageID, admin, "approve:-4001")
 	waitText(t, tg, health.ID, "Sở đã duyệt đăng ký của Sở Y tế")
 
+	// The decided request is edited: who decided and when, no buttons.
+	tg.WaitFor(t, 5*time.Second, func() bool {
+		m, _ := tg.Message(deptChat, req.MessageID)
+		return m.Keyboard == nil && strings.Contains(m.Plain, "Đã duyệt bởi "+admin.FirstName+" lúc ")
+	}, "the request card edited")
+
 	tg.SendText(district, contact, "/subscribe@canhbao_test_bot UBND huyện Đông Anh")
-	waitText(t, tg, deptChat, "Yêu cầu đăng ký", "UBND huyện Đông Anh")
+	req2 := waitText(t, tg, deptChat, "Yêu cầu đăng ký", "UBND huyện Đông Anh")
+	before := len(tg.Messages(deptChat))
 	tg.SendText(dept, admin, "/approve -4002")
 	waitText(t, tg, district.ID, "Sở đã duyệt")
 	waitText(t, tg, deptChat, "Đã duyệt UBND huyện Đông Anh")
+	tg.WaitFor(t, 5*time.Second, func() bool {
+		m, _ := tg.Message(deptChat, req2.MessageID)
+		return m.Keyboard == nil && strings.Contains(m.Plain, "Đã duyệt bởi")
+	}, "the second request card edited")
+	time.Sleep(300 * time.Millisecond)
+	if n := len(tg.Messages(deptChat)) - before; n != 1 {
+		t.Errorf("/approve in the department's chat sent %d messages there, want 1", n)
+	}
 
 	// 4. The source publishes; every approved group gets each alert once.
 	feed.set(doc)

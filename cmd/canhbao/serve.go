@@ -12,6 +12,7 @@ import (
 	"github.com/canhbao/canhbao/feeds"
 	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
+	"github.com/canhbao/canhbao/summary"
 	"github.com/canhbao/canhbao/web"
 )
 
@@ -54,6 +55,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	sender := &bot.Sender{API: sendsAPI, Store: st, Render: render, Log: log.With("part", "sender"),
 		DeptChat: cfg.AdminChat, Rate: cfg.SendRate, GiveUp: cfg.GiveUp, Workers: senderWorkers,
 		Exporter: func(q store.ExportQuery) (string, []byte, error) { return bot.ExportFile(st, render, q) }}
+	summaries := &summary.Summarizer{Store: st, Render: render,
+		Deadlines: store.Deadlines{UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate}}
+	sender.Summary = summaries.Build
 	classifier, err := seedClassifier(st, cfg.Feeds)
 	if err != nil {
 		return err
@@ -112,12 +116,17 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			}
 		})
 	}
+	if cfg.SummaryAt != "" && cfg.AdminChat != 0 {
+		weekly := &summary.Schedule{Store: st, At: cfg.SummaryAt, Loc: render.Loc, DeptChat: cfg.AdminChat,
+			Wake: sender.Wake, Log: log.With("part", "summary")}
+		wg.Go(func() { weekly.Run(ctx) })
+	}
 	if cfg.HTTPAddr != "" {
 		site := &web.Server{Store: st, Render: render, AdminIDs: cfg.AdminIDs, PublicURL: cfg.PublicURL,
 			Deadlines: b.Deadlines, Log: log.With("part", "web"), Ready: readiness(st, updatesAPI, sendsAPI), Metrics: metrics}
 		wg.Go(func() {
 			if err := serveWeb(ctx, cfg, site, log.With("part", "web")); err != nil {
-				log.Error("dashboard unavailable (CANHBAO_HTTP_ADDR); alerts keep flowing", slog.String("error", err.Error()))
+				log.Warn("dashboard unavailable (CANHBAO_HTTP_ADDR); alerts keep flowing", slog.String("error", err.Error()))
 			}
 		})
 	}
@@ -195,10 +204,43 @@ func (s *sink) Ingest(_ context.Context, src store.Source, alerts []store.Alert)
 		s.log.Info("new alerts", slog.String("source", src.Name), slog.Int("new", len(res.New)),
 			slog.Int("pushed", res.Pushed), slog.Int("held", res.Held), slog.Int("messages", res.Messages))
 	}
-	if res.Messages > 0 || res.Held > 0 {
+	n, err := s.announceChanges(src, alerts, time.Now())
+	if res.Messages > 0 || res.Held > 0 || n > 0 {
 		s.sender.Wake()
 	}
-	return nil
+	return err
+}
+
+// announceChanges tells the groups what a poll changed in alerts they
+// already have: a revised advisory, or exploitation reported by this
+// source (every KEV entry; any other source's own text) of a CVE another
+// source's alert is about.
+func (s *sink) announceChanges(src store.Source, alerts []store.Alert, now time.Time) (int, error) {
+	rev, err := s.store.Revise(src.Name, src.Display(), alerts, now)
+	if err != nil {
+		return 0, err
+	}
+	exploited := map[string]time.Time{}
+	for _, a := range alerts {
+		if !a.Exploited || len(a.KEV) > 0 {
+			continue // not exploited, or only by the catalogue's word
+		}
+		var day time.Time
+		if a.DateOnly {
+			day = a.Published
+		}
+		for _, id := range a.CVEs {
+			exploited[id] = day
+		}
+	}
+	if len(exploited) == 0 {
+		return rev.Messages, nil
+	}
+	up, err := s.store.ReportExploited(src.Name, src.Display(), exploited, src.Kind == store.KindKEV, now)
+	if len(up.Alerts) > 0 {
+		s.log.Info("alerts now exploited", slog.String("source", src.Name), slog.Int("alerts", len(up.Alerts)), slog.Int("messages", up.Messages))
+	}
+	return rev.Messages + up.Messages, err
 }
 
 func (s *sink) RecordPoll(_ context.Context, name string, r feeds.PollResult) error {

@@ -60,13 +60,7 @@ func TestFiltersDigestsAndFollowUps(t *testing.T) {
 		t.Fatalf("digest button: %v", got)
 	}
 	time.Sleep(1500 * time.Millisecond)
-	cards := 0
-	for _, m := range tg.Messages(all.ID) {
-		if strings.Contains(m.Plain, "Nguồn: certfr") {
-			cards++
-		}
-	}
-	if cards != 0 {
+	if cards := countText(tg, all.ID, "Nguồn: certfr"); cards != 0 {
 		t.Errorf("%d certfr cards besides the digest", cards)
 	}
 	for _, m := range tg.Messages(picky.ID) {
@@ -152,4 +146,38 @@ func TestSourceManagementAndHealth(t *testing.T) {
 	waitText(t, tg, agency.ID, "chỉ dành cho cán bộ Sở")
 	tg.SendText(dept, admin, "/audit")
 	waitText(t, tg, deptChat, "source add", "source pause", "source remove")
+}
+
+// TestKEVLaterRaisesADeliveredAlert: the catalogue lists, after delivery,
+// a CVE an alert is about; the group gets one reply under the card, the
+// card is edited, and the next catalogue poll adds nothing.
+func TestKEVLaterRaisesADeliveredAlert(t *testing.T) {
+	tg := telegramtest.New(t)
+	vendor := newFeedServer(t, []byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>v</title><link>https://v.example/</link>
+<item><title>Lỗ hổng trong Microsoft SharePoint Server</title><link>https://v.example/1</link><guid>sp-1</guid>
+<description>Microsoft phát hành bản vá cho lỗ hổng CVE-2025-53770 trong SharePoint.</description>
+<pubDate>Sat, 19 Jul 2025 09:00:00 +0700</pubDate></item></channel></rss>`))
+	kev := newFeedServer(t, []byte(`{"title":"CISA KEV","catalogVersion":"1","vulnerabilities":[]}`))
+	cfg := testConfig(t, tg,
+		store.Source{Name: "vendor", Title: "Hãng", URL: vendor.URL, Kind: store.KindFeed, Severity: store.SeverityMedium},
+		store.Source{Name: "cisa-kev", Title: "CISA KEV", URL: kev.URL, Kind: store.KindKEV, Severity: store.SeverityHigh})
+	cfg.DigestOver = 0
+	group := telegramtest.Group(-6101, "Sở Y tế")
+	seedChats(t, cfg.DB, store.Chat{ID: group.ID, Agency: "Sở Y tế", Filter: store.Filter{Sources: []string{"vendor"}}})
+	start(t, tg, cfg)
+
+	card := waitText(t, tg, group.ID, "#1 · TRUNG BÌNH (mức mặc định của nguồn)", "SharePoint")
+	kev.set(readTestdata(t, "cisa-kev-first25.json"))
+	up := waitText(t, tg, group.ID, "Cập nhật: CVE-2025-53770 nay đã bị khai thác trong thực tế (CISA KEV, 20/07/2025)")
+	if up.ReplyToMessageID != card.MessageID {
+		t.Errorf("update is not a reply to the card (%d, card %d)", up.ReplyToMessageID, card.MessageID)
+	}
+	tg.WaitFor(t, 5*time.Second, func() bool {
+		m, _ := tg.Message(group.ID, card.MessageID)
+		return strings.Contains(m.Plain, "#1 · CAO") && strings.Contains(m.Plain, "CVE-2025-53770 có trong danh mục KEV")
+	}, "card edited to the new severity")
+	time.Sleep(2500 * time.Millisecond) // two more polls of the catalogue
+	if n := countText(tg, group.ID, "Cập nhật"); n != 1 {
+		t.Errorf("%d update replies, want 1", n)
+	}
 }
