@@ -189,7 +189,7 @@ func BenchmarkNotModified(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				resp, alerts, err := p.fetchParse(context.Background(), src, v, slots{})
+				resp, alerts, _, err := p.fetchParse(context.Background(), src, memo{validators: v}, slots{})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -3,6 +3,8 @@ package feeds
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,10 +34,17 @@ type PollResult struct {
 	// Items is how many items the document had; for NotModified, the
 	// count of the last full poll; 0 when Err is set.
 	Items int
-	// NotModified is set when the server answered 304: nothing was parsed.
+	// NotModified is set when the server answered 304, or sent the same
+	// document again: nothing was parsed.
 	NotModified bool
 	// Next is when the source will be polled again, backoff included.
 	Next time.Time
+	// Keep is set when Validators and ContentHash are to be stored with
+	// the source (a successful poll), so that a restart costs no full
+	// download and no parsing of an unchanged document.
+	Keep        bool
+	Validators  Validators
+	ContentHash string
 }
 
 // Defaults of a zero Poller.
@@ -62,8 +71,10 @@ const (
 // delays another. After failures a source backs off exponentially
 // (Interval·2^n, at most MaxBackoff, never less than Interval) and is
 // polled at its normal pace again after a success. Conditional-GET
-// validators are kept in memory per source, so an unchanged document costs
-// a 304 and no parsing.
+// validators and a digest of the last document are kept per source and
+// reported with each poll (the store keeps them, and a restarted poller
+// starts from them), so an unchanged document costs a 304, or from a server
+// without validators a download and no parsing.
 //
 // At start, sources wait for the KEV catalogue's first poll (at most 20 s,
 // and not at all when the Classifier was seeded), so that their first
@@ -113,6 +124,7 @@ type sourceState struct {
 	url        string
 	kind       store.SourceKind
 	validators Validators
+	hash       string // digest of the last document read in full
 	failures   int
 	due        time.Time
 	running    bool
@@ -249,6 +261,11 @@ func (p *Poller) launch(ctx context.Context, srcs []store.Source, sem slots, don
 			// New, or changed by /source: start afresh. A poll of the
 			// old URL still running finishes first.
 			*st = sourceState{url: src.URL, kind: src.Kind, running: st.running}
+			if !src.LastSuccess.IsZero() {
+				// What the store kept from before a restart.
+				st.validators = Validators{ETag: src.ETag, LastModified: src.LastModified}
+				st.hash, st.items = src.ContentHash, src.Items
+			}
 		}
 		if st.running || waitKEV && src.Kind != store.KindKEV && st.polls == 0 {
 			continue
@@ -261,14 +278,14 @@ func (p *Poller) launch(ctx context.Context, srcs []store.Source, sem slots, don
 		}
 		st.running = true
 		wg.Add(1)
-		go func(src store.Source, v Validators) {
+		go func(src store.Source, known memo) {
 			defer wg.Done()
-			p.pollOne(ctx, src, v, sem)
+			p.pollOne(ctx, src, known, sem)
 			select {
 			case done <- struct{}{}:
 			default:
 			}
-		}(src, st.validators)
+		}(src, memo{st.validators, st.hash})
 	}
 	for name, st := range p.state {
 		if !live[name] && !st.running {
@@ -316,18 +333,18 @@ func give(ch chan struct{}) {
 }
 
 // pollOne fetches, parses and ingests one source and records the result.
-func (p *Poller) pollOne(ctx context.Context, src store.Source, v Validators, sem slots) {
+func (p *Poller) pollOne(ctx context.Context, src store.Source, known memo, sem slots) {
 	start := time.Now()
 	log := p.Log.With(slog.String("source", src.Name))
-	resp, alerts, err := p.fetchParse(ctx, src, v, sem)
+	resp, alerts, hash, err := p.fetchParse(ctx, src, known, sem)
 	if ctx.Err() != nil {
-		p.finish(src, nil, 0, nil) // shutting down: not the source's fault
+		p.finish(src, nil, 0, "", nil) // shutting down: not the source's fault
 		return
 	}
 	if err == nil && !resp.NotModified {
 		err = p.ingest(ctx, src, alerts, sem)
 	}
-	res := p.finish(src, resp, len(alerts), err)
+	res := p.finish(src, resp, len(alerts), hash, err)
 	res.At = start
 	took := slog.Duration("took", time.Since(start).Round(time.Millisecond))
 	switch {
@@ -348,7 +365,7 @@ func (p *Poller) pollOne(ctx context.Context, src store.Source, v Validators, se
 
 // finish updates the source's state after a poll of items items (resp and
 // err both nil for a poll cut short by shutdown) and returns the result.
-func (p *Poller) finish(src store.Source, resp *Response, items int, err error) PollResult {
+func (p *Poller) finish(src store.Source, resp *Response, items int, hash string, err error) PollResult {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := p.state[src.Name]
@@ -387,10 +404,31 @@ func (p *Poller) finish(src store.Source, resp *Response, items int, err error) 
 		st.due = now.Add(p.interval())
 		// Validators are kept only once the alerts are safely ingested:
 		// a 304 must never hide items the store did not take.
-		st.validators = resp.Validators
+		st.validators, st.hash = resp.Validators, hash
+	}
+	if err == nil {
+		res.Keep, res.Validators, res.ContentHash = true, st.validators, st.hash
 	}
 	res.Next = st.due
 	return res
+}
+
+// memo is what the poller knows of a source's last full read: the
+// conditional-GET validators and the document's digest.
+type memo struct {
+	validators Validators
+	hash       string
+}
+
+// documentHash is the digest of a document as read with a source's
+// options: the same bytes read another way (new selectors, a new default
+// severity) are parsed again.
+func documentHash(src store.Source, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(FormatSource(src)))
+	h.Write([]byte{0})
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // ingest hands a poll's alerts to the Sink, in a work slot.
@@ -424,7 +462,7 @@ func (p *Poller) backoff(failures int) time.Duration {
 // fetchParse is one conditional fetch and parse, bounded by the timeout. A
 // panic on the way (a library's bug met by a hostile document) becomes this
 // source's error, so that the other sources keep flowing.
-func (p *Poller) fetchParse(ctx context.Context, src store.Source, v Validators, sem slots) (resp *Response, alerts []store.Alert, err error) {
+func (p *Poller) fetchParse(ctx context.Context, src store.Source, known memo, sem slots) (resp *Response, alerts []store.Alert, hash string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.Log.Error("feeds: panic while reading a source", slog.String("source", src.Name),
@@ -435,25 +473,32 @@ func (p *Poller) fetchParse(ctx context.Context, src store.Source, v Validators,
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
 	if !take(ctx, sem.fetch) {
-		return nil, nil, ctx.Err()
+		return nil, nil, "", ctx.Err()
 	}
-	resp, err = p.Fetcher.Fetch(ctx, src.URL, v)
+	resp, err = p.Fetcher.Fetch(ctx, src.URL, known.validators)
 	give(sem.fetch)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	if resp.NotModified {
-		return resp, nil, nil
+		return resp, nil, known.hash, nil
+	}
+	hash = documentHash(src, resp.Body)
+	if known.hash != "" && hash == known.hash {
+		// The same document again (a server without validators): as
+		// good as a 304, nothing to parse.
+		resp.NotModified, resp.Body = true, nil
+		return resp, nil, hash, nil
 	}
 	if !take(ctx, sem.work) {
-		return nil, nil, ctx.Err()
+		return nil, nil, "", ctx.Err()
 	}
 	defer give(sem.work)
 	doc := src
 	doc.URL = resp.URL // relative links resolve against the final URL
 	alerts, err = Parse(doc, resp.Body, resp.ContentType, time.Now())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	for i := range alerts {
 		alerts[i].Source = src.Name
@@ -462,7 +507,7 @@ func (p *Poller) fetchParse(ctx context.Context, src store.Source, v Validators,
 	if n := len(alerts); n > 0 && src.Kind == store.KindKEV {
 		p.Log.Debug("feeds: KEV catalogue loaded", slog.String("source", src.Name), slog.Int("cves", p.Classifier.KEVSize()))
 	}
-	return resp, alerts, nil
+	return resp, alerts, hash, nil
 }
 
 // Fetch fetches and parses one source once, unconditionally and without
@@ -470,6 +515,6 @@ func (p *Poller) fetchParse(ctx context.Context, src store.Source, v Validators,
 // preview` shows.
 func (p *Poller) Fetch(ctx context.Context, src store.Source) ([]store.Alert, error) {
 	p.init()
-	_, alerts, err := p.fetchParse(ctx, src, Validators{}, slots{})
+	_, alerts, _, err := p.fetchParse(ctx, src, memo{}, slots{})
 	return alerts, err
 }

@@ -412,3 +412,68 @@ func TestPollerNeedsSinkAndSources(t *testing.T) {
 		t.Fatal("no error")
 	}
 }
+
+// TestPollerRemembersAcrossRestarts: the validators and the document's
+// digest a poll reports are what the next poller starts from, so that a
+// restart costs a 304 (or, from a server without validators, no parsing).
+func TestPollerRemembersAcrossRestarts(t *testing.T) {
+	fs, withETag := serveItems(t, 2)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// No ETag, no Last-Modified: the same bytes each time.
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title><item><title>x</title><link>/x</link></item></channel></rss>`)
+	}))
+	defer plain.Close()
+	srcs := []store.Source{
+		{Name: "etag", URL: withETag.URL + "/feed", Kind: store.KindFeed},
+		{Name: "plain", URL: plain.URL + "/feed", Kind: store.KindFeed},
+	}
+
+	// First life: a full read of each, then the plain one unchanged.
+	sink := newRecSink()
+	stop := runPoller(t, &Poller{Sources: staticSources(srcs...), Sink: sink, Interval: time.Second, Log: quietLog()})
+	waitFor(t, 2500*time.Millisecond, "two polls of each", func() bool {
+		return len(sink.pollsOf("etag")) >= 2 && len(sink.pollsOf("plain")) >= 2
+	})
+	stop()
+	if r := sink.pollsOf("plain")[1]; !r.NotModified || len(sink.ingestsOf("plain")) != 1 {
+		t.Errorf("the same document again was parsed: %+v, %d ingests", r, len(sink.ingestsOf("plain")))
+	}
+	// What the store keeps of each source.
+	for i, src := range srcs {
+		polls := sink.pollsOf(src.Name)
+		r := polls[len(polls)-1]
+		if !r.Keep || r.ContentHash == "" {
+			t.Fatalf("%s: nothing to keep: %+v", src.Name, r)
+		}
+		srcs[i].ETag, srcs[i].LastModified, srcs[i].ContentHash = r.Validators.ETag, r.Validators.LastModified, r.ContentHash
+		srcs[i].LastSuccess, srcs[i].Items = r.At, r.Items
+	}
+	if srcs[0].ETag == "" {
+		t.Fatal("no ETag kept")
+	}
+
+	// Second life: nothing is downloaded in full or parsed again.
+	full := fs.full.Load()
+	sink = newRecSink()
+	runPoller(t, &Poller{Sources: staticSources(srcs...), Sink: sink, Interval: time.Second, Log: quietLog()})
+	waitFor(t, 1500*time.Millisecond, "the first polls", func() bool {
+		return len(sink.pollsOf("etag")) >= 1 && len(sink.pollsOf("plain")) >= 1
+	})
+	for _, name := range []string{"etag", "plain"} {
+		if r := sink.pollsOf(name)[0]; !r.NotModified || r.Items == 0 || len(sink.ingestsOf(name)) != 0 {
+			t.Errorf("%s after a restart: %+v, %d ingests", name, r, len(sink.ingestsOf(name)))
+		}
+	}
+	if fs.full.Load() != full {
+		t.Errorf("the ETag source was downloaded again in full")
+	}
+}
+
+// serveItems serves a feedServer with n items until the test ends.
+func serveItems(t *testing.T, n int32) (*feedServer, *httptest.Server) {
+	fs := &feedServer{}
+	fs.items.Store(n)
+	srv := httptest.NewServer(fs)
+	t.Cleanup(srv.Close)
+	return fs, srv
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -77,5 +78,35 @@ func TestSeedSourcesAddsNew(t *testing.T) {
 	must(t, err)
 	if len(list) != 2 || list[0].Name != "a" || list[1].Name != "b" || !list[0].LastSuccess.IsZero() {
 		t.Fatalf("sources: %+v", list)
+	}
+}
+
+// The validators and digest a poll keeps survive a restart (SeedSources
+// of the same document) and go when the document or its reading changes.
+func TestSourceValidatorsKept(t *testing.T) {
+	s := openTest(t)
+	src := Source{Name: "cisa", URL: "https://a.example/rss", Kind: KindFeed}
+	must(t, s.SeedSources([]Source{src}))
+	must(t, s.RecordPoll("cisa", PollReport{At: t0, Items: 3, Keep: true, ETag: `"e1"`, LastModified: "Mon, 30 Nov 2026 10:00:00 GMT", ContentHash: "h1"}, 0, time.Hour))
+	get := func() Source {
+		t.Helper()
+		var out Source
+		must(t, s.View(func(tx *Tx) (err error) { out, _, err = tx.Source("cisa"); return err }))
+		return out
+	}
+	must(t, s.SeedSources([]Source{src}))
+	if got := get(); got.ETag != `"e1"` || got.LastModified == "" || got.ContentHash != "h1" {
+		t.Fatalf("restart lost them: %+v", got)
+	}
+	// A failed poll keeps them.
+	must(t, s.RecordPoll("cisa", PollReport{At: t0, Err: errors.New("boom")}, 0, time.Hour))
+	if got := get(); got.ContentHash != "h1" {
+		t.Fatalf("a failure lost them: %+v", got)
+	}
+	// A new default severity reads the same bytes differently.
+	src.Severity = SeverityHigh
+	must(t, s.SeedSources([]Source{src}))
+	if got := get(); got.ETag != "" || got.ContentHash != "" {
+		t.Fatalf("kept across a change of reading: %+v", got)
 	}
 }

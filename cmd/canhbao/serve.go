@@ -244,7 +244,8 @@ func (s *sink) announceChanges(src store.Source, alerts []store.Alert, now time.
 }
 
 func (s *sink) RecordPoll(_ context.Context, name string, r feeds.PollResult) error {
-	err := s.store.RecordPoll(name, store.PollReport{At: r.At, Err: r.Err, Items: r.Items, Next: r.Next},
+	err := s.store.RecordPoll(name, store.PollReport{At: r.At, Err: r.Err, Items: r.Items, Next: r.Next,
+		Keep: r.Keep, ETag: r.Validators.ETag, LastModified: r.Validators.LastModified, ContentHash: r.ContentHash},
 		s.cfg.AdminChat, s.cfg.SourceAlertAfter)
 	s.sender.Wake()
 	return err

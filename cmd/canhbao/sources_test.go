@@ -181,3 +181,23 @@ func TestKEVLaterRaisesADeliveredAlert(t *testing.T) {
 		t.Errorf("%d update replies, want 1", n)
 	}
 }
+
+// TestRestartReadsNothingAgain: a restart answers an unchanged feed from
+// what the store kept of it, not by parsing it again.
+func TestRestartReadsNothingAgain(t *testing.T) {
+	tg := telegramtest.New(t)
+	feed := newFeedServer(t, readTestdata(t, "cisa-all-advisories-first2.xml"))
+	cfg := testConfig(t, tg, store.Source{Name: "cisa", URL: feed.URL, Kind: store.KindFeed, Severity: store.SeverityMedium})
+	group := telegramtest.Group(-6201, "Sở Xây dựng")
+	seedChats(t, cfg.DB, store.Chat{ID: group.ID, Agency: "Sở Xây dựng"})
+	s := start(t, tg, cfg)
+	waitText(t, tg, group.ID, "ASE2000")
+	tg.WaitFor(t, 5*time.Second, func() bool { return strings.Contains(s.logs.String(), "feeds: not modified") }, "an unchanged poll")
+	s.stop()
+
+	s = start(t, tg, cfg)
+	tg.WaitFor(t, 5*time.Second, func() bool { return strings.Contains(s.logs.String(), "feeds: not modified") }, "the first poll after the restart")
+	if strings.Contains(s.logs.String(), "feeds: polled") {
+		t.Errorf("the unchanged feed was parsed again after the restart:\n%s", s.logs.String())
+	}
+}
