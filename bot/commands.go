@@ -114,6 +114,7 @@ func (b *Bot) commands() map[string]command {
 		"suco":        {b.cmdIncident, anyone, ""},
 		"incidents":   {b.cmdIncidents, staffView, "cmd.incidents"},
 		"duty":        {b.cmdDuty, anyone, "cmd.duty"},
+		"forget":      {b.cmdForget, staffView, "cmd.forget"},
 		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
 		"summary":     {b.cmdSummary, staffView, "cmd.summary"},
 	}
@@ -121,7 +122,7 @@ func (b *Bot) commands() map[string]command {
 
 // helpOrder is the order of /help.
 var helpOrder = []string{"subscribe", "ack", "done", "pending", "incident", "duty", "filter", "contacts", "unsubscribe", "id", "help",
-	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "summary", "dashboard"}
+	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "summary", "dashboard", "forget"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }
 
@@ -157,7 +158,13 @@ func (b *Bot) onMessage(ctx context.Context, u tgbotapi.Update) error {
 	}
 	var v verdict
 	if !q.admin && q.chat != b.Config.AdminChat {
-		v = b.noise.admit(q.chat, q.from.ID, m.Text, b.subscribed(q.chat), b.now())
+		// A command replying to a message is about that message: "/ack"
+		// under one card and then under another are two commands.
+		text := m.Text
+		if m.ReplyToMessage != nil {
+			text += " ↩" + strconv.Itoa(m.ReplyToMessage.MessageID)
+		}
+		v = b.noise.admit(q.chat, q.from.ID, text, b.subscribed(q.chat), b.now())
 		switch v {
 		case drop:
 			return b.commit(u, nil)

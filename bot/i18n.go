@@ -594,11 +594,31 @@ var letterCatalog = map[string]text{
 	"duty.mention":               {"👮 Cán bộ trực: %s", "👮 On duty: %s"},
 }
 
+// privacyCatalog holds the sentences of personal data erasure (Decree
+// 13/2023/NĐ-CP) and the settings checks.
+var privacyCatalog = map[string]text{
+	"person.erased": {"người đã xoá dữ liệu", "person whose data was erased"},
+	"note.erased":   {"(nội dung đã xoá để bảo vệ dữ liệu cá nhân)", "(text erased to protect personal data)"},
+	"cmd.forget": {"/forget &lt;mã người dùng&gt; — xoá dữ liệu cá nhân (tên, mã, ghi chú) của một người theo yêu cầu",
+		"/forget &lt;user id&gt; — erase one person's personal data (name, id, notes) on request"},
+	"menu.forget": {"Xoá dữ liệu cá nhân của một người", "Erase one person's personal data"},
+	"forget.usage": {"Đề nghị ghi mã người dùng Telegram cần xoá dữ liệu, ví dụ: /forget 123456789 (người đó gửi /id cho bot để biết mã của mình).",
+		"Give the Telegram user id whose data is to be erased, e.g. /forget 123456789 (the person sends /id to the bot to learn it)."},
+	"forget.done": {"🗑 Đã xoá dữ liệu cá nhân theo yêu cầu: %d lượt xác nhận (%d ghi chú xử lý), %d nhóm, %d văn bản của Sở, %d mục nhật ký, %d thông báo đang chờ. Các lượt xác nhận vẫn được tính cho đơn vị, hiển thị là “người đã xoá dữ liệu”.",
+		"🗑 Personal data erased on request: %d acknowledgements (%d remediation notes), %d chats, %d department advisories, %d audit entries, %d pending notices. The acknowledgements still count for their agencies, shown as “person whose data was erased”."},
+	"forget.audit": {"%d lượt xác nhận, %d ghi chú, %d nhóm, %d văn bản, %d mục nhật ký, %d thông báo",
+		"%d acknowledgements, %d notes, %d chats, %d advisories, %d audit entries, %d notices"},
+	"forget.none": {"Không có dữ liệu cá nhân nào của người dùng này.", "No personal data of this user is stored."},
+	"audit.cli":   {"quản trị viên máy chủ", "server administrator"},
+}
+
 func init() {
-	for k, v := range letterCatalog {
-		if _, dup := catalog[k]; dup {
-			panic("bot: catalogue key " + k + " defined twice")
+	for _, extra := range []map[string]text{letterCatalog, privacyCatalog} {
+		for k, v := range extra {
+			if _, dup := catalog[k]; dup {
+				panic("bot: catalogue key " + k + " defined twice")
+			}
+			catalog[k] = v
 		}
-		catalog[k] = v
 	}
 }

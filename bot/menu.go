@@ -13,7 +13,7 @@ import (
 // its own as well.
 var (
 	agencyMenu = []string{"ack", "done", "pending", "subscribe", "filter", "incident", "duty", "contacts", "unsubscribe", "id", "help"}
-	staffMenu  = []string{"report", "overdue", "alerts", "agencies", "queue", "approve", "reject", "broadcast", "export", "audit", "sources", "source", "incidents", "tag", "untag", "tags", "summary", "dashboard"}
+	staffMenu  = []string{"report", "overdue", "alerts", "agencies", "queue", "approve", "reject", "broadcast", "export", "audit", "sources", "source", "incidents", "tag", "untag", "tags", "summary", "dashboard", "forget"}
 )
 
 // RegisterCommands publishes the command menu (setMyCommands). A failure

@@ -37,8 +37,8 @@ type Chat struct {
 	DecidedByName   string    `json:"decided_by_name,omitempty"`
 	// RequestMessage is the message in the department's chat that carries
 	// the chat's latest subscription request, edited once it is decided.
-	RequestMessage int `json:"request_message,omitempty"`
-	DecidedAt       time.Time `json:"decided_at,omitzero"`
+	RequestMessage int       `json:"request_message,omitempty"`
+	DecidedAt      time.Time `json:"decided_at,omitzero"`
 
 	// GoneReason is Telegram's answer when the chat became gone; GoneFrom
 	// is the status it had, so that /subscribe can restore an approval.
@@ -178,6 +178,12 @@ type Ack struct {
 	// NotUsed is set when this person answered that the agency does not
 	// run the product: the alert is closed for the agency.
 	NotUsed bool `json:"not_used,omitempty"`
+	// Erased is set when the person's data was erased (on request, or
+	// after CANHBAO_RETENTION): UserID is then an anonymous negative
+	// number, Name the "person whose data was erased" wording, and each
+	// note's text the "erased" wording (its time stays, so the agency
+	// still counts as having reported).
+	Erased bool `json:"erased,omitempty"`
 }
 
 // Note is one remediation report: what was done, and when it was said.

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -40,6 +41,19 @@ type Sent struct {
 	// Edits counts the accepted edits; Edits(chatID) has their history.
 	Edits   int
 	Deleted bool
+}
+
+// Code returns the text of the message's code entities, in order: what it
+// tells people to type, for a test to type back.
+func (s Sent) Code() []string {
+	units := utf16.Encode([]rune(s.Plain))
+	var out []string
+	for _, e := range s.Entities {
+		if e.Type == "code" && e.Offset+e.Length <= len(units) {
+			out = append(out, string(utf16.Decode(units[e.Offset:e.Offset+e.Length])))
+		}
+	}
+	return out
 }
 
 // CallbackData lists the callback_data of the message's inline buttons, row by row, so a

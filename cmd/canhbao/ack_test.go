@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -57,22 +56,11 @@ func ask(t *testing.T, tg *telegramtest.Server, chat tgbotapi.Chat, from tgbotap
 	return answerTo(t, tg, chat.ID, m.MessageID)
 }
 
-// codeTexts returns the text of a message's code entities: what it tells
-// people to type.
-func codeTexts(m telegramtest.Sent) []string {
-	units := utf16.Encode([]rune(m.Plain))
-	var out []string
-	for _, e := range m.Entities {
-		if e.Type == "code" {
-			out = append(out, string(utf16.Decode(units[e.Offset:e.Offset+e.Length])))
-		}
-	}
-	return out
-}
-
-func wantAllAcknowledged(t *testing.T, tg *telegramtest.Server, group tgbotapi.Chat, who tgbotapi.User) {
+// wantAllAcknowledged asks /pending as someone else than who acknowledged
+// (answers to one person due together are sent as one message).
+func wantAllAcknowledged(t *testing.T, tg *telegramtest.Server, group tgbotapi.Chat) {
 	t.Helper()
-	if a := ask(t, tg, group, who, "/pending"); !strings.Contains(a.Plain, "Nhóm đã xác nhận tất cả cảnh báo") {
+	if a := ask(t, tg, group, telegramtest.NewUser(999, "Kiểm tra"), "/pending"); !strings.Contains(a.Plain, "Nhóm đã xác nhận tất cả cảnh báo") {
 		t.Errorf("%s still has alerts to acknowledge:\n%s", group.Title, a.Plain)
 	}
 }
@@ -145,7 +133,7 @@ func TestRepliesToRemindersAcknowledge(t *testing.T) {
 		case 1:
 			m = tg.Reply(g, user, rem.MessageID, "Đã nhận ạ")
 		case 2:
-			cmds := codeTexts(rem)
+			cmds := rem.Code()
 			if len(cmds) != 1 {
 				t.Fatalf("reminder shows %v to type:\n%s", cmds, rem.Plain)
 			}
@@ -161,7 +149,7 @@ func TestRepliesToRemindersAcknowledge(t *testing.T) {
 				t.Errorf("answer in %s: %s", g.Title, a.Plain)
 			}
 		}
-		wantAllAcknowledged(t, tg, g, user)
+		wantAllAcknowledged(t, tg, g)
 	}
 }
 
@@ -184,7 +172,7 @@ func TestDigestReminderTextSentBack(t *testing.T) {
 		waitText(t, tg, g.ID, "Ngô Văn Em đã xác nhận cảnh báo #1–#25")
 	}
 	rem := waitText(t, tg, groups[0].ID, "Nhắc việc", "25 cảnh báo")
-	cmds := codeTexts(rem)
+	cmds := rem.Code()
 	if len(cmds) != 1 || cmds[0] != "/ack 1-25" {
 		t.Fatalf("reminder tells people to type %q:\n%s", cmds, rem.Plain)
 	}
@@ -196,7 +184,7 @@ func TestDigestReminderTextSentBack(t *testing.T) {
 		t.Errorf("the older reminder's command: %s", a.Plain)
 	}
 	for _, g := range groups {
-		wantAllAcknowledged(t, tg, g, user)
+		wantAllAcknowledged(t, tg, g)
 		if g.ID != groups[0].ID && g.ID != groups[1].ID && countText(tg, g.ID, "Nhắc việc") != 0 {
 			t.Errorf("%s was reminded after acknowledging", g.Title)
 		}
@@ -272,4 +260,21 @@ func TestDoneRepliesAndNotes(t *testing.T) {
 	if a := answerTo(t, tg, district.ID, m.MessageID); !strings.Contains(a.Plain, "Trần Thị Bình đã xác nhận cảnh báo #2") {
 		t.Errorf("reply to the letter answered: %s", a.Plain)
 	}
+}
+
+// TestSameReplyToTwoCards: one person replying "/ack" under one card and
+// then under another within a minute makes two acknowledgements (a
+// repeated command is otherwise answered once).
+func TestSameReplyToTwoCards(t *testing.T) {
+	group := telegramtest.Group(-8501, "Sở Văn hóa")
+	tg, _ := ackRig(t, 2, nil, group)
+	user := telegramtest.NewUser(511, "Phan Thị Giang")
+	for n := 1; n <= 2; n++ {
+		card := waitText(t, tg, group.ID, key(n))
+		m := tg.Reply(group, user, card.MessageID, "/ack")
+		if a := answerTo(t, tg, group.ID, m.MessageID); !strings.Contains(a.Plain, fmt.Sprintf("Phan Thị Giang đã xác nhận cảnh báo #%d", n)) {
+			t.Errorf("/ack under card %d answered %q", n, a.Plain)
+		}
+	}
+	wantAllAcknowledged(t, tg, group)
 }

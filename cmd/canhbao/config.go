@@ -37,6 +37,7 @@ type Config struct {
 	LogLevel         string
 	DeptName         string
 	MetricsAddr      string
+	Retention        time.Duration
 	HTTPAddr         string
 	PublicURL        string
 	// SummaryAt is the time of day (HH:MM, Vietnam time) of the Monday
@@ -47,11 +48,12 @@ type Config struct {
 	IncidentStale  time.Duration
 
 	// Knobs no variable sets; tests shorten them.
-	editDelay   time.Duration // acknowledgements within it make one card edit
-	remindEvery time.Duration // how often reminder deadlines are checked
-	letterEvery time.Duration // how often incident and duty deadlines are checked
-	dutyGap     time.Duration // least time between a duty request, its reminder and the escalation
-	pollTimeout time.Duration // getUpdates long-poll wait
+	editDelay      time.Duration // acknowledgements within it make one card edit
+	remindEvery    time.Duration // how often reminder deadlines are checked
+	letterEvery    time.Duration // how often incident and duty deadlines are checked
+	dutyGap        time.Duration // least time between a duty request, its reminder and the escalation
+	pollTimeout    time.Duration // getUpdates long-poll wait
+	retentionEvery time.Duration // how often CANHBAO_RETENTION is applied
 }
 
 // variable is one environment variable: its name, default, what it means
@@ -173,6 +175,7 @@ var variables = []variable{
 		func(c *Config, v string) error { c.ContactsFile = v; return nil }},
 	{"CANHBAO_INCIDENT_REPORT_WITHIN", "72h", "an incident reported later than this after its discovery is flagged late (the letter asks for 3 days)", positiveDuration(func(c *Config) *time.Duration { return &c.IncidentWithin })},
 	{"CANHBAO_INCIDENT_STALE_AFTER", "24h", "an open incident without an update for this long reminds its agency, once per such period", positiveDuration(func(c *Config) *time.Duration { return &c.IncidentStale })},
+	{"CANHBAO_RETENTION", "17520h", "acknowledgers' names, ids and notes of alerts older than this are erased (17520h is two years); 0 keeps everything", nonNegativeDuration(func(c *Config) *time.Duration { return &c.Retention })},
 	{"CANHBAO_LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *Config, v string) error {
 			switch v {

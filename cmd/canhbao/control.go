@@ -49,6 +49,7 @@ func (c *controlServer) run(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /backup", c.backup)
 	mux.HandleFunc("GET /export", c.export)
+	mux.HandleFunc("POST /forget", c.forget)
 	err = serveHTTP(ctx, ln, mux)
 	_ = os.Remove(path)
 	return err
@@ -125,13 +126,18 @@ func exportQueryFromURL(v url.Values) (store.ExportQuery, error) {
 // controlGet asks the running service for path and copies the answer to
 // w. ok is false when no service answers on the socket.
 func controlGet(ctx context.Context, db, path string, w io.Writer) (ok bool, err error) {
+	return controlDo(ctx, db, http.MethodGet, path, w)
+}
+
+// controlDo is controlGet with another method (POST for changes).
+func controlDo(ctx context.Context, db, method, path string, w io.Writer) (ok bool, err error) {
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
 			return d.DialContext(ctx, "unix", socketPath(db))
 		},
 	}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://canhbao"+path, nil)
+	req, err := http.NewRequestWithContext(ctx, method, "http://canhbao"+path, nil)
 	if err != nil {
 		return false, err
 	}

@@ -30,6 +30,7 @@ Usage:
                          runs); never the database itself; -force replaces an existing FILE
   canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-tag TAG] [-incidents | -duty]
                          CSV of alerts × agencies (or incidents, or duty rosters) to standard output
+  canhbao forget USER_ID erase one person's name, id and notes everywhere (works while the service runs)
   canhbao check [FILE]   check the database (or a backup) in full; needs the service stopped
   canhbao config         list every setting with its default
   canhbao version        print the version
@@ -90,6 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		err = backup(ctx, cfg, file, force, stdout)
+	case "forget":
+		err = forget(ctx, cfg, args, stdout)
 	case "check":
 		if len(args) > 1 {
 			fmt.Fprintln(stderr, "canhbao: usage: canhbao check [FILE]")

@@ -125,12 +125,17 @@ func parseBackupArgs(args []string) (file string, force bool, err error) {
 }
 
 func withStoreReadOnly(path string, fn func(*store.Store) error) error {
+	return withStore(path, true, fn)
+}
+
+// withStore opens the database file of a stopped service for fn.
+func withStore(path string, readOnly bool, fn func(*store.Store) error) error {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("the service is not running and there is no database at %s (check CANHBAO_DB)", path)
 	} else if err != nil {
 		return explainOpen(path, err)
 	}
-	st, err := store.Open(path, store.Options{ReadOnly: true, LockTimeout: 2 * time.Second})
+	st, err := store.Open(path, store.Options{ReadOnly: readOnly, LockTimeout: 2 * time.Second})
 	if err != nil {
 		return explainOpen(path, err)
 	}

@@ -96,6 +96,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		case <-ctx.Done():
 		}
 	})
+	wg.Go(func() { runRetention(ctx, st, cfg, render, log.With("part", "retention")) })
 	wg.Go(func() {
 		if err := poller.Run(ctx); err != nil {
 			cancel(fmt.Errorf("poller: %w", err))
