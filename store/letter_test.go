@@ -27,7 +27,10 @@ func TestForgetLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rep ForgetReport
-	err = s.Update(func(tx *Tx) (err error) { rep, err = tx.Forget(301, Erasure{Name: "(đã xoá)", Note: "(đã xoá)"}); return err })
+	err = s.Update(func(tx *Tx) (err error) {
+		rep, err = tx.Forget(301, Erasure{Name: "(đã xoá)", Note: "(đã xoá)"})
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
