@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/canhbao/canhbao/feeds"
 	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
@@ -488,7 +489,7 @@ func (b *Bot) cmdSource(_ context.Context, q *request) func(tx *store.Tx) error 
 		default:
 			return q.reply(tx, r.T("source.usage"))
 		}
-		if err := q.audit(tx, "source "+verb, strings.Join(args[1:], " "), now); err != nil {
+		if err := q.audit(tx, "source "+verb, feeds.RedactText(strings.Join(args[1:], " ")), now); err != nil {
 			return err
 		}
 		q.after = b.SourcesChanged

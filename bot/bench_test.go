@@ -114,6 +114,7 @@ func fanOutCeiling(b *testing.B, groups, alerts int, rateLimit float64, flood in
 	b.ReportMetric(float64(lost), "lost")
 	b.ReportMetric(float64(dups), "dups")
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(times)), "cpu-ms/msg")
+	b.ReportMetric(float64(r.s.recorded.Load())/float64(r.s.batches.Load()), "msgs/sync")
 }
 
 // cpuTime is the CPU time (user and system) the process has used.

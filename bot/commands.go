@@ -11,6 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/canhbao/canhbao/feeds"
 	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
@@ -261,7 +262,7 @@ func (b *Bot) cmdHelp(_ context.Context, q *request) func(tx *store.Tx) error {
 }
 
 func (b *Bot) cmdSubscribe(_ context.Context, q *request) func(tx *store.Tx) error {
-	agency := cutText(strings.Join(strings.Fields(q.args), " "), 120)
+	agency := cutText(feeds.CleanName(q.args), 120)
 	now := b.now()
 	return func(tx *store.Tx) error {
 		c, known, err := tx.Chat(q.chat)
@@ -293,7 +294,7 @@ func (b *Bot) cmdSubscribe(_ context.Context, q *request) func(tx *store.Tx) err
 			agency = c.Agency // subscribing again after /unsubscribe
 		}
 		c.ID, c.Agency, c.Status = q.chat, agency, store.ChatPending
-		c.Title, c.Type = q.m.Chat.Title, q.m.Chat.Type
+		c.Title, c.Type = feeds.CleanName(q.m.Chat.Title), q.m.Chat.Type
 		if c.Title == "" {
 			c.Title = displayName(q.from)
 		}

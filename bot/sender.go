@@ -67,6 +67,9 @@ type Sender struct {
 	// batches and recorded count store.Complete calls and the results
 	// they wrote, so that tests can see that disk syncs are batched.
 	batches, recorded atomic.Int64
+	// out counts jobs handed to workers whose outcome the recorder has
+	// not received yet.
+	out atomic.Int64
 }
 
 // CrashBound is the most messages a kill -9 can make arrive twice: those
@@ -76,6 +79,13 @@ func (s *Sender) CrashBound() int { return (1 + unrecordedPerWorker) * max(s.Wor
 // resync is how often the sender re-reads the whole outbox even when
 // nobody woke it, in case something queued a message and forgot to.
 const resync = time.Minute
+
+// recordLinger and lingerUntil bound how long and for how many outcomes
+// the recorder waits before it writes a batch while requests are out.
+const (
+	recordLinger = 5 * time.Millisecond
+	lingerUntil  = 32
+)
 
 // unrecordedPerWorker: while outcomes wait for their disk write, each
 // worker may already send the next message, up to this many per worker.
@@ -422,6 +432,7 @@ func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 		d.busy[o.ChatID] = true
 		d.running++
 		d.unsettled++
+		d.s.out.Add(1)
 		jobs <- j // never blocks: jobs holds capacity entries
 	}
 	return d.nextLook()
@@ -667,9 +678,19 @@ func (d *dispatcher) settle(batch []settled) {
 // record writes outcomes in batches: whatever arrived while the last
 // batch was being written goes into the next transaction, so that a
 // fan-out costs one disk sync per handful of messages.
+//
+// While more requests are out, it waits up to recordLinger for their
+// outcomes to join the batch: at a thousand messages a second this makes
+// a disk sync per twenty messages instead of per five, for a few
+// milliseconds more before a chat is free (its pace holds it for a second
+// anyway).
 func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
+	linger := time.NewTimer(time.Hour)
+	defer linger.Stop()
 	for first := range in {
+		s.out.Add(-1)
 		batch := []outcome{first}
+		linger.Reset(recordLinger)
 	drain:
 		for len(batch) < 512 {
 			select {
@@ -677,11 +698,26 @@ func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 				if !ok {
 					break drain
 				}
+				s.out.Add(-1)
 				batch = append(batch, o)
+				continue
 			default:
+			}
+			if s.out.Load() <= 0 || len(batch) >= lingerUntil {
+				break
+			}
+			select {
+			case o, ok := <-in:
+				if !ok {
+					break drain
+				}
+				s.out.Add(-1)
+				batch = append(batch, o)
+			case <-linger.C:
 				break drain
 			}
 		}
+		linger.Stop()
 		var results []store.Result
 		for _, o := range batch {
 			results = append(results, o.results...)

@@ -9,6 +9,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/canhbao/canhbao/feeds"
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -228,14 +229,14 @@ func (b *Bot) onMembership(u tgbotapi.Update) error {
 	return b.commit(u, nil)
 }
 
+// displayName is how a person is named in records and messages: first and
+// last name without invisible or direction-changing characters (a right-to-
+// left override could make it read as someone else), else @username.
 func displayName(u *tgbotapi.User) string {
 	if u == nil {
 		return ""
 	}
-	name := u.FirstName
-	if u.LastName != "" {
-		name += " " + u.LastName
-	}
+	name := feeds.CleanName(u.FirstName + " " + u.LastName)
 	if name == "" && u.UserName != "" {
 		name = "@" + u.UserName
 	}

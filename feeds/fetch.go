@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,9 +39,12 @@ func UserAgent(version string) string {
 
 // Fetcher downloads source documents politely and defensively: conditional
 // GET so an unchanged feed costs a 304, a size cap so a hostile or broken
-// server cannot exhaust memory, a timeout so it cannot hang a poll, and a
-// redirect limit so it cannot loop. The zero value is ready to use and a
-// Fetcher is safe for concurrent use.
+// server cannot exhaust memory, a timeout on the whole answer so it cannot
+// hang a poll, a redirect limit so it cannot loop, and for a source
+// configured on a public host, no connection or redirect to a loopback,
+// private or link-local address (ErrPrivateAddress), checked again at each
+// connection against DNS rebinding. The zero value is ready to use and a
+// Fetcher is safe for concurrent use; do not copy one after first use.
 type Fetcher struct {
 	// Client does the requests; nil uses http.DefaultTransport. Its
 	// CheckRedirect is replaced by the Fetcher's redirect limit.
@@ -55,6 +59,10 @@ type Fetcher struct {
 	// MaxRedirects is how many redirects to follow; 0 means
 	// DefaultMaxRedirects, negative means none.
 	MaxRedirects int
+
+	once   sync.Once
+	guard  *netGuard       // set before first use by tests
+	public *http.Transport // for sources on public hosts, when Client has no Transport
 }
 
 // Validators are the conditional-GET validators of the last full response
@@ -107,7 +115,7 @@ func (e *StatusError) Error() string {
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string, v Validators) (*Response, error) {
 	resp, err := f.fetch(ctx, rawURL, v)
 	if err != nil {
-		return nil, fmt.Errorf("feeds: fetch %s: %w", redact(rawURL), err)
+		return nil, fmt.Errorf("feeds: fetch %s: %w", RedactURL(rawURL), err)
 	}
 	return resp, nil
 }
@@ -139,7 +147,7 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 		req.Header.Set("If-Modified-Since", v.LastModified)
 	}
 
-	resp, err := f.client().Do(req)
+	resp, err := f.client(!privateName(req.URL.Hostname(), f.netGuard().isPrivate)).Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -199,12 +207,29 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 	return out, nil
 }
 
+func (f *Fetcher) netGuard() *netGuard {
+	f.once.Do(func() {
+		if f.guard == nil {
+			f.guard = newNetGuard()
+		}
+		f.public = http.DefaultTransport.(*http.Transport).Clone()
+		f.public.DialContext = f.guard.dial
+	})
+	return f.guard
+}
+
 // client returns a shallow copy of the configured client with the
-// Fetcher's redirect policy.
-func (f *Fetcher) client() *http.Client {
+// Fetcher's redirect policy; for a source on a public host, with its
+// connections and redirects kept on public addresses. A Client with its
+// own Transport keeps it, and only redirects are checked.
+func (f *Fetcher) client(public bool) *http.Client {
 	c := http.Client{}
 	if f.Client != nil {
 		c = *f.Client
+	}
+	g := f.netGuard()
+	if public && c.Transport == nil {
+		c.Transport = f.public
 	}
 	max := f.MaxRedirects
 	if max == 0 {
@@ -216,11 +241,14 @@ func (f *Fetcher) client() *http.Client {
 		}
 		for _, prev := range via {
 			if prev.URL.String() == req.URL.String() {
-				return fmt.Errorf("redirect loop: back to %s after %d redirects", redact(req.URL.String()), len(via))
+				return fmt.Errorf("redirect loop: back to %s after %d redirects", RedactURL(req.URL.String()), len(via))
 			}
 		}
 		if len(via) > max {
 			return fmt.Errorf("stopped after %d redirects", max)
+		}
+		if public {
+			return g.checkRedirect(req.URL)
 		}
 		return nil
 	}
@@ -240,16 +268,6 @@ func retryAfter(h string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
-}
-
-// redact hides a password in a URL before it reaches a log or a chat.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	u.Fragment, u.RawFragment = "", ""
-	return u.Redacted()
 }
 
 func byteSize(n int64) string {

@@ -77,7 +77,7 @@ func ParseSources(spec string) ([]store.Source, error) {
 			hint := "want NAME=URL"
 			if i+1 < len(fields) && strings.Contains(fields[i+1], "://") && !strings.Contains(fields[i+1], "=") {
 				// "cisa https://…": one mistake, not two.
-				hint = fmt.Sprintf("write %s=%s, with no space around '='", entry, short(fields[i+1]))
+				hint = fmt.Sprintf("write %s=%s, with no space around '='", short(entry), short(fields[i+1]))
 				i++
 			}
 			errs = append(errs, fmt.Errorf("feeds: source entry %d %q: no '=' between name and URL (%s)", entryNums, short(entry), hint))
@@ -141,13 +141,13 @@ func parseSource(name, rawURL string) (store.Source, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil {
-		return fail("bad URL: %v", errors.Unwrap(err))
+		return fail("bad URL: %v", RedactText(errors.Unwrap(err).Error()))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fail("URL %q must start with https:// or http://", base)
+		return fail("URL %q must start with https:// or http://", short(base))
 	}
 	if u.Host == "" {
-		return fail("URL %q has no host", base)
+		return fail("URL %q has no host", short(base))
 	}
 	src := store.Source{Name: name, URL: u.String(), Kind: store.KindFeed, Severity: store.SeverityUnknown}
 	if strings.HasSuffix(u.Path, "known_exploited_vulnerabilities.json") {
@@ -279,8 +279,10 @@ func FormatSource(src store.Source) string {
 	return out
 }
 
-// short keeps an echoed entry readable in an error message.
-func short(s string) string { return Shorten(s, 80) }
+// short keeps an echoed entry readable in an error message, and its
+// credentials out of it (hidden before cutting, so that a cut cannot leave
+// half a password).
+func short(s string) string { return Shorten(RedactText(s), 80) }
 
 // builtinTitle is the display name of a built-in source's document (same
 // URL), whatever the entry calls it, so that "kev=…known_exploited…json"

@@ -185,16 +185,48 @@ func (w *textWriter) flush() {
 	}
 }
 
+// invisible reports characters that show nothing or change how the text
+// around them reads: controls, zero-width characters and the bidirectional
+// controls with which "Sở Y tế" can be made to display as another name, or
+// a link as another link.
 func invisible(r rune) bool {
 	switch {
 	case r < 0x20, r >= 0x7f && r < 0xa0:
 		return true
-	case r == 0xad, r == 0x200b, r == 0xfeff, r == 0x2060:
-		return true // soft hyphen, zero-width space, BOM, word joiner
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f:
-		return true // bidi embeddings, overrides and isolates
+	case r == 0xad, r >= 0x200b && r <= 0x200d, r == 0xfeff, r >= 0x2060 && r <= 0x2064, r == 0x180e:
+		return true // soft hyphen, zero-width space, non-joiner and joiner, BOM, word joiner, invisible operators, Mongolian vowel separator
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true // bidi embeddings, overrides, isolates and marks
+	case r >= 0xfff9 && r <= 0xfffb, r >= 0xe0000 && r <= 0xe007f:
+		return true // interlinear annotation, tag characters
 	}
 	return false
+}
+
+// CleanName is a person's, a group's or an agency's name as typed in
+// Telegram, made safe to show in the department's chat: invisible and
+// direction-changing characters removed (see invisible), white space
+// collapsed to single spaces and trimmed, in NFC. Markup is not touched:
+// names are plain text and escaped when sent.
+func CleanName(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+		case invisible(r):
+		default:
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteRune(r)
+		}
+	}
+	// After removal: a mark kept apart from its letter by a zero-width
+	// character composes with it.
+	return norm.NFC.String(b.String())
 }
 
 // html walks the tokens of s. The tokenizer decodes character references

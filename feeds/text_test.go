@@ -87,3 +87,48 @@ func TestShorten(t *testing.T) {
 		}
 	})
 }
+
+// TestInvisibleCharacters: bidi controls and zero-width characters are
+// removed from feed titles (PlainText, plainLine) and from names typed in
+// Telegram (CleanName); Vietnamese text stays as written, in NFC.
+func TestInvisibleCharacters(t *testing.T) {
+	tests := map[string]struct{ in, want string }{
+		"Vietnamese kept":              {"Sở Thông tin và Truyền thông tỉnh Đắk Lắk", "Sở Thông tin và Truyền thông tỉnh Đắk Lắk"},
+		"Vietnamese NFD composed":      {"So\u031b\u0309 Y te\u0302\u0301", "Sở Y tế"},
+		"mark behind a zero-width":     {"te\u0302\u200b\u0301", "tế"},
+		"right-to-left override":       {"Sở Y tế \u202eTTA", "Sở Y tế TTA"},
+		"left-to-right override":       {"\u202dSở Y tế\u202c", "Sở Y tế"},
+		"embeddings":                   {"\u202aSở\u202b Y tế\u202c", "Sở Y tế"},
+		"isolates":                     {"\u2066Sở\u2067 Y\u2068 tế\u2069", "Sở Y tế"},
+		"marks":                        {"Sở\u200e Y\u200f tế\u061c", "Sở Y tế"},
+		"zero-width space and joiners": {"S\u200bở\u200c Y\u200d tế", "Sở Y tế"},
+		"word joiner and BOM":          {"\ufeffSở\u2060 Y tế", "Sở Y tế"},
+		"invisible operators":          {"Sở\u2061\u2062\u2063\u2064 Y tế", "Sở Y tế"},
+		"Mongolian vowel separator":    {"Sở\u180e Y tế", "Sở Y tế"},
+		"soft hyphen":                  {"Micro\u00adsoft", "Microsoft"},
+		"tag characters":               {"Sở Y tế\U000e0041\U000e0042", "Sở Y tế"},
+		"annotation characters":        {"\ufff9Sở\ufffa Y tế\ufffb", "Sở Y tế"},
+		"white space collapsed":        {"  Sở \t Y\u00a0\u00a0tế \n", "Sở Y tế"},
+		"only invisible":               {"\u202e\u200b\u2066", ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := CleanName(tc.in); got != tc.want {
+				t.Errorf("CleanName(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if got := plainLine(tc.in); got != tc.want {
+				t.Errorf("plainLine(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+	t.Run("a feed item's title", func(t *testing.T) {
+		doc := `<rss version="2.0"><channel><item><title>Cảnh báo &#x202E;lỗ hổng&#x200B; Microsoft&#x2066;</title><description>Bản vá&#x200D; khẩn</description></item></channel></rss>`
+		alerts, err := Parse(feedSrc, []byte(doc), "", testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := alerts[0]; a.Title != "Cảnh báo lỗ hổng Microsoft" || a.Summary != "Bản vá khẩn" {
+			t.Errorf("title %q, summary %q", a.Title, a.Summary)
+		}
+	})
+}

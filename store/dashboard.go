@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -38,11 +39,13 @@ type Standing struct {
 	noteAt time.Time
 }
 
-// addAck counts one member's acknowledgement into the standing.
-func (s *Standing) addAck(a Ack) {
+// addAck counts one member's acknowledgement into the standing; first is
+// where the earliest is kept.
+func (s *Standing) addAck(a Ack, first *Ack) {
 	s.Acks++
 	if s.First == nil || a.At.Before(s.First.At) {
-		s.First = &a
+		*first = a
+		s.First = first
 	}
 	for _, n := range a.Notes {
 		if s.Note == "" || !n.At.Before(s.noteAt) {
@@ -84,18 +87,22 @@ type slimDelivery struct {
 // Standings returns every agency's standing on alert, ordered by chat id.
 func (t *Tx) Standings(alert uint64) ([]Standing, error) {
 	prefix := u64(alert)
-	var out []Standing
+	out := make([]Standing, 0, 64)
 	c := t.bucket(bucketDeliveries).Cursor()
 	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
-		var d slimDelivery
-		if err := jsonDecode(v, &d); err != nil {
-			return nil, err
+		d, ok := quickDelivery(v)
+		if !ok {
+			if err := jsonDecode(v, &d); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, Standing{ChatID: readI64(k[8:]), Status: StatusOpen, State: d.State, QueuedAt: d.QueuedAt, SentAt: d.SentAt,
 			FailedAt: d.FailedAt, Error: d.Error})
 	}
 	// Acknowledgements are keyed alert, chat, user: one walk, merged by
-	// chat id into the deliveries (both ordered by chat).
+	// chat id into the deliveries (both ordered by chat). firsts holds the
+	// earliest acknowledgement of each, in one allocation.
+	firsts := make([]Ack, len(out))
 	i := 0
 	ac := t.bucket(bucketAcks).Cursor()
 	for k, v := ac.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = ac.Next() {
@@ -109,11 +116,13 @@ func (t *Tx) Standings(alert uint64) ([]Standing, error) {
 		if out[i].ChatID != chat {
 			continue
 		}
-		var a Ack
-		if err := jsonDecode(v, &a); err != nil {
-			return nil, err
+		a, ok := quickAck(v)
+		if !ok {
+			if err := jsonDecode(v, &a); err != nil {
+				return nil, err
+			}
 		}
-		out[i].addAck(a.upgraded())
+		out[i].addAck(a.upgraded(), &firsts[i])
 	}
 	if open := t.bucket(bucketOpen); open != nil {
 		for j := range out {
@@ -229,7 +238,7 @@ func (t *Tx) Matrix(q MatrixQuery) (Matrix, error) {
 			if !ok {
 				r = len(m.Rows)
 				rows[s.ChatID] = r
-				m.Rows = append(m.Rows, MatrixRow{Chat: *ch})
+				m.Rows = append(m.Rows, MatrixRow{Chat: *ch, Cells: make([]Standing, 0, limit)})
 			}
 			for len(m.Rows[r].Cells) < col {
 				m.Rows[r].Cells = append(m.Rows[r].Cells, Standing{})
@@ -450,7 +459,7 @@ func (t *Tx) standing(alert uint64, chat int64) (Standing, error) {
 		return Standing{}, err
 	}
 	for _, a := range acks {
-		s.addAck(a.upgraded())
+		s.addAck(a.upgraded(), new(Ack))
 	}
 	if v := t.bucket(bucketOpen).Get(deliveryKey(alert, chat)); v != nil && s.First == nil {
 		e := decodeOpen(v)
@@ -559,4 +568,80 @@ func (s *Store) queueWeeklySummary(chat int64, q ExportQuery, now time.Time, sen
 		return false, fmt.Errorf("store: weekly summary: %w", err)
 	}
 	return queued, nil
+}
+
+// quickDelivery reads the state and delivery time of a stored delivery
+// without a JSON decoder, which is most of a matrix's time. It handles
+// the common records (queued or sent) and leaves anything else (a failed
+// delivery with its reason) to encoding/json. The record is JSON written
+// by encoding/json: keys in struct order, string values with their quotes
+// escaped, so a key's quoted name cannot appear inside a value.
+func quickDelivery(v []byte) (slimDelivery, bool) {
+	var d slimDelivery
+	state, ok := quickValue(v, keyState)
+	switch {
+	case ok && string(state) == string(DeliverySent):
+		d.State = DeliverySent
+	case ok && string(state) == string(DeliveryQueued):
+		d.State = DeliveryQueued
+	default:
+		return d, false
+	}
+	if at, ok := quickValue(v, keySentAt); ok {
+		t, err := time.Parse(time.RFC3339Nano, string(at))
+		if err != nil {
+			return d, false
+		}
+		d.SentAt = t
+	}
+	return d, true
+}
+
+// quickAck reads an acknowledgement without notes the same way; one with
+// notes, or a name with escapes, goes to encoding/json.
+func quickAck(v []byte) (Ack, bool) {
+	var a Ack
+	if bytes.Contains(v, keyNote) {
+		return a, false
+	}
+	name, ok := quickValue(v, keyName)
+	if !ok || bytes.IndexByte(name, '\\') >= 0 {
+		return a, false
+	}
+	at, ok := quickValue(v, keyAt)
+	if !ok {
+		return a, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(at))
+	if err != nil {
+		return a, false
+	}
+	a.Name, a.At = string(name), t
+	a.NotUsed = bytes.Contains(v, keyNotUsed)
+	return a, true
+}
+
+// The keys the quick readers look for.
+var (
+	keyState   = []byte(`"state":"`)
+	keySentAt  = []byte(`"sent_at":"`)
+	keyNote    = []byte(`"note`)
+	keyName    = []byte(`"name":"`)
+	keyAt      = []byte(`"at":"`)
+	keyNotUsed = []byte(`"not_used":true`)
+)
+
+// quickValue returns the string value after key (which ends with the
+// opening quote), up to its closing quote.
+func quickValue(v, key []byte) ([]byte, bool) {
+	i := bytes.Index(v, key)
+	if i < 0 {
+		return nil, false
+	}
+	rest := v[i+len(key):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 || j > 0 && rest[j-1] == '\\' {
+		return nil, false
+	}
+	return rest[:j], true
 }

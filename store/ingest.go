@@ -89,25 +89,36 @@ func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestR
 		slices.Sort(rest)
 		push = keep
 	}
+	// A fan-out an earlier call left half done (the process stopped) is
+	// finished first.
+	if _, err := s.finishFanOuts(); err != nil {
+		return res, fmt.Errorf("store: ingest %s: %w", source, err)
+	}
 	if len(push) > 0 {
+		var more bool
 		err := s.Update(func(tx *Tx) error {
 			stored, err := tx.storeItems(source, items, push, true, opt)
 			if err != nil {
 				return err
 			}
-			ptrs := make([]*Alert, len(stored))
-			for i := range stored {
-				ptrs[i] = &stored[i]
+			f := fanOut{Now: opt.Now, DigestOver: opt.DigestOver, FollowUpWindow: opt.FollowUpWindow}
+			for _, a := range stored {
+				f.Alerts = append(f.Alerts, a.ID)
 			}
-			n, err := tx.queueAlerts(ptrs, opt)
-			if err != nil {
-				return err
-			}
+			n, err := tx.fanOutChunk(f)
 			res.New, res.Pushed, res.Messages = append(res.New, stored...), len(stored), n
-			return nil
+			more = err == nil && tx.bucket(bucketMeta).Get(fanOutKey(f.Alerts)) != nil
+			return err
 		})
 		if err != nil {
 			return res, fmt.Errorf("store: ingest %s: %w", source, err)
+		}
+		if more {
+			n, err := s.finishFanOuts()
+			res.Messages += n
+			if err != nil {
+				return res, fmt.Errorf("store: ingest %s: %w", source, err)
+			}
 		}
 	}
 	for len(rest) > 0 {
@@ -207,6 +218,96 @@ func (t *Tx) storeItems(source string, items []Alert, idx []int, pushed bool, op
 	return out, nil
 }
 
+// fanOutWork bounds the deliveries one transaction of a fan-out writes,
+// so that pushing a poll's alerts to a thousand groups does not hold the
+// database (and its memory) for all of them at once.
+const fanOutWork = 5000
+
+// fanOut is a fan-out of new alerts to the approved chats, written in
+// transactions of about fanOutWork deliveries. Its progress is stored
+// (meta "fanout:" + first alert id) in the same transaction as each
+// chunk, so that a fan-out a crash interrupted is finished by the next
+// ingest: no chat misses an alert, and none gets it twice.
+type fanOut struct {
+	Alerts         []uint64      `json:"alerts"`
+	Next           int64         `json:"next"` // the chats from this id on are still to do
+	Started        bool          `json:"started"`
+	Now            time.Time     `json:"now"`
+	DigestOver     int           `json:"digest_over,omitempty"`
+	FollowUpWindow time.Duration `json:"follow_up_window,omitempty"`
+}
+
+var fanOutPrefix = []byte("fanout:")
+
+func fanOutKey(alerts []uint64) []byte { return join(fanOutPrefix, u64(alerts[0])) }
+
+// fanOutChunk queues f's alerts for the next chats, about fanOutWork
+// deliveries' worth, and stores how far it got (or forgets f when done).
+func (t *Tx) fanOutChunk(f fanOut) (int, error) {
+	if len(f.Alerts) == 0 {
+		return 0, nil
+	}
+	alerts := make([]*Alert, len(f.Alerts))
+	for i, id := range f.Alerts {
+		a, err := t.Alert(id)
+		if err != nil {
+			return 0, err
+		}
+		alerts[i] = &a
+	}
+	per := max(1, fanOutWork/len(alerts))
+	var chats []Chat
+	c := t.bucket(bucketChats).Cursor()
+	k, v := c.First()
+	if f.Started {
+		k, v = c.Seek(i64(f.Next))
+	}
+	for ; k != nil && len(chats) < per; k, v = c.Next() {
+		var ch Chat
+		if err := jsonDecode(v, &ch); err != nil {
+			return 0, err
+		}
+		chats = append(chats, ch)
+	}
+	n, err := t.queueAlertsTo(chats, alerts, IngestOptions{Now: f.Now, DigestOver: f.DigestOver, FollowUpWindow: f.FollowUpWindow})
+	if err != nil {
+		return n, err
+	}
+	key := fanOutKey(f.Alerts)
+	if k == nil {
+		return n, t.bucket(bucketMeta).Delete(key)
+	}
+	f.Next, f.Started = readI64(k), true
+	return n, t.put(bucketMeta, key, &f)
+}
+
+// finishFanOuts carries every stored fan-out to its end, one chunk per
+// transaction, and returns the messages it queued.
+func (s *Store) finishFanOuts() (int, error) {
+	total := 0
+	for {
+		done := true
+		err := s.Update(func(tx *Tx) error {
+			c := tx.bucket(bucketMeta).Cursor()
+			k, v := c.Seek(fanOutPrefix)
+			if k == nil || !hasPrefix(k, fanOutPrefix) {
+				return nil
+			}
+			done = false
+			var f fanOut
+			if err := jsonDecode(v, &f); err != nil {
+				return err
+			}
+			n, err := tx.fanOutChunk(f)
+			total += n
+			return err
+		})
+		if err != nil || done {
+			return total, err
+		}
+	}
+}
+
 // alertKey is the alert_keys key of an item: source, NUL, the item's key.
 func alertKey(source, key string) []byte {
 	k := make([]byte, 0, len(source)+1+len(key))
@@ -261,6 +362,11 @@ func (t *Tx) queueAlerts(alerts []*Alert, opt IngestOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return t.queueAlertsTo(chats, alerts, opt)
+}
+
+// queueAlertsTo is queueAlerts for some of the chats.
+func (t *Tx) queueAlertsTo(chats []Chat, alerts []*Alert, opt IngestOptions) (int, error) {
 	earlier := make(map[uint64][]uint64) // alert id → earlier alerts sharing a CVE
 	if opt.FollowUpWindow > 0 {
 		for _, a := range alerts {

@@ -129,3 +129,58 @@ func TestLargePollLetsOtherWritersIn(t *testing.T) {
 		t.Fatalf("%d stored unpushed, want %d", unpushed, n-10)
 	}
 }
+
+// TestFanOutIsChunkedAndFinishedAfterAStop: pushing 100 alerts to 120
+// chats is written in chunks of about fanOutWork deliveries; a fan-out
+// the process left half done (here: only its first chunk written) is
+// finished by the next ingest, every chat getting every alert once.
+func TestFanOutIsChunkedAndFinishedAfterAStop(t *testing.T) {
+	const chats, alerts = 120, 100
+	s := openTest(t)
+	ids := make([]int64, chats)
+	for i := range ids {
+		ids[i] = int64(-1 - i)
+	}
+	approve(t, s, ids...)
+	markPolled(t, s, "src")
+	items := make([]Alert, alerts)
+	idx := make([]int, alerts)
+	for i := range items {
+		items[i], idx[i] = Alert{Key: fmt.Sprint(i), Title: "T", Published: t0}, i
+	}
+	must(t, s.Update(func(tx *Tx) error {
+		stored, err := tx.storeItems("src", items, idx, true, IngestOptions{Now: t0})
+		if err != nil {
+			return err
+		}
+		f := fanOut{Now: t0}
+		for _, a := range stored {
+			f.Alerts = append(f.Alerts, a.ID)
+		}
+		_, err = tx.fanOutChunk(f) // and then the process stops
+		return err
+	}))
+	if n := len(outbox(t, s)); n != fanOutWork {
+		t.Fatalf("first chunk queued %d messages, want %d", n, fanOutWork)
+	}
+	res, err := s.Ingest("other", nil, IngestOptions{Now: t0})
+	must(t, err)
+	if len(res.New) != 0 {
+		t.Fatalf("%+v", res)
+	}
+	got := make(map[int64]int)
+	for _, o := range outbox(t, s) {
+		got[o.ChatID]++
+	}
+	for _, id := range ids {
+		if got[id] != alerts {
+			t.Fatalf("chat %d has %d messages, want %d", id, got[id], alerts)
+		}
+	}
+	must(t, s.View(func(tx *Tx) error {
+		if k, _ := tx.bucket(bucketMeta).Cursor().Seek(fanOutPrefix); k != nil && hasPrefix(k, fanOutPrefix) {
+			t.Error("the finished fan-out is still stored")
+		}
+		return nil
+	}))
+}

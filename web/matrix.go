@@ -75,6 +75,20 @@ type matrixLine struct {
 	Waited time.Duration
 	Acked  int
 	Sent   int
+	// standings are the cells before fill classifies them, which only
+	// the rows shown need.
+	standings []store.Standing
+}
+
+// fill classifies the cells of lines.
+func (s *Server) fill(lines []matrixLine, alerts []store.Alert, now time.Time) {
+	for i := range lines {
+		l := &lines[i]
+		l.Cells = make([]cell, len(l.standings))
+		for j, st := range l.standings {
+			l.Cells[j] = s.cellOf(&alerts[j], st, now)
+		}
+	}
 }
 
 type matrixData struct {
@@ -90,7 +104,17 @@ type matrixData struct {
 	Live       liveRef
 }
 
-// buildMatrix reads and classifies the matrix, sorted, not yet paged.
+// alerts are the matrix's columns' alerts.
+func (d *matrixData) alerts() []store.Alert {
+	out := make([]store.Alert, len(d.Columns))
+	for i := range d.Columns {
+		out[i] = d.Columns[i].Alert
+	}
+	return out
+}
+
+// buildMatrix reads the matrix and sorts its agencies; cells are
+// classified by fill, for the rows that are shown.
 func (s *Server) buildMatrix(v url.Values) (matrixData, store.Matrix, error) {
 	f, q := s.readFilter(v)
 	now := s.now()
@@ -117,10 +141,9 @@ func (s *Server) buildMatrix(v url.Values) (matrixData, store.Matrix, error) {
 	}
 	d.Lines = make([]matrixLine, len(m.Rows))
 	for i, row := range m.Rows {
-		line := matrixLine{Chat: row.Chat, Cells: make([]cell, len(row.Cells))}
+		line := matrixLine{Chat: row.Chat, standings: row.Cells}
 		for j, st := range row.Cells {
 			a := &m.Alerts[j]
-			line.Cells[j] = s.cellOf(a, st, now)
 			if st.ChatID == 0 {
 				continue
 			}
@@ -156,6 +179,10 @@ func (s *Server) buildMatrix(v url.Values) (matrixData, store.Matrix, error) {
 }
 
 func (s *Server) matrix(w http.ResponseWriter, r *http.Request) {
+	version, done := s.unchanged(w, r)
+	if done {
+		return
+	}
 	v := r.URL.Query()
 	d, _, err := s.buildMatrix(v)
 	if err != nil {
@@ -166,8 +193,8 @@ func (s *Server) matrix(w http.ResponseWriter, r *http.Request) {
 	d.Last = max(1, (len(d.Lines)+MatrixPageSize-1)/MatrixPageSize)
 	d.Page = min(d.Filter.Page, d.Last)
 	d.Lines = d.Lines[min((d.Page-1)*MatrixPageSize, len(d.Lines)):min(d.Page*MatrixPageSize, len(d.Lines))]
-	var done bool
-	if d.Live, done = s.liveBlock(w, r, "matrix", d); done {
+	s.fill(d.Lines, d.alerts(), s.now())
+	if d.Live, done = s.liveBlock(w, r, "matrix", version, d); done {
 		return
 	}
 	s.page(w, r, http.StatusOK, "matrix", view{Title: s.t("web.nav.matrix"), Nav: "matrix", Data: d})
@@ -180,6 +207,7 @@ func (s *Server) exportRows(v url.Values, write func([]string) error) error {
 	if err != nil {
 		return err
 	}
+	s.fill(d.Lines, m.Alerts, s.now())
 	if err := write(strings.Split(s.t("web.export.header"), "|")); err != nil {
 		return err
 	}

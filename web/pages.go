@@ -148,6 +148,10 @@ func (s *Server) alert(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
+	version, done := s.unchanged(w, r)
+	if done {
+		return
+	}
 	now := s.now()
 	var d alertData
 	err = s.Store.View(func(tx *store.Tx) error {
@@ -185,8 +189,7 @@ func (s *Server) alert(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Card = bot.PlainText(s.Render.Card(&d.Alert, nil))
 	d.Source = s.Render.SourceName(&d.Alert)
-	var done bool
-	if d.Live, done = s.liveBlock(w, r, "alert", d); done {
+	if d.Live, done = s.liveBlock(w, r, "alert", version, d); done {
 		return
 	}
 	s.page(w, r, http.StatusOK, "alert", view{Title: "#" + strconv.FormatUint(id, 10) + " " + d.Alert.Title, Nav: "matrix", Data: d})

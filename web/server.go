@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -59,6 +60,16 @@ type Server struct {
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
 	limiters sync.Map // client address → *rate.Limiter for sign-in attempts
+	seen     sync.Map // live block URL without its hash → seenBlock
+	seenN    atomic.Int64
+}
+
+// seenBlock is what a live block last showed: its hash, the database
+// version it was read at and the minute its ages were written in.
+type seenBlock struct {
+	hash    string
+	version int
+	minute  int64
 }
 
 func (s *Server) now() time.Time {
@@ -282,10 +293,45 @@ type liveRef struct {
 	Body template.HTML
 }
 
-// liveBlock renders page's "rows" template. For an htmx refresh it answers
-// the request itself (done is true); for a full page it returns the block
-// to embed.
-func (s *Server) liveBlock(w http.ResponseWriter, r *http.Request, page string, data any) (ref liveRef, done bool) {
+// version is the database's version now.
+func (s *Server) version() int {
+	v := 0
+	_ = s.Store.View(func(tx *store.Tx) error { v = tx.Version(); return nil })
+	return v
+}
+
+// blockKey names a live block whatever hash its request carries.
+func blockKey(r *http.Request) string {
+	q := r.URL.Query()
+	q.Del("v")
+	q.Del("part")
+	return r.URL.Path + "?" + q.Encode()
+}
+
+// unchanged answers an htmx refresh with 204 at once when the database has
+// not changed since the block it holds was drawn, in the same minute, so
+// that open pages cost little while nothing happens. It returns the
+// database version to pass to liveBlock.
+func (s *Server) unchanged(w http.ResponseWriter, r *http.Request) (version int, done bool) {
+	version = s.version()
+	q := r.URL.Query()
+	if q.Get("part") == "" {
+		return version, false
+	}
+	if e, ok := s.seen.Load(blockKey(r)); ok {
+		e := e.(seenBlock)
+		if e.version == version && e.minute == s.now().Unix()/60 && e.hash == q.Get("v") {
+			w.WriteHeader(http.StatusNoContent)
+			return version, true
+		}
+	}
+	return version, false
+}
+
+// liveBlock renders page's "rows" template, read at database version.
+// For an htmx refresh it answers the request itself (done is true); for a
+// full page it returns the block to embed.
+func (s *Server) liveBlock(w http.ResponseWriter, r *http.Request, page string, version int, data any) (ref liveRef, done bool) {
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "rows", data); err != nil {
 		s.fail(w, r, err)
@@ -294,6 +340,10 @@ func (s *Server) liveBlock(w http.ResponseWriter, r *http.Request, page string, 
 	h := fnv.New64a()
 	h.Write(buf.Bytes())
 	hash := strconv.FormatUint(h.Sum64(), 36)
+	if s.seenN.Add(1)%4096 == 0 {
+		s.seen.Clear() // bounded: one entry per filtered view recently open
+	}
+	s.seen.Store(blockKey(r), seenBlock{hash: hash, version: version, minute: s.now().Unix() / 60})
 	q := r.URL.Query()
 	part := q.Get("part") != ""
 	if part && q.Get("v") == hash {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/canhbao/canhbao/bot"
+	"github.com/canhbao/canhbao/feeds"
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -28,6 +29,7 @@ func parseTemplates(r *bot.Renderer) map[string]*template.Template {
 		},
 		"sev":    r.Severity,
 		"source": r.SourceName,
+		"srcurl": feeds.RedactURL, // a source's URL without its credentials
 		"status": func(s store.ChatStatus) string { return r.T("status." + string(s)) },
 		"action": func(a string) string {
 			if k := "web.audit." + a; r.T(k) != k {

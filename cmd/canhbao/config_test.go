@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,6 +102,29 @@ func TestBadSettingExitsWithOneLine(t *testing.T) {
 	}
 	if got := errOut.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "CANHBAO_POLL_INTERVAL") {
 		t.Fatalf("stderr %q", got)
+	}
+}
+
+// TestCredentialsStayOutOfStderrAndLogs: a bad CANHBAO_FEEDS entry with
+// user:password in its URL is reported without them, and so is any log
+// line that quotes such a URL.
+func TestCredentialsStayOutOfStderrAndLogs(t *testing.T) {
+	t.Chdir(t.TempDir())
+	const secret = "s3cret-Passw0rd"
+	t.Setenv("CANHBAO_FEEDS", "ok=https://x.example/feed private https://admin:"+secret+"@feeds.example.gov.vn/rss")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"run"}, &out, &errOut); code != exitUsage {
+		t.Fatalf("exit code %d, stderr %q", code, errOut.String())
+	}
+	if got := errOut.String(); strings.Contains(got, secret) || !strings.Contains(got, "CANHBAO_FEEDS") || !strings.Contains(got, "admin:xxxxx@") {
+		t.Fatalf("stderr %q", got)
+	}
+
+	var logs bytes.Buffer
+	log := newLogger(&logs, Config{LogLevel: "info", Token: "123:TOKEN"})
+	log.Info("polled https://admin:"+secret+"@feeds.example.gov.vn/rss", "url", "https://admin:"+secret+"@x/", "err", errors.New("Get https://admin:"+secret+"@x/: EOF with 123:TOKEN"))
+	if got := logs.String(); strings.Contains(got, secret) || strings.Contains(got, "123:TOKEN") || strings.Count(got, "admin:xxxxx@") != 3 {
+		t.Fatalf("log %q", got)
 	}
 }
 

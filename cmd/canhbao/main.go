@@ -69,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := LoadConfigFrom(os.LookupEnv)
 	if err != nil {
-		fmt.Fprintf(stderr, "canhbao: %v\n", err)
+		fmt.Fprintf(stderr, "canhbao: %s\n", redact(err.Error(), ""))
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -111,7 +111,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "canhbao: %s\n", redactToken(err.Error(), cfg.Token))
+		fmt.Fprintf(stderr, "canhbao: %s\n", redact(err.Error(), cfg.Token))
 		return 1
 	}
 	return 0

@@ -52,7 +52,7 @@ func preview(ctx context.Context, cfg Config, w io.Writer, log *slog.Logger) err
 	failed := 0
 	for i, src := range cfg.Feeds {
 		r := results[i]
-		fmt.Fprintf(w, "══ %s (%s, %s)\n", src.Name, src.Kind, src.URL)
+		fmt.Fprintf(w, "══ %s (%s, %s)\n", src.Name, src.Kind, feeds.RedactURL(src.URL))
 		if r.err != nil {
 			failed++
 			fmt.Fprintf(w, "   error: %v\n\n", r.err)

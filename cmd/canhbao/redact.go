@@ -4,21 +4,21 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+
+	"github.com/canhbao/canhbao/feeds"
 )
 
-// redactingHandler is the last guard that keeps the bot token out of the
-// logs: every message and string attribute is scrubbed before it is
-// written, whatever code produced it.
+// redactingHandler is the last guard that keeps secrets out of the logs:
+// the bot token and the credentials of URLs (a source configured as
+// https://user:password@…). Every message and string attribute is scrubbed
+// before it is written, whatever code produced it.
 type redactingHandler struct {
 	slog.Handler
 	token string
 }
 
 func (h *redactingHandler) Handle(ctx context.Context, r slog.Record) error {
-	if h.token == "" {
-		return h.Handler.Handle(ctx, r)
-	}
-	out := slog.NewRecord(r.Time, r.Level, redactToken(r.Message, h.token), r.PC)
+	out := slog.NewRecord(r.Time, r.Level, redact(r.Message, h.token), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(h.scrub(a))
 		return true
@@ -29,7 +29,7 @@ func (h *redactingHandler) Handle(ctx context.Context, r slog.Record) error {
 func (h *redactingHandler) scrub(a slog.Attr) slog.Attr {
 	switch a.Value.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, redactToken(a.Value.String(), h.token))
+		return slog.String(a.Key, redact(a.Value.String(), h.token))
 	case slog.KindGroup:
 		attrs := a.Value.Group()
 		out := make([]any, len(attrs))
@@ -39,7 +39,7 @@ func (h *redactingHandler) scrub(a slog.Attr) slog.Attr {
 		return slog.Group(a.Key, out...)
 	case slog.KindAny:
 		if err, ok := a.Value.Any().(error); ok {
-			return slog.String(a.Key, redactToken(err.Error(), h.token))
+			return slog.String(a.Key, redact(err.Error(), h.token))
 		}
 	}
 	return a
@@ -56,9 +56,10 @@ func (h *redactingHandler) WithGroup(name string) slog.Handler {
 	return &redactingHandler{Handler: h.Handler.WithGroup(name), token: h.token}
 }
 
-func redactToken(s, token string) string {
-	if token == "" {
-		return s
+// redact hides the bot token and every URL's credentials in s.
+func redact(s, token string) string {
+	if token != "" {
+		s = strings.ReplaceAll(s, token, "<token>")
 	}
-	return strings.ReplaceAll(s, token, "<token>")
+	return feeds.RedactText(s)
 }
