@@ -125,14 +125,19 @@ func repliedAlerts(tx *store.Tx, m *tgbotapi.Message) (store.SentMessage, bool, 
 }
 
 // awaitRecorded waits, for a few seconds at most, until the store knows
-// what message msg of chat stands for, when a message to that chat is
-// still being recorded: Telegram shows a message (and people answer it)
-// a moment before the sender has written down its id.
-func (b *Bot) awaitRecorded(ctx context.Context, chat int64, msg int) {
+// what message msg of chat stands for, when msg is a fresh message of
+// this bot and a message to that chat is still being recorded: Telegram
+// shows a message (and people answer it) a moment before the sender has
+// written down its id.
+func (b *Bot) awaitRecorded(ctx context.Context, chat int64, msg *tgbotapi.Message) {
+	if msg == nil || msg.From == nil || !msg.From.IsBot || b.Username != "" && !strings.EqualFold(msg.From.UserName, b.Username) ||
+		b.now().Sub(msg.Time()) > time.Minute {
+		return
+	}
 	for range 30 {
 		pending := false
 		err := b.Store.View(func(tx *store.Tx) error {
-			if _, ok, err := tx.SentMessage(chat, msg); ok || err != nil {
+			if _, ok, err := tx.SentMessage(chat, msg.MessageID); ok || err != nil {
 				return err
 			}
 			entries, err := tx.Outbox()
@@ -156,7 +161,7 @@ func (b *Bot) awaitRecorded(ctx context.Context, chat int64, msg int) {
 // as a reply to any message about alerts.
 func (b *Bot) cmdAck(ctx context.Context, q *request) func(tx *store.Tx) error {
 	if q.m.ReplyToMessage != nil && q.args == "" {
-		b.awaitRecorded(ctx, q.chat, q.m.ReplyToMessage.MessageID)
+		b.awaitRecorded(ctx, q.chat, q.m.ReplyToMessage)
 	}
 	return func(tx *store.Tx) error {
 		ids, bad, err := b.commandAlerts(tx, q, q.args)
@@ -172,7 +177,7 @@ func (b *Bot) cmdAck(ctx context.Context, q *request) func(tx *store.Tx) error {
 // acknowledges.
 func (b *Bot) cmdDone(ctx context.Context, q *request) func(tx *store.Tx) error {
 	if q.m.ReplyToMessage != nil {
-		b.awaitRecorded(ctx, q.chat, q.m.ReplyToMessage.MessageID)
+		b.awaitRecorded(ctx, q.chat, q.m.ReplyToMessage)
 	}
 	return func(tx *store.Tx) error {
 		first, note := q.args, ""
@@ -348,7 +353,7 @@ func (b *Bot) answerAck(tx *store.Tx, q *request, ids []uint64, extra ackExtra, 
 // people talking about the alert and is left alone.
 func (b *Bot) onReply(ctx context.Context, u tgbotapi.Update) error {
 	m := u.Message
-	b.awaitRecorded(ctx, m.Chat.ID, m.ReplyToMessage.MessageID)
+	b.awaitRecorded(ctx, m.Chat.ID, m.ReplyToMessage)
 	text := strings.TrimSpace(m.Text)
 	if text == "" {
 		text = strings.TrimSpace(m.Caption)
@@ -381,7 +386,7 @@ func (b *Bot) onCallback(ctx context.Context, u tgbotapi.Update) error {
 	switch action {
 	case cbAck, cbNotUsed:
 		if _, named := parseID(arg); !named && cq.Message != nil {
-			b.awaitRecorded(ctx, cq.Message.Chat.ID, cq.Message.MessageID)
+			b.awaitRecorded(ctx, cq.Message.Chat.ID, cq.Message)
 		}
 		err = b.commit(u, func(tx *store.Tx) error {
 			var ackErr error

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"regexp"
@@ -195,3 +196,47 @@ func ackProperty(t *testing.T, seed uint64, steps int) {
 }
 
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
+
+// TestReplyToFollowUpAcknowledges: a follow-up note (same vulnerability as
+// a card the group has) stands for its own alert; "ok" under it
+// acknowledges that alert only.
+func TestReplyToFollowUpAcknowledges(t *testing.T) {
+	r := newRig(t).fast()
+	group := telegramtest.Group(-6201, "Sở Giao thông")
+	r.approve(group.ID)
+	err := r.st.Update(func(tx *store.Tx) error {
+		return errors.Join(tx.PutSource(store.Source{Name: "src", LastSuccess: time.Now()}), tx.PutSource(store.Source{Name: "vendor", LastSuccess: time.Now()}))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.start()
+	r.runBot(nil)
+	for i, title := range []string{"Lỗ hổng Ivanti EPMM", "Ivanti phát hành bản vá"} {
+		if _, err := r.st.Ingest([]string{"src", "vendor"}[i], []store.Alert{{Key: fmt.Sprint(i), Title: title, Severity: store.SeverityHigh,
+			CVEs: []string{"CVE-2026-1281"}, Published: time.Now()}}, store.IngestOptions{Now: time.Now(), FollowUpWindow: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		r.s.Wake()
+		r.waitOutboxEmpty(10 * time.Second)
+	}
+	msgs := r.tg.Messages(group.ID)
+	if len(msgs) != 2 || !strings.Contains(msgs[1].Plain, "Cùng lỗ hổng với cảnh báo #1") {
+		t.Fatalf("want a card and a follow-up: %+v", msgs)
+	}
+	user := telegramtest.NewUser(75, "Hà")
+	m := r.tg.Reply(group, user, msgs[1].MessageID, "ok")
+	answer := waitFor(t, r, group.ID, "Hà đã xác nhận cảnh báo #2")
+	if answer.ReplyToMessageID != m.MessageID {
+		t.Errorf("answer replies to %d", answer.ReplyToMessageID)
+	}
+	err = r.st.View(func(tx *store.Tx) error {
+		if tx.Acked(1, group.ID) || !tx.Acked(2, group.ID) {
+			t.Errorf("acknowledged #1 %v, #2 %v; want only #2", tx.Acked(1, group.ID), tx.Acked(2, group.ID))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

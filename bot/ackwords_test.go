@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -139,3 +140,35 @@ func TestCardOrder(t *testing.T) {
 }
 
 func today() time.Time { return time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC) }
+
+// TestEscalationRoundFitsOneMessage: 10 alerts × 200 agencies make one
+// message within Telegram's limit that names every alert, mentions
+// contacts and points to the full list.
+func TestEscalationRoundFitsOneMessage(t *testing.T) {
+	n := store.Notice{Event: store.EventEscalation, After: 72 * time.Hour, At: today()}
+	for a := range 10 {
+		e := store.Escalation{AlertID: uint64(100 + a), Title: strings.Repeat("Lỗ hổng nghiêm trọng ", 8), Severity: store.SeverityHigh}
+		for g := range 200 {
+			e.Agencies = append(e.Agencies, store.Contact{ChatID: int64(-1 - g), Agency: fmt.Sprintf("UBND xã số %d", g), UserID: int64(500 + g), UserName: "Nguyễn Văn An"})
+		}
+		n.Escalations = append(n.Escalations, e)
+	}
+	for _, lang := range []Lang{Vietnamese, English} {
+		html := NewRenderer(lang).Escalation(&n)
+		plain, err := telegramtest.CheckHTML(html)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if utf16Len(plain) > MaxMessage {
+			t.Errorf("%s: %d characters", lang, utf16Len(plain))
+		}
+		for a := range 10 {
+			if !strings.Contains(plain, fmt.Sprintf("#%d", 100+a)) {
+				t.Errorf("%s: #%d missing:\n%s", lang, 100+a, plain)
+			}
+		}
+		if !strings.Contains(html, `<a href="tg://user?id=500">Nguyễn Văn An</a>`) || !strings.Contains(plain, "/overdue") || !strings.Contains(plain, "+") {
+			t.Errorf("%s: no mention, no remainder or no pointer to /overdue:\n%s", lang, plain)
+		}
+	}
+}

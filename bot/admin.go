@@ -430,7 +430,11 @@ func (b *Bot) cmdSources(_ context.Context, q *request) func(tx *store.Tx) error
 			case s.LastSuccess.IsZero():
 				icon = "⚪"
 			}
-			line := r.T("sources.row", icon, Esc(s.Name), Esc(string(s.Kind)), r.Severity(s.Severity), r.Date(s.LastSuccess), s.Items, r.Date(s.NextPoll))
+			name := Esc(s.Name)
+			if s.Title != "" && s.Title != s.Name {
+				name += " · " + Esc(s.Title) // the name groups see
+			}
+			line := r.T("sources.row", icon, name, Esc(string(s.Kind)), r.Severity(s.Severity), r.Date(s.LastSuccess), s.Items, r.Date(s.NextPoll))
 			if s.LastError != "" && !s.FailingSince.IsZero() {
 				line += "\n   " + r.T("sources.error", r.Date(s.LastErrorAt), Esc(cutText(s.LastError, 200)))
 			}

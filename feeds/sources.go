@@ -50,7 +50,10 @@ var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
 //	vncert=https://vncert.vn/canh-bao#kind=page&item=.news%20li&title=a&date=.date&severity=high
 //
 // Options are kind (feed, kev, page), severity (the default severity, in
-// English or Vietnamese), and for pages item, title, link, date (CSS
+// English or Vietnamese), display (the name people see, e.g.
+// display=NCSC+Vi%E1%BB%87t+Nam; built-in documents have one), news
+// (send or skip items that are not advisories), and for pages item,
+// title, link, date (CSS
 // selectors; spaces as %20 or +) and layout (a Go time layout for dates).
 // The kind defaults to feed, or kev for a URL ending in
 // known_exploited_vulnerabilities.json. The bare word "defaults" includes

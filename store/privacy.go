@@ -129,6 +129,10 @@ func (t *Tx) Forget(user int64, e Erasure) (ForgetReport, error) {
 	if err := t.forgetLetter(user, erased, names, &rep); err != nil {
 		return rep, err
 	}
+	// Dashboard sessions and sign-in links hold the id and name: they go.
+	if err := t.forgetDashboard(user); err != nil {
+		return rep, err
+	}
 	// Free text that quotes the person (an audit detail naming whom a
 	// decision concerned) loses the id and the names found above.
 	delete(names, "")

@@ -39,12 +39,25 @@ const (
 	chartLabelW = 200
 	barHeight   = 22
 	barGap      = 6
+	// valueW is kept free right of the longest bar for its value text.
+	valueW = 200
 )
+
+// shorten cuts a label to n characters with "…", so that a long agency
+// name does not run off the chart's left edge (the full name is on the
+// agency's page).
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
 
 // barChart lays out bars for values (0 ≤ value ≤ top).
 func barChart(title, note string, labels, texts []string, values []float64, top float64, classes []string) chart {
 	c := chart{Title: title, Note: note, Width: chartWidth, LabelW: chartLabelW}
-	span := float64(chartWidth - chartLabelW - 70)
+	span := float64(chartWidth - chartLabelW - valueW)
 	for i := range labels {
 		w := 0
 		if top > 0 {
@@ -57,7 +70,7 @@ func barChart(title, note string, labels, texts []string, values []float64, top 
 		if classes != nil {
 			class = classes[i]
 		}
-		c.Bars = append(c.Bars, bar{Label: labels[i], Value: texts[i], Y: i * (barHeight + barGap), W: w, Class: class,
+		c.Bars = append(c.Bars, bar{Label: shorten(labels[i], 28), Value: texts[i], Y: i * (barHeight + barGap), W: w, Class: class,
 			TextX: chartLabelW + w + 6})
 	}
 	c.Height = max(len(labels)*(barHeight+barGap), barHeight)

@@ -171,7 +171,7 @@ func (s *Server) alert(w http.ResponseWriter, r *http.Request) {
 			}
 			c := s.cellOf(&d.Alert, st[i], now)
 			d.Rows = append(d.Rows, alertRow{Chat: row.Chat, Standing: st[i], Cell: c, Acks: row.Acks,
-				Reminder: s.reminderText(&d.Alert, st[i], now)})
+				Reminder: s.reminderText(&d.Alert, st[i])})
 			if row.Acked() {
 				d.Acked++
 			}
@@ -198,7 +198,7 @@ func (s *Server) alert(w http.ResponseWriter, r *http.Request) {
 // reminderText says which reminder and escalation an agency got. While
 // the agency has not acknowledged, the store records them; once it has,
 // a reminder went out exactly when it acknowledged after the deadline.
-func (s *Server) reminderText(a *store.Alert, st store.Standing, now time.Time) string {
+func (s *Server) reminderText(a *store.Alert, st store.Standing) string {
 	if st.SentAt.IsZero() {
 		return ""
 	}
@@ -210,7 +210,7 @@ func (s *Server) reminderText(a *store.Alert, st store.Standing, now time.Time) 
 		parts = append(parts, s.t("web.reminder.sent", s.Render.Date(remindAt)))
 	case st.Acked() && st.First.At.After(remindAt):
 		parts = append(parts, s.t("web.reminder.sent", s.Render.Date(remindAt)))
-	case !st.Acked() && now.Before(remindAt):
+	case !st.Acked():
 		parts = append(parts, s.t("web.reminder.due", s.Render.Date(remindAt)))
 	}
 	if st.Escalated || st.Acked() && s.Deadlines.EscalateAfter > 0 && st.First.At.After(escalateAt) {

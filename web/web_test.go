@@ -359,3 +359,21 @@ var errTest = errorString("Telegram not reached for 5m0s")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// TestForgetEndsSessions: erasing a person's data (/forget) removes their
+// dashboard sessions and sign-in links too.
+func TestForgetEndsSessions(t *testing.T) {
+	f := newFixture(t, bot.Vietnamese)
+	cookie := f.signIn(admin)
+	token := f.link(admin)
+	f.must(f.st.Update(func(tx *store.Tx) error {
+		_, err := tx.Forget(admin, store.Erasure{Name: "người đã xoá dữ liệu", Note: "—"})
+		return err
+	}))
+	if r := f.do("GET", "/", cookie); r.code != http.StatusUnauthorized {
+		t.Fatalf("session survived: %d", r.code)
+	}
+	if r := f.do("POST", bot.SignInPath+token, nil); r.code != http.StatusGone {
+		t.Fatalf("link survived: %d", r.code)
+	}
+}
