@@ -333,6 +333,8 @@ var catalog = map[string]text{
 	"web.filter.any":                     {"tất cả", "any"},
 	"web.filter.source":                  {"Nguồn", "Source"},
 	"web.filter.agency":                  {"Đơn vị", "Agency"},
+	"web.filter.tag":                     {"Nhóm đơn vị (tag)", "Agency tag"},
+	"web.agency.tags":                    {"Nhóm (tag)", "Tags"},
 	"web.filter.sort":                    {"Sắp xếp", "Sort"},
 	"web.filter.sort_late":               {"quá hạn nhiều nhất", "most overdue"},
 	"web.filter.sort_name":               {"theo tên", "by name"},

@@ -149,6 +149,8 @@ type MatrixQuery struct {
 	Agency string
 	// CVE keeps alerts naming it.
 	CVE string
+	// Tag keeps agencies carrying it (/tag).
+	Tag string
 	// Alerts caps the number of columns, newest first (default 50).
 	Alerts int
 }
@@ -226,7 +228,8 @@ func (t *Tx) Matrix(q MatrixQuery) (Matrix, error) {
 				if !found {
 					rec = Chat{ID: s.ChatID}
 				}
-				if rec.MigratedTo == 0 && (agency == "" || strings.Contains(strings.ToLower(rec.Name()), agency)) {
+				if rec.MigratedTo == 0 && (agency == "" || strings.Contains(strings.ToLower(rec.Name()), agency)) &&
+					(q.Tag == "" || slices.ContainsFunc(rec.Tags, func(t string) bool { return strings.EqualFold(t, q.Tag) })) {
 					ch = &rec
 				}
 				chats[s.ChatID] = ch

@@ -30,14 +30,16 @@ type matrixFilter struct {
 	Source   string
 	Agency   string
 	CVE      string
+	Tag      string
 	Sort     string // "late" (default) or "name"
 	Page     int
 }
 
 func (s *Server) readFilter(v url.Values) (matrixFilter, store.MatrixQuery) {
 	f := matrixFilter{Severity: v.Get("severity"), Source: strings.TrimSpace(v.Get("source")),
-		Agency: strings.TrimSpace(v.Get("agency")), CVE: strings.ToUpper(strings.TrimSpace(v.Get("cve"))), Sort: v.Get("sort")}
-	q := store.MatrixQuery{Source: f.Source, Agency: f.Agency, CVE: f.CVE, Alerts: 50}
+		Agency: strings.TrimSpace(v.Get("agency")), CVE: strings.ToUpper(strings.TrimSpace(v.Get("cve"))), Sort: v.Get("sort"),
+		Tag: strings.TrimPrefix(strings.TrimSpace(v.Get("tag")), "@")}
+	q := store.MatrixQuery{Source: f.Source, Agency: f.Agency, CVE: f.CVE, Tag: f.Tag, Alerts: 50}
 	if sev, ok := store.ParseSeverity(f.Severity); ok {
 		q.Severity = sev
 	} else {

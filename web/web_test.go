@@ -19,7 +19,7 @@ var pages = []string{"/", "/matrix", "/matrix?severity=high&sort=name", "/alerts
 
 // seed gives the dashboard two agencies, two alerts and their standing.
 func seed(f *fixture) {
-	f.chats(store.Chat{ID: -5001, Agency: "Sở Y tế"}, store.Chat{ID: -5002, Agency: "UBND huyện Sóc Sơn"})
+	f.chats(store.Chat{ID: -5001, Agency: "Sở Y tế", Tags: []string{"so-ban-nganh"}}, store.Chat{ID: -5002, Agency: "UBND huyện Sóc Sơn", Tags: []string{"ubnd-huyen"}})
 	a := f.alert("cisa", store.Alert{Title: "Lỗ hổng Fortinet FortiOS", Severity: store.SeverityCritical, CVEs: []string{"CVE-2026-1234"}})
 	f.now = f.now.Add(30 * time.Minute)
 	f.ack(a, -5001, 301, "Nguyễn Văn An", "")
@@ -174,6 +174,10 @@ func TestPagesShowTheRecord(t *testing.T) {
 	if b := f.do("GET", "/matrix?agency=s%C3%B3c", cookie).body; strings.Contains(b, "Sở Y tế</a>") {
 		t.Error("agency filter")
 	}
+	if b := f.do("GET", "/matrix?tag=%40ubnd-huyen", cookie).body; strings.Contains(b, "Sở Y tế</a>") || !strings.Contains(b, "Sóc Sơn</a>") {
+		t.Error("tag filter")
+	}
+	contains(t, f.do("GET", "/agencies/-5002", cookie).body, `href="/matrix?tag=ubnd-huyen"`)
 	if b := f.do("GET", "/matrix?from=2026-12-01", cookie).body; !strings.Contains(b, "Không có cảnh báo nào phù hợp") {
 		t.Error("date filter")
 	}
