@@ -470,6 +470,7 @@ func (b *Bot) cmdSource(_ context.Context, q *request) func(tx *store.Tx) error 
 			if err != nil {
 				return q.reply(tx, r.T("source.bad", Esc(err.Error())))
 			}
+			src.FirstPollTo = &store.MessageRef{ChatID: q.chat, MessageID: q.m.MessageID}
 			// A new address counts as a new source: its first poll is a
 			// backfill, so moving a source does not resend its archive.
 			if err := tx.ReplaceSource(src); err != nil {
@@ -497,6 +498,9 @@ func (b *Bot) cmdSource(_ context.Context, q *request) func(tx *store.Tx) error 
 			return err
 		}
 		q.after = b.SourcesChanged
+		if canonicalVerb(verb) == "add" {
+			return q.reply(tx, r.T("source.added", Esc(name)))
+		}
 		return q.reply(tx, r.T("source.done", r.T("verb."+canonicalVerb(verb)), Esc(name)))
 	}
 }

@@ -611,7 +611,13 @@ var privacyCatalog = map[string]text{
 	"forget.audit": {"%d lượt xác nhận, %d ghi chú, %d nhóm, %d văn bản, %d mục nhật ký, %d thông báo",
 		"%d acknowledgements, %d notes, %d chats, %d advisories, %d audit entries, %d notices"},
 	"forget.none": {"Không có dữ liệu cá nhân nào của người dùng này.", "No personal data of this user is stored."},
-	"audit.cli":   {"quản trị viên máy chủ", "server administrator"},
+	"source.added": {"✅ Đã thêm nguồn %s. Kết quả lần lấy dữ liệu đầu tiên sẽ được thông báo tại đây.",
+		"✅ Source %s added. The result of its first fetch will be reported here."},
+	"source.first_ok": {"✅ Nguồn %s: lần lấy dữ liệu đầu tiên thành công, đọc được %d mục.",
+		"✅ Source %s: first fetch succeeded, %d items read."},
+	"source.first_failed": {"⚠️ Nguồn %s: lần lấy dữ liệu đầu tiên không thành công: %s. Hệ thống sẽ tự thử lại; đề nghị kiểm tra địa chỉ và xem /sources.",
+		"⚠️ Source %s: first fetch failed: %s. canhbao keeps retrying; check the address and see /sources."},
+	"audit.cli": {"quản trị viên máy chủ", "server administrator"},
 }
 
 func init() {

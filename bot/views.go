@@ -57,6 +57,11 @@ func (r *Renderer) Notice(n *store.Notice) string {
 		return r.T("notice.source_down", Esc(n.Source), r.Date(n.At), Esc(n.Detail))
 	case store.EventSourceUp:
 		return r.T("notice.source_up", Esc(n.Source))
+	case store.EventSourceFirstPoll:
+		if n.Detail != "" {
+			return r.T("source.first_failed", Esc(n.Source), Esc(cutText(n.Detail, 300)))
+		}
+		return r.T("source.first_ok", Esc(n.Source), n.Count)
 	case store.EventIngestHeld:
 		return r.T("notice.ingest_held", Esc(n.Source), n.Count+n.Pushed, n.Pushed, n.Count)
 	case store.EventConfigProblem:

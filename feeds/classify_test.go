@@ -298,6 +298,8 @@ func TestVendorsOfItems(t *testing.T) {
 		"Japanese name":              {"マイクロソフト社製品の脆弱性対策について", "", []string{"Microsoft"}},
 		"MS Office":                  {"Lỗ hổng trong MS Office", "", []string{"Microsoft", "Office"}},
 		"product brings its vendor":  {"FortiGate SSL-VPN flaw", "", []string{"Fortinet", "FortiGate"}},
+		"slashed spellings":          {"Lỗ hổng trong Fortinet/FortiOS/FortiGate", "", []string{"Fortinet", "FortiOS", "FortiGate"}},
+		"MS for Microsoft":           {"Cảnh báo lỗ hổng MS Exchange và MS SQL", "", []string{"Microsoft", "Exchange", "SQL Server"}},
 		"new vendors":                {"Vulnérabilités dans Ceph, SPIP, TYPO3 et Apereo CAS", "BIND 9 de l'ISC. React Server Components. Array Networks ArrayOS. FileZen. LANSCOPE. LG Electronics. Contiki-NG.", []string{"Ceph", "SPIP", "TYPO3", "Apereo", "CAS", "ISC", "BIND", "Meta", "React", "Array Networks", "ArrayOS", "Soliton", "FileZen", "MOTEX", "LANSCOPE", "LG Electronics", "Contiki-NG"}},
 		"title first":                {"Cisco IOS XE flaw", "Unlike the Microsoft bug last week, Cisco …", []string{"Cisco", "IOS XE", "Microsoft"}},
 		"bundled component":          {"Applied Systems Engineering ASE2000 V2 Communications Test Set", "ASE2000 versions 2.25 through 2.37 is vulnerable to Apache log4net versions before 2.0.10. In version 2.38 the bundled log4net library is upgraded.", []string{"Applied Systems Engineering"}},

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/canhbao/canhbao/store"
 )
@@ -171,5 +172,51 @@ func TestLabelledAccuracy(t *testing.T) {
 		t.Error("vendor recall below target")
 	case ratio(m.exploitedFound, m.exploitedLabelled) < targetExploitedRecall:
 		t.Error("exploited recall below target")
+	}
+}
+
+// Page furniture and cut-off table headers never reach a card.
+func TestSummaryWithoutScraps(t *testing.T) {
+	src := store.Source{Name: "cisa", URL: "https://www.cisa.gov/cybersecurity-advisories/all.xml", Kind: store.KindFeed}
+	alerts, err := Parse(src, readFixture(t, "cisa-all-advisories-first2.xml"), "", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range alerts {
+		if strings.HasPrefix(a.Summary, "View CSAF") || strings.Contains(a.Summary, "\n\nSummary\n") || strings.HasSuffix(a.Summary, "CVSS…") {
+			t.Errorf("%s: scraps in the summary %q", a.Key, a.Summary)
+		}
+	}
+	if got := dropStub("Text.\n\nCVSS…"); got != "Text." {
+		t.Errorf("stub kept: %q", got)
+	}
+}
+
+// A date without a time keeps the source's calendar day; a real time is
+// kept as an instant.
+func TestDateOnly(t *testing.T) {
+	jst := time.FixedZone("JST", 9*3600)
+	tests := map[string]struct {
+		published time.Time
+		kev       bool
+		dateOnly  bool
+		want      time.Time
+	}{
+		"IPA midnight in Japan": {time.Date(2025, 12, 17, 0, 0, 0, 0, jst), false, true, time.Date(2025, 12, 17, 0, 0, 0, 0, time.UTC)},
+		"CERT-FR midnight UTC":  {time.Date(2026, 8, 14, 0, 0, 0, 0, time.UTC), false, true, time.Date(2026, 8, 14, 0, 0, 0, 0, time.UTC)},
+		"a KEV entry":           {time.Date(2025, 7, 20, 0, 0, 0, 0, time.UTC), true, true, time.Date(2025, 7, 20, 0, 0, 0, 0, time.UTC)},
+		"JPCERT with a time":    {time.Date(2026, 2, 13, 13, 27, 0, 0, jst), false, false, time.Date(2026, 2, 13, 4, 27, 0, 0, time.UTC)},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			raw := rawItem{guid: "x", title: "x", published: tc.published}
+			if tc.kev {
+				raw.kev = &kevFacts{}
+			}
+			a := normaliseItem(store.Source{Name: "s"}, nil, &raw, testNow)
+			if a.DateOnly != tc.dateOnly || !a.Published.Equal(tc.want) {
+				t.Errorf("published %v date only %v, want %v %v", a.Published, a.DateOnly, tc.want, tc.dateOnly)
+			}
+		})
 	}
 }

@@ -80,7 +80,7 @@ func TestIngestUnderTheCapTellsNobody(t *testing.T) {
 // stored, another writer (a command, an acknowledgement) gets the
 // database between two chunks instead of after the whole poll.
 func TestLargePollLetsOtherWritersIn(t *testing.T) {
-	const n = 4000
+	const n = 1500
 	s := openTest(t)
 	approve(t, s, -1, -2, -3)
 	markPolled(t, s, "rekeyed")
@@ -130,12 +130,12 @@ func TestLargePollLetsOtherWritersIn(t *testing.T) {
 	}
 }
 
-// TestFanOutIsChunkedAndFinishedAfterAStop: pushing 100 alerts to 120
+// TestFanOutIsChunkedAndFinishedAfterAStop: pushing 100 alerts to 60
 // chats is written in chunks of about fanOutWork deliveries; a fan-out
 // the process left half done (here: only its first chunk written) is
 // finished by the next ingest, every chat getting every alert once.
 func TestFanOutIsChunkedAndFinishedAfterAStop(t *testing.T) {
-	const chats, alerts = 120, 100
+	const chats, alerts = 60, 100
 	s := openTest(t)
 	ids := make([]int64, chats)
 	for i := range ids {

@@ -336,7 +336,10 @@ const (
 	EventDeliveryFailed   = "delivery_failed"
 	EventSourceDown       = "source_down"
 	EventSourceUp         = "source_up"
-	EventEscalation       = "escalation"
+	// EventSourceFirstPoll answers /source add with its first poll's
+	// result: Count items read, or the error in Detail.
+	EventSourceFirstPoll = "source_first_poll"
+	EventEscalation      = "escalation"
 	// EventIngestHeld: one poll of a source brought more new alerts than
 	// CANHBAO_MAX_NEW_PER_POLL; the rest were stored unpushed.
 	EventIngestHeld = "ingest_held"

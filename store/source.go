@@ -66,6 +66,9 @@ type Source struct {
 	// DownNotified is set once the department has been told the source is
 	// failing, so that it is told once, and again on recovery.
 	DownNotified bool `json:"down_notified,omitempty"`
+	// FirstPollTo is the /source add command to answer with the result of
+	// the source's first poll; cleared once answered.
+	FirstPollTo *MessageRef `json:"first_poll_to,omitempty"`
 }
 
 // Display is how the source is shown to people: its title, else its name.

@@ -114,6 +114,9 @@ func (s *Store) RecordPoll(name string, p PollReport, deptChat int64, alertAfter
 			return nil // removed while it was being polled
 		}
 		src.NextPoll = p.Next
+		if err := tx.answerFirstPoll(&src, p); err != nil {
+			return err
+		}
 		if p.Err == nil {
 			if src.DownNotified {
 				if err := tx.Notify(deptChat, Notice{Event: EventSourceUp, Source: name, At: p.At}, false); err != nil {

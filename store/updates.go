@@ -125,6 +125,16 @@ func (s *Store) Revise(source, title string, items []Alert, now time.Time) (Upda
 				continue
 			}
 			a.Title, a.Summary, a.Link = it.Title, it.Summary, it.Link
+			for _, cve := range it.CVEs {
+				if !slices.Contains(a.CVEs, cve) {
+					// A flaw the revision adds: follow-ups and later
+					// reports of exploitation find the alert by it.
+					a.CVEs = append(a.CVEs, cve)
+					if err := tx.bucket(bucketCVEs).Put(join([]byte(cve), []byte{0}, u64(a.ID)), nil); err != nil {
+						return err
+					}
+				}
+			}
 			a.Score = max(a.Score, it.Score)
 			if it.Severity.Rank() > a.Severity.Rank() {
 				a.Severity, a.SeverityDefault = it.Severity, it.SeverityDefault

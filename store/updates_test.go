@@ -89,6 +89,7 @@ func TestReviseAnnouncesAtMostDaily(t *testing.T) {
 		t.Helper()
 		it, o := item, old
 		it.Hash, it.Severity, o.Hash = hash, sev, "new"
+		it.CVEs = []string{"CVE-2026-" + hash}
 		res, err := s.Revise("certfr", "CERT-FR", []Alert{it, o}, at)
 		must(t, err)
 		return res
@@ -118,5 +119,11 @@ func TestReviseAnnouncesAtMostDaily(t *testing.T) {
 	}))
 	if a.Severity != SeverityCritical || a.Hash != "h4" || len(a.Updates) != 2 || o.Hash != "new" || len(o.Updates) != 0 {
 		t.Errorf("stored: %+v / %+v", a, o)
+	}
+	// The ids the revisions added find the alert.
+	res, err := s.ReportExploited("kev", "CISA KEV", map[string]time.Time{"CVE-2026-h3": {}}, true, t0.Add(27*time.Hour))
+	must(t, err)
+	if len(res.Alerts) != 1 || res.Alerts[0] != a.ID {
+		t.Errorf("a revision's new CVE id does not find the alert: %+v", res)
 	}
 }

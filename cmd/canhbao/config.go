@@ -245,16 +245,24 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	return LoadConfigFrom(func(k string) (string, bool) { v := getenv(k); return v, v != "" })
 }
 
+// effective is the value v takes: what lookup gives, else its default
+// (then fromDefault is true). Set to nothing, a variable listed in
+// emptyTurnsOff stays empty.
+func (v variable) effective(lookup func(string) (string, bool)) (val string, fromDefault bool) {
+	val, set := lookup(v.name)
+	val = strings.TrimSpace(val)
+	if val == "" && !(set && emptyTurnsOff[v.name]) {
+		return v.def, true
+	}
+	return val, false
+}
+
 // LoadConfigFrom is LoadConfig reading through lookup (os.LookupEnv), so
 // that a variable set to nothing can turn a feature off.
 func LoadConfigFrom(lookup func(string) (string, bool)) (Config, error) {
 	var c Config
 	for _, v := range variables {
-		val, set := lookup(v.name)
-		val = strings.TrimSpace(val)
-		if val == "" && !(set && emptyTurnsOff[v.name]) {
-			val = v.def
-		}
+		val, _ := v.effective(lookup)
 		if err := v.parse(&c, val); err != nil {
 			return Config{}, fmt.Errorf("%s: %w", v.name, err)
 		}

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/canhbao/canhbao/bot/telegramtest"
+	"github.com/canhbao/canhbao/store"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -158,5 +161,95 @@ func TestVersionAndUnknownCommand(t *testing.T) {
 	}
 	if code := run([]string{"frobnicate"}, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "unknown command") {
 		t.Fatalf("unknown: %d %q", code, errOut.String())
+	}
+}
+
+// TestConfigShowsValuesAndSources: `canhbao config` shows each setting's
+// effective value and whether it came from the environment, .env or the
+// default, with the token and URL passwords hidden; a bad value is marked
+// and makes the exit code 2.
+func TestConfigShowsValuesAndSources(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, v := range variables {
+		t.Setenv(v.name, "")
+		os.Unsetenv(v.name)
+	}
+	token := "7000000001:AAH-secret-part-of-the-token"
+	t.Setenv("TELEGRAM_BOT_TOKEN", token)
+	t.Setenv("CANHBAO_LANG", "en")
+	os.WriteFile(".env", []byte("CANHBAO_SEND_RATE=12\nCANHBAO_LANG=vi\n"+
+		"CANHBAO_FEEDS=\"cisa=https://reader:hunter2@example.gov.vn/feed.xml\"\n"), 0o600)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"config"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errOut.String())
+	}
+	got := out.String()
+	for _, want := range []string{
+		"TELEGRAM_BOT_TOKEN             environment 7000000001:<redacted>\n",
+		"CANHBAO_LANG                   environment en\n",
+		"CANHBAO_SEND_RATE              .env       12\n",
+		"CANHBAO_FEEDS                  .env       cisa=https://reader:<redacted>@example.gov.vn/feed.xml\n",
+		"CANHBAO_DB                     default    data/canhbao.db\n",
+		"CANHBAO_ADMIN_IDS              default    (none)\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	for _, secret := range []string{"secret-part", "hunter2"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("%q shown:\n%s", secret, got)
+		}
+	}
+	if n := strings.Count(got, "\n"); n != len(variables)+1 {
+		t.Errorf("%d lines for %d settings", n, len(variables))
+	}
+
+	t.Setenv("CANHBAO_POLL_INTERVAL", "abc")
+	out.Reset()
+	if code := run([]string{"config"}, &out, &errOut); code != exitUsage || !strings.Contains(out.String(), "invalid: \"abc\" is not a positive duration") {
+		t.Errorf("exit %d:\n%s", code, out.String())
+	}
+}
+
+// TestUnlistedSourcesReported: sources stored earlier that CANHBAO_FEEDS
+// no longer names are reported at start-up, with what happens to them.
+func TestUnlistedSourcesReported(t *testing.T) {
+	tg := telegramtest.New(t)
+	feed := newFeedServer(t, rssItems(1, 1))
+	cfg := testConfig(t, tg, store.Source{Name: "test", URL: feed.URL, Kind: store.KindFeed, Severity: store.SeverityHigh})
+	st, err := store.Open(cfg.DB, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update(func(tx *store.Tx) error {
+		for _, s := range []store.Source{
+			{Name: "old", URL: feed.URL + "?old", Kind: store.KindFeed},
+			{Name: "quiet", URL: feed.URL + "?quiet", Kind: store.KindFeed, Paused: true},
+			{Name: "test", URL: feed.URL, Kind: store.KindFeed},
+		} {
+			if err := tx.PutSource(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, tg, cfg)
+	tg.WaitFor(t, 5*time.Second, func() bool { return strings.Contains(s.logs.String(), "canhbao started") }, "start")
+	logs := s.logs.String()
+	for _, want := range []string{
+		"stored source old is not in CANHBAO_FEEDS: kept and still polled; /source remove old deletes it",
+		"stored source quiet is not in CANHBAO_FEEDS: paused (kept); /source remove quiet deletes it",
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("missing %q in\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs, "stored source test") {
+		t.Errorf("a configured source was reported:\n%s", logs)
 	}
 }

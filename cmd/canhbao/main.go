@@ -32,7 +32,7 @@ Usage:
                          CSV of alerts × agencies (or incidents, or duty rosters) to standard output
   canhbao forget USER_ID erase one person's name, id and notes everywhere (works while the service runs)
   canhbao check [FILE]   check the database (or a backup) in full; needs the service stopped
-  canhbao config         list every setting with its default
+  canhbao config         every setting: its effective value (secrets hidden) and where it came from
   canhbao version        print the version
 
 Settings come from environment variables, and from .env in the working folder if present.
@@ -47,7 +47,9 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	// Real environment variables win over .env: godotenv.Load never
-	// overrides a variable that is already set.
+	// overrides a variable that is already set. Which ones were set
+	// before is kept for `canhbao config`.
+	fromEnv := setVariables()
 	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(stderr, "canhbao: .env: %v\n", err)
 		return exitUsage
@@ -64,8 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	case "config":
-		printConfig(stdout)
-		return 0
+		return printConfig(stdout, fromEnv)
 	}
 	cfg, err := LoadConfigFrom(os.LookupEnv)
 	if err != nil {
@@ -122,14 +123,4 @@ func newLogger(w io.Writer, cfg Config) *slog.Logger {
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	h := slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})
 	return slog.New(&redactingHandler{Handler: h, token: cfg.Token})
-}
-
-func printConfig(w io.Writer) {
-	for _, v := range variables {
-		def := v.def
-		if def == "" {
-			def = "(none)"
-		}
-		fmt.Fprintf(w, "%-28s %-16s %s\n", v.name, def, v.doc)
-	}
 }

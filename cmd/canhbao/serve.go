@@ -41,6 +41,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := st.SeedSources(cfg.Feeds); err != nil {
 		return err
 	}
+	if err := reportUnlisted(st, cfg.Feeds, log); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 

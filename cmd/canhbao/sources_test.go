@@ -130,8 +130,16 @@ func TestSourceManagementAndHealth(t *testing.T) {
 	// Add a source: it is polled at once and its items flow.
 	extra := newFeedServer(t, readTestdata(t, "cisa-all-advisories-first2.xml"))
 	tg.SendText(dept, admin, "/source add cisa2 "+extra.URL)
-	waitText(t, tg, deptChat, "Đã thêm nguồn cisa2")
+	waitText(t, tg, deptChat, "Đã thêm nguồn cisa2", "Kết quả lần lấy dữ liệu đầu tiên sẽ được thông báo")
 	waitText(t, tg, agency.ID, "Nguồn: cisa2")
+	// The first fetch's result is reported, as it is: success with the
+	// item count, or the error.
+	waitText(t, tg, deptChat, "Nguồn cisa2: lần lấy dữ liệu đầu tiên thành công, đọc được 2 mục")
+	gone := httptest.NewServer(http.NotFoundHandler())
+	defer gone.Close()
+	tg.SendText(dept, admin, "/source add mat "+gone.URL+"/rss.xml")
+	waitText(t, tg, deptChat, "Nguồn mat: lần lấy dữ liệu đầu tiên không thành công", "404")
+	tg.SendText(dept, admin, "/source remove mat")
 	tg.SendText(dept, admin, "/source add bad ftp://example")
 	waitText(t, tg, deptChat, "Nguồn không hợp lệ")
 	tg.SendText(dept, admin, "/source pause nope")
@@ -140,6 +148,9 @@ func TestSourceManagementAndHealth(t *testing.T) {
 	waitText(t, tg, deptChat, "Đã tạm dừng nguồn cisa2")
 	tg.SendText(dept, admin, "/sources")
 	waitText(t, tg, deptChat, "Nguồn cảnh báo (2)", "⏸ cisa2")
+	if n := strings.Count(allText(tg, deptChat), "lần lấy dữ liệu đầu tiên thành công"); n != 1 {
+		t.Errorf("the first fetch was reported %d times", n)
+	}
 	tg.SendText(dept, admin, "/source remove cisa2")
 	waitText(t, tg, deptChat, "Đã xóa nguồn cisa2")
 	tg.SendText(agency, telegramtest.NewUser(9, "Khách"), "/sources")
@@ -200,4 +211,13 @@ func TestRestartReadsNothingAgain(t *testing.T) {
 	if strings.Contains(s.logs.String(), "feeds: polled") {
 		t.Errorf("the unchanged feed was parsed again after the restart:\n%s", s.logs.String())
 	}
+}
+
+// allText is every message sent to chat, joined.
+func allText(tg *telegramtest.Server, chat int64) string {
+	var b strings.Builder
+	for _, m := range tg.Messages(chat) {
+		b.WriteString(m.Plain + "\n")
+	}
+	return b.String()
 }
