@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"slices"
 	"strings"
 	"time"
@@ -57,7 +58,7 @@ func (b *Bot) cmdBroadcast(_ context.Context, q *request) func(tx *store.Tx) err
 		title, body, _ := strings.Cut(text, "\n")
 		a.Title, a.Summary = strings.TrimSpace(title), strings.TrimSpace(body)
 		if a.Title == "" {
-			a.Title = r.T("broadcast.untitled")
+			a.Title = html.UnescapeString(r.T("broadcast.untitled")) // stored as plain text
 		}
 		a.Title = cutText(a.Title, 300)
 		a.Key = fmt.Sprintf("update-%d", q.u.UpdateID)
@@ -135,16 +136,33 @@ func (b *Bot) cmdOverdue(_ context.Context, q *request) func(tx *store.Tx) error
 	}
 }
 
+// cmdExport sends the export as a file: an Excel workbook (people open
+// it), or CSV with "csv" (scripts read it); of one alert when a number is
+// given: /export, /export 12, /export csv, /export 12 csv.
 func (b *Bot) cmdExport(_ context.Context, q *request) func(tx *store.Tx) error {
 	now := b.now()
 	tag, arg, tagOK := tagArg(q.args)
 	return func(tx *store.Tx) error {
-		query := store.ExportQuery{Tag: tag}
+		query := store.ExportQuery{Tag: tag, Format: FormatXLSX}
 		if !tagOK {
 			return q.reply(tx, b.Render.T("tag.bad", Esc(q.args)))
 		}
+		caption := b.Render.T("export.caption_xlsx")
+		var rest []string
+		for _, w := range strings.Fields(arg) {
+			switch strings.ToLower(w) {
+			case "csv":
+				query.Format, caption = FormatCSV, b.Render.T("export.caption")
+			case "xlsx", "excel":
+			default:
+				rest = append(rest, w)
+			}
+		}
+		arg = strings.Join(rest, " ")
 		if sheet := exportSheet(arg); sheet != "" {
+			// The incident table is written as CSV.
 			query.Sheet, arg = sheet, ""
+			query.Format, caption = FormatCSV, b.Render.T("export.caption")
 		}
 		if arg != "" {
 			id, ok := parseID(arg)
@@ -162,7 +180,7 @@ func (b *Bot) cmdExport(_ context.Context, q *request) func(tx *store.Tx) error 
 			return err
 		}
 		_, err := tx.Enqueue(store.Outgoing{Kind: store.OutDocument, ChatID: q.chat, ReplyTo: q.m.MessageID,
-			Export: &query, Text: b.Render.T("export.caption"), Created: now})
+			Export: &query, Text: caption, Created: now})
 		return err
 	}
 }
@@ -179,7 +197,7 @@ func (b *Bot) cmdAudit(_ context.Context, q *request) func(tx *store.Tx) error {
 		}
 		lines := []string{r.T("audit.title")}
 		for _, e := range list {
-			lines = append(lines, fmt.Sprintf("%s — %s (<code>%d</code>): <b>%s</b> %s", r.Date(e.At), Esc(e.UserName), e.UserID, Esc(e.Action), Esc(cutText(e.Detail, 200))))
+			lines = append(lines, fmt.Sprintf("%s — %s (<code>%d</code>): <b>%s</b> %s", r.Date(e.At), Esc(e.UserName), e.UserID, Esc(r.AuditAction(e.Action)), Esc(cutText(e.Detail, 200))))
 		}
 		return q.reply(tx, Lines(lines)...)
 	}
@@ -203,7 +221,7 @@ func (b *Bot) cmdQueue(_ context.Context, q *request) func(tx *store.Tx) error {
 				waiting = append(waiting, r.T("queue.waiting_row", r.kindName(o.Kind), alertRef(o), o.ChatID, r.Age(now.Sub(o.Created))))
 				continue
 			}
-			retrying = append(retrying, r.T("queue.retry", r.kindName(o.Kind), alertRef(o), o.ChatID, o.Attempts, Esc(cutText(o.LastError, 120)), r.Date(o.NotBefore)))
+			retrying = append(retrying, r.T("queue.retry", r.kindName(o.Kind), alertRef(o), o.ChatID, o.Attempts, r.Reason(cutText(o.LastError, 120)), r.Date(o.NotBefore)))
 		}
 		lines := []string{r.T("queue.title"), r.T("queue.counts", len(waiting), len(retrying))}
 		lines = append(lines, retrying[:min(len(retrying), most)]...)
@@ -254,7 +272,7 @@ func (b *Bot) recentFailures(tx *store.Tx, since time.Time) ([]string, error) {
 				return nil, err
 			}
 			c.ID = d.ChatID
-			out = append(out, r.T("queue.failed_row", a.ID, Esc(c.Name()), c.ID, Esc(cutText(d.Error, 120))))
+			out = append(out, r.T("queue.failed_row", a.ID, Esc(c.Name()), c.ID, r.Reason(cutText(d.Error, 120))))
 		}
 	}
 	return out, nil
@@ -391,21 +409,14 @@ func applyFilter(f store.Filter, args []string) (store.Filter, error) {
 	return f, nil
 }
 
-// FilterView renders a chat's filter.
+// FilterView renders a chat's filter as one sentence whose parts are
+// joined by "and", what always passes, and how to change it.
 func (r *Renderer) FilterView(c store.Chat) string {
-	f := c.Filter
-	none := r.T("filter.any")
-	sev, kw, src := none, none, none
-	if f.MinSeverity.Rank() > 0 {
-		sev = r.T("filter.from", r.Severity(f.MinSeverity))
+	what := r.T("filter.none")
+	if !c.Filter.IsZero() {
+		what = r.T("filter.combine", r.filterParts(c.Filter, r.T("filter.and_html"), Esc))
 	}
-	if len(f.Keywords) > 0 {
-		kw = Esc(strings.Join(f.Keywords, ", "))
-	}
-	if len(f.Sources) > 0 {
-		src = Esc(strings.Join(f.Sources, ", "))
-	}
-	return r.T("filter.view", Esc(c.Name()), sev, kw, src) + "\n\n" + r.T("filter.usage")
+	return r.T("filter.view", Esc(c.Name()), what) + "\n" + r.T("filter.always") + "\n\n" + r.T("filter.usage")
 }
 
 // cmdSources lists every source with its health.
@@ -436,7 +447,7 @@ func (b *Bot) cmdSources(_ context.Context, q *request) func(tx *store.Tx) error
 			}
 			line := r.T("sources.row", icon, name, Esc(string(s.Kind)), r.Severity(s.Severity), r.Date(s.LastSuccess), s.Items, r.Date(s.NextPoll))
 			if s.LastError != "" && !s.FailingSince.IsZero() {
-				line += "\n   " + r.T("sources.error", r.Date(s.LastErrorAt), Esc(cutText(s.LastError, 200)))
+				line += "\n   " + r.T("sources.error", r.Date(s.LastErrorAt), r.SourceError(cutText(s.LastError, 200)))
 			}
 			lines = append(lines, line)
 		}
@@ -494,7 +505,7 @@ func (b *Bot) cmdSource(_ context.Context, q *request) func(tx *store.Tx) error 
 		default:
 			return q.reply(tx, r.T("source.usage"))
 		}
-		if err := q.audit(tx, "source "+verb, feeds.RedactText(strings.Join(args[1:], " ")), now); err != nil {
+		if err := q.audit(tx, "source "+canonicalVerb(verb), feeds.RedactText(strings.Join(args[1:], " ")), now); err != nil {
 			return err
 		}
 		q.after = b.SourcesChanged

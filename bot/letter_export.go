@@ -10,9 +10,9 @@ import (
 
 	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
+	"github.com/canhbao/canhbao/workbook"
 )
 
-// The tables of the export besides acknowledgements.
 // The tables of the export besides acknowledgements: the incident reports
 // (/export sự cố, canhbao export -incidents) and the duty rosters of watch
 // periods (/export trực, canhbao export -duty).
@@ -43,30 +43,22 @@ var incidentHeader = map[Lang][]string{
 }
 
 // writeLetterCSV writes the incidents or duty table q names, in the same
-// CSV form as the acknowledgement export.
+// CSV form as the acknowledgement export (text defused for spreadsheets).
 func writeLetterCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) error {
 	cw := csv.NewWriter(w)
-	date := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
+	emit := func(row []string) error {
+		for i := range row {
+			if _, err := strconv.ParseInt(row[i], 10, 64); err != nil {
+				row[i] = cell(row[i]) // numbers (chat ids) stay numbers
+			}
 		}
-		return t.In(r.Loc).Format("2006-01-02 15:04:05")
+		return cw.Write(row)
 	}
 	err := st.View(func(tx *store.Tx) error {
-		inTag := func(chat int64) (bool, error) {
-			if q.Tag == "" {
-				return true, nil
-			}
-			c, _, err := tx.Chat(chat)
-			return c.HasTag(q.Tag), err
+		if err := emit(r.letterHeader(q.Sheet)); err != nil {
+			return err
 		}
-		switch q.Sheet {
-		case SheetIncidents:
-			return r.incidentRows(tx, cw, q, inTag, date)
-		case SheetDuty:
-			return r.dutyRows(tx, cw, inTag, date)
-		}
-		return fmt.Errorf("unknown table %q", q.Sheet)
+		return r.letterRows(tx, q, q.Sheet, emit)
 	})
 	if err != nil {
 		return fmt.Errorf("export %s: %w", q.Sheet, err)
@@ -75,10 +67,61 @@ func writeLetterCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQue
 	return cw.Error()
 }
 
-func (r *Renderer) incidentRows(tx *store.Tx, cw *csv.Writer, q store.ExportQuery, inTag func(int64) (bool, error), date func(time.Time) string) error {
-	if err := cw.Write(incidentHeader[r.Lang]); err != nil {
-		return err
+// letterSheets adds the incidents and duty tables to the workbook, one
+// sheet each.
+func (r *Renderer) letterSheets(tx *store.Tx, wb *workbook.Writer, q store.ExportQuery) error {
+	for _, sheet := range []string{SheetIncidents, SheetDuty} {
+		if err := wb.Sheet(r.T("export.sheet_"+sheet), columns(r.letterHeader(sheet), 10, 30, 16, 24, 16, 17, 17)...); err != nil {
+			return err
+		}
+		err := r.letterRows(tx, q, sheet, func(row []string) error {
+			values := make([]any, len(row))
+			for i, v := range row {
+				values[i] = v
+			}
+			return wb.Row(values...)
+		})
+		if err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// letterHeader is the header row of a table.
+func (r *Renderer) letterHeader(sheet string) []string {
+	if sheet == SheetDuty {
+		return append([]string(nil), dutyHeader[r.Lang]...)
+	}
+	return append([]string(nil), incidentHeader[r.Lang]...)
+}
+
+// letterRows passes each row of the incidents or duty table to emit, as
+// plain text, limited to q's tag.
+func (r *Renderer) letterRows(tx *store.Tx, q store.ExportQuery, sheet string, emit func([]string) error) error {
+	date := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(r.Loc).Format("2006-01-02 15:04:05")
+	}
+	inTag := func(chat int64) (bool, error) {
+		if q.Tag == "" {
+			return true, nil
+		}
+		c, _, err := tx.Chat(chat)
+		return c.HasTag(q.Tag), err
+	}
+	switch sheet {
+	case SheetIncidents:
+		return r.incidentRows(tx, q, inTag, date, emit)
+	case SheetDuty:
+		return r.dutyRows(tx, inTag, date, emit)
+	}
+	return fmt.Errorf("unknown table %q", sheet)
+}
+
+func (r *Renderer) incidentRows(tx *store.Tx, q store.ExportQuery, inTag func(int64) (bool, error), date func(time.Time) string, emit func([]string) error) error {
 	list, err := tx.Incidents()
 	if err != nil {
 		return err
@@ -105,10 +148,10 @@ func (r *Renderer) incidentRows(tx *store.Tx, cw *csv.Writer, q store.ExportQuer
 		if inc.Type != "" {
 			typ = r.T("inctype." + inc.Type)
 		}
-		err := cw.Write([]string{"SC-" + strconv.FormatUint(inc.ID, 10), cell(inc.Agency), strconv.FormatInt(inc.ChatID, 10),
-			cell(inc.ReporterName), cell(inc.Phone), date(inc.DiscoveredAt), date(inc.ReportedAt), late, cell(inc.System), typ,
-			cell(inc.Description), cell(inc.Actions), r.incidentField(&inc, letter.StepSupport), r.T("incstatus." + string(inc.Status)),
-			date(inc.UpdatedAt), cell(strings.Join(timeline, "\n"))})
+		err := emit([]string{"SC-" + strconv.FormatUint(inc.ID, 10), inc.Agency, strconv.FormatInt(inc.ChatID, 10),
+			inc.ReporterName, inc.Phone, date(inc.DiscoveredAt), date(inc.ReportedAt), late, inc.System, typ,
+			inc.Description, inc.Actions, r.incidentField(&inc, letter.StepSupport), r.T("incstatus." + string(inc.Status)),
+			date(inc.UpdatedAt), strings.Join(timeline, "\n")})
 		if err != nil {
 			return err
 		}
@@ -125,10 +168,7 @@ var dutyHeader = map[Lang][]string{
 
 // dutyRows writes one row per period × agency × person on duty; an agency
 // that registered nobody has one row without people.
-func (r *Renderer) dutyRows(tx *store.Tx, cw *csv.Writer, inTag func(int64) (bool, error), date func(time.Time) string) error {
-	if err := cw.Write(dutyHeader[r.Lang]); err != nil {
-		return err
-	}
+func (r *Renderer) dutyRows(tx *store.Tx, inTag func(int64) (bool, error), date func(time.Time) string, emit func([]string) error) error {
 	periods, err := tx.DutyPeriods()
 	if err != nil {
 		return err
@@ -141,10 +181,10 @@ func (r *Renderer) dutyRows(tx *store.Tx, cw *csv.Writer, inTag func(int64) (boo
 				}
 				continue
 			}
-			base := []string{strconv.FormatUint(p.ID, 10), cell(p.Title), r.localDay(p.From), r.localDay(p.To.AddDate(0, 0, -1)),
-				cell(dc.Agency), strconv.FormatInt(dc.ChatID, 10), date(dc.AskedAt), date(dc.RegisteredAt), cell(dc.RegisteredBy)}
+			base := []string{strconv.FormatUint(p.ID, 10), p.Title, r.localDay(p.From), r.localDay(p.To.AddDate(0, 0, -1)),
+				dc.Agency, strconv.FormatInt(dc.ChatID, 10), date(dc.AskedAt), date(dc.RegisteredAt), dc.RegisteredBy}
 			if len(dc.People) == 0 {
-				if err := cw.Write(append(base, "", "", "", "")); err != nil {
+				if err := emit(append(base, "", "", "", "")); err != nil {
 					return err
 				}
 				continue
@@ -157,7 +197,7 @@ func (r *Renderer) dutyRows(tx *store.Tx, cw *csv.Writer, inTag func(int64) (boo
 				if person.UserID != 0 {
 					user = strconv.FormatInt(person.UserID, 10)
 				}
-				if err := cw.Write(append(base, day, cell(person.Name), cell(person.Phone), user)); err != nil {
+				if err := emit(append(base[:len(base):len(base)], day, person.Name, person.Phone, user)); err != nil {
 					return err
 				}
 			}

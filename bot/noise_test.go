@@ -156,7 +156,7 @@ func TestStrangerChatGetsOneAnswerPerPeriod(t *testing.T) {
 		t.Fatalf("a stranger group got %d answers, want 1", n)
 	}
 	r.tg.SendText(chat, telegramtest.NewUser(700, "Trưởng nhóm"), "/subscribe Sở Y tế")
-	waitFor(t, r, -7100, "Đã gửi yêu cầu đăng ký")
+	waitFor(t, r, -7100, "Yêu cầu đăng ký của Sở Y tế đã được gửi")
 	waitFor(t, r, deptChat, "Yêu cầu đăng ký")
 }
 

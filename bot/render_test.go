@@ -220,7 +220,7 @@ func TestCardMarks(t *testing.T) {
 	}{
 		"default severity is marked": {
 			alert: store.Alert{ID: 3, Source: "certfr-avis", SourceTitle: "CERT-FR", Title: "Vulnérabilité dans OpenSSL", Severity: store.SeverityMedium, SeverityDefault: true, Published: published},
-			want:  []string{"TRUNG BÌNH (mức mặc định của nguồn)", "Nguồn: CERT-FR", "Đề nghị các đơn vị kiểm tra"},
+			want:  []string{"TRUNG BÌNH (mức mặc định của nguồn)", "Nguồn: CERT-FR", "Đề nghị Quý đơn vị kiểm tra"},
 		},
 		"news has no severity and no checks": {
 			alert: store.Alert{ID: 4, Source: "ncsc-uk", Title: "NCSC statement", Severity: store.SeverityUnknown, News: true, Published: published},

@@ -670,7 +670,7 @@ func TestMalformedTwiceFails(t *testing.T) {
 	if d := r.delivery(alert.ID, a); d.State != store.DeliveryFailed || !strings.Contains(d.Error, "can't parse entities") {
 		t.Errorf("delivery: %+v", d)
 	}
-	if !strings.Contains(notice.Plain, "can't parse entities") {
+	if !strings.Contains(notice.Plain, "Telegram không đọc được định dạng của tin nhắn") {
 		t.Errorf("notice: %s", notice.Plain)
 	}
 	time.Sleep(500 * time.Millisecond)

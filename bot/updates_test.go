@@ -47,7 +47,7 @@ func TestUpdatesAfterAWeekOfSilence(t *testing.T) {
 			user := telegramtest.NewUser(5, "An")
 			r.tg.SendText(telegramtest.PrivateChat(user), user, "/id") // numbered below 900000000 by the fake
 			if tc.answered {
-				waitFor(t, r, user.ID, "Mã cuộc trò chuyện")
+				waitFor(t, r, user.ID, "Mã nhóm (dùng cho CANHBAO_ADMIN_CHAT_ID)")
 				return
 			}
 			time.Sleep(2 * time.Second)

@@ -48,13 +48,13 @@ func (r *Renderer) Notice(n *store.Notice) string {
 	case store.EventRestored:
 		return r.T("notice.restored", agency, n.ChatID)
 	case store.EventChatGone:
-		return r.T("notice.chat_gone", agency, n.ChatID, Esc(n.Detail))
+		return r.T("notice.chat_gone", agency, n.ChatID, r.Reason(n.Detail))
 	case store.EventMigrated:
 		return r.T("notice.migrated", agency, Esc(n.Detail), n.ChatID)
 	case store.EventDeliveryFailed:
-		return r.T("notice.delivery_failed", r.alertNumbers(n.AlertIDs), agency, n.ChatID, Esc(n.Detail))
+		return r.T("notice.delivery_failed", r.alertNumbers(n.AlertIDs), agency, n.ChatID, r.Reason(n.Detail))
 	case store.EventSourceDown:
-		return r.T("notice.source_down", Esc(n.Source), r.Date(n.At), Esc(n.Detail))
+		return r.T("notice.source_down", Esc(n.Source), r.Date(n.At), r.SourceError(n.Detail))
 	case store.EventSourceUp:
 		return r.T("notice.source_up", Esc(n.Source))
 	case store.EventSourceFirstPoll:
@@ -143,7 +143,7 @@ func (r *Renderer) DeliveryState(d store.Delivery, now time.Time) string {
 	case store.DeliverySent:
 		return r.T("state.sent", r.Date(d.SentAt))
 	case store.DeliveryFailed:
-		return r.T("state.failed", Esc(d.Error))
+		return r.T("state.failed", r.Reason(d.Error))
 	}
 	return r.T("state.queued")
 }

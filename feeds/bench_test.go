@@ -254,10 +254,14 @@ func hostileDocs() []struct {
 		{"wide-extension", feedSrc, fill(`<rss version="2.0" xmlns:x="u:x"><channel><item><title>t</title>`, `<x:a/>`, `</item></channel></rss>`)},
 		{"many-items", feedSrc, fill(`<rss version="2.0"><channel>`, `<item><title>t</title></item>`, `</channel></rss>`)},
 		{"wide-page", pageSrc, fill(`<html><body><ul>`, `<li>x</li>`, `</ul></body></html>`)},
+		{"escaped-html", feedSrc, fill(`<rss version="2.0"><channel><item><title>t</title><description>`, `&lt;p&gt;x&lt;/p&gt;`, `</description></item></channel></rss>`)},
+		{"cdata-html", feedSrc, fill(`<rss version="2.0"><channel><item><title>t</title><description><![CDATA[`, `<div><b>x</b>`, `]]></description></item></channel></rss>`)},
 		// The most a document may cost: just inside the limits.
 		{"extensions-at-limit", feedSrc, []byte(`<rss version="2.0" xmlns:x="u:x"><channel><item><title>t</title>` +
 			strings.Repeat(`<x:a/>`, MaxElements-10) + `</item></channel></rss>`)},
 		{"items-at-limit", feedSrc, []byte(`<rss version="2.0"><channel>` + strings.Repeat(`<item><title>t</title><link>https://example.org/a</link><description>&lt;p&gt;text&lt;/p&gt;</description></item>`, MaxEntries-10) + `</channel></rss>`)},
+		{"fields-at-limit", feedSrc, []byte(`<rss version="2.0"><channel>` + strings.Repeat(`<item><title>t</title><description>`+
+			strings.Repeat(`&lt;p&gt;x&lt;/p&gt;`, (MaxFieldBytes-64)/20)+`</description></item>`, 15) + `</channel></rss>`)},
 		{"page-at-limit", pageSrc, []byte(`<html><body><ul>` + strings.Repeat(`<li>x</li>`, MaxEntries-10) + `</ul></body></html>`)},
 	}
 }

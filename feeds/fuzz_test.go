@@ -115,10 +115,10 @@ func FuzzParse(f *testing.F) {
 
 		// The shape checks never see less nesting than the decoders
 		// behind the parsers do.
-		if d := xmlTokenDepth(data); d > 0 && checkXMLShape(data, shapeLimits{d - 1, MaxElements, MaxEntries}) == nil {
+		if d := xmlTokenDepth(data); d > 0 && checkXMLShape(data, shapeLimits{depth: d - 1, elements: MaxElements, entries: MaxEntries, field: MaxFieldBytes}) == nil {
 			t.Fatalf("XML depth %d not found by the shape check", d)
 		}
-		if d := jsonTokenDepth(data); d > 0 && checkJSONShape(data, shapeLimits{d - 1, MaxElements, MaxEntries}) == nil {
+		if d := jsonTokenDepth(data); d > 0 && checkJSONShape(data, shapeLimits{depth: d - 1, elements: MaxElements, entries: MaxEntries}) == nil {
 			t.Fatalf("JSON depth %d not found by the shape check", d)
 		}
 

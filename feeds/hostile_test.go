@@ -57,6 +57,10 @@ func TestParseRefusesHostileShapes(t *testing.T) {
 		"KEV, nested arrays":                            {kevSrc, `{"vulnerabilities":[{"cveID":"CVE-2024-1","notes":` + strings.Repeat("[", 1_000_000), ErrTooDeep},
 		"KEV, a million entries":                        {kevSrc, `{"vulnerabilities":[` + strings.Repeat(`{"cveID":"CVE-2024-1"},`, 1_000_000) + `{}]}`, ErrTooMany},
 		"page, a million list entries":                  {pageSrc, "<html><body><ul>" + strings.Repeat("<li>x</li>", 1_000_000), ErrTooMany},
+		"RSS, a description of 2 MB of escaped tags":    {feedSrc, rss + `<description>` + strings.Repeat("&lt;p&gt;x&lt;/p&gt;", 100_000) + `</description></item></channel></rss>`, ErrFieldTooLarge},
+		"RSS, a description of 2 MB of tags in CDATA":   {feedSrc, rss + `<description><![CDATA[` + strings.Repeat("<div><b>x</b>", 200_000) + `]]></description></item></channel></rss>`, ErrFieldTooLarge},
+		"RSS, a content split by comments":              {feedSrc, rss + `<content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/">` + strings.Repeat("&lt;p&gt;x&lt;/p&gt;<!---->", 60_000) + `</content:encoded></item></channel></rss>`, ErrFieldTooLarge},
+		"RSS, an unclosed title":                        {feedSrc, `<rss version="2.0"><channel><item><title>` + strings.Repeat("&lt;b&gt;", 200_000), ErrFieldTooLarge},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

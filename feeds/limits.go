@@ -28,7 +28,7 @@ const (
 	MaxJSONDepth = 64
 	// MaxElements is how many elements an XML feed, or values a JSON
 	// document, may have.
-	MaxElements = 250_000
+	MaxElements = 200_000
 	// MaxPageElements is how many tags and texts an HTML page may have:
 	// a page becomes a tree of nodes, and each entry is queried with
 	// selectors, which costs more per element than a feed. A news
@@ -36,25 +36,42 @@ const (
 	MaxPageElements = 100_000
 	// MaxEntries is how many items (RSS item, Atom entry) an XML feed,
 	// or objects a JSON document, may have.
-	MaxEntries = 25_000
+	MaxEntries = 20_000
+	// MaxFieldBytes is the largest one field of an XML feed (a title, a
+	// description, a content, with any markup inside) may be: gofeed reads
+	// each as one string and parses item descriptions as HTML documents
+	// (looking for an image), which for 16 MB of escaped tags took 14 s
+	// and 230 MB. A long advisory is about 100 KB.
+	MaxFieldBytes = 1 << 20
 )
 
 // ErrTooDeep is wrapped by the error for a document nested deeper than
 // MaxXMLDepth or MaxJSONDepth.
 var ErrTooDeep = errors.New("document nested too deeply")
 
+// ErrFieldTooLarge is wrapped by the error for an XML feed with a field
+// larger than MaxFieldBytes.
+var ErrFieldTooLarge = errors.New("document field too large")
+
 // ErrTooMany is wrapped by the error for a document with more than
 // MaxElements elements or MaxEntries entries.
 var ErrTooMany = errors.New("document has too many elements")
 
 // shapeLimits are what one kind of document is checked against.
-type shapeLimits struct{ depth, elements, entries int }
+type shapeLimits struct {
+	depth, elements, entries int
+	field                    int64 // XML only
+}
 
 var (
-	xmlLimits  = shapeLimits{MaxXMLDepth, MaxElements, MaxEntries}
-	jsonLimits = shapeLimits{MaxJSONDepth, MaxElements, MaxEntries}
-	pageLimits = shapeLimits{512, MaxPageElements, MaxEntries} // depth: x/net/html's own
+	xmlLimits  = shapeLimits{MaxXMLDepth, MaxElements, MaxEntries, MaxFieldBytes}
+	jsonLimits = shapeLimits{depth: MaxJSONDepth, elements: MaxElements, entries: MaxEntries}
+	pageLimits = shapeLimits{depth: 512, elements: MaxPageElements, entries: MaxEntries} // depth: x/net/html's own
 )
+
+// containers are the XML elements made of other elements, which may be as
+// large as the document; every other element is a field.
+var containers = map[string]bool{"rss": true, "rdf": true, "feed": true, "channel": true, "item": true, "entry": true, "items": true, "seq": true}
 
 // checkFeedShape refuses a feed that is too deep or too large in elements,
 // reading it as gofeed will: a document whose first character is '{' or
@@ -81,7 +98,11 @@ func checkXMLShape(body []byte, lim shapeLimits) error {
 	// encoding must not stop the scan before the parser's own run.
 	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
 	depth, elements, entries := 0, 0, 0
+	// The outermost open field: its depth (0 when none) and where it
+	// started. Fields inside it count towards its size.
+	fieldDepth, fieldStart, fieldName := 0, int64(0), ""
 	for {
+		start := d.InputOffset()
 		tok, err := d.RawToken()
 		if err != nil {
 			return nil
@@ -90,8 +111,12 @@ func checkXMLShape(body []byte, lim shapeLimits) error {
 		case xml.StartElement:
 			depth++
 			elements++
-			if l := strings.ToLower(t.Name.Local); l == "item" || l == "entry" {
+			name := strings.ToLower(t.Name.Local)
+			if name == "item" || name == "entry" {
 				entries++
+			}
+			if fieldDepth == 0 && !containers[name] {
+				fieldDepth, fieldStart, fieldName = depth, start, t.Name.Local
 			}
 			switch {
 			case depth > lim.depth:
@@ -102,7 +127,13 @@ func checkXMLShape(body []byte, lim shapeLimits) error {
 				return fmt.Errorf("%w: more than %d items (at byte %d)", ErrTooMany, lim.entries, d.InputOffset())
 			}
 		case xml.EndElement:
+			if depth == fieldDepth {
+				fieldDepth = 0
+			}
 			depth = max(depth-1, 0)
+		}
+		if fieldDepth > 0 && d.InputOffset()-fieldStart > lim.field {
+			return fmt.Errorf("%w: <%s> of more than %s (at byte %d)", ErrFieldTooLarge, fieldName, byteSize(lim.field), fieldStart)
 		}
 	}
 }

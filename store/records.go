@@ -102,8 +102,13 @@ func (f Filter) IsZero() bool {
 	return f.MinSeverity.Rank() == 0 && len(f.Keywords) == 0 && len(f.Sources) == 0
 }
 
-// Matches reports whether a chat with this filter should receive a.
-// Department advisories always match: they are orders, not news.
+// Matches reports whether a chat with this filter should receive a. The
+// parts combine with "and": the severity is at least MinSeverity, and the
+// source is one of Sources, and the text holds one of Keywords. Two
+// exceptions: department advisories always match (they are orders, not
+// news), and an alert that is critical and exploited in the wild passes
+// the keyword part, because a product named differently than the group
+// expects must not hide an attack in progress.
 func (f Filter) Matches(a *Alert) bool {
 	if a.Source == DepartmentSource {
 		return true
@@ -114,7 +119,7 @@ func (f Filter) Matches(a *Alert) bool {
 	if len(f.Sources) > 0 && !slices.ContainsFunc(f.Sources, func(s string) bool { return strings.EqualFold(s, a.Source) }) {
 		return false
 	}
-	if len(f.Keywords) == 0 {
+	if len(f.Keywords) == 0 || a.Severity == SeverityCritical && a.Exploited {
 		return true
 	}
 	text := strings.ToLower(a.Title + "\n" + a.Summary + "\n" + strings.Join(a.Vendors, "\n") + "\n" + strings.Join(a.CVEs, "\n"))
@@ -405,6 +410,8 @@ type ExportQuery struct {
 	Sheet string    `json:"sheet,omitempty"`
 	From  time.Time `json:"from,omitzero"`
 	To    time.Time `json:"to,omitzero"`
+	// Format is the file's format: "xlsx", or CSV when empty.
+	Format string `json:"format,omitempty"`
 }
 
 // AuditEntry records one admin action.

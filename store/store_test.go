@@ -219,6 +219,32 @@ func TestFilterMatches(t *testing.T) {
 	}
 }
 
+// TestFilterCriticalExploitedPassesKeywords: an attack in progress on a
+// critical flaw reaches a group whatever its keywords; its severity and
+// source parts still apply.
+func TestFilterCriticalExploitedPassesKeywords(t *testing.T) {
+	kw := Filter{Keywords: []string{"cisco"}}
+	tests := map[string]struct {
+		a    Alert
+		f    Filter
+		want bool
+	}{
+		"critical exploited, keyword miss":     {Alert{Source: "kev", Severity: SeverityCritical, Exploited: true, Title: "Ivanti EPMM"}, kw, true},
+		"critical not exploited, keyword miss": {Alert{Source: "kev", Severity: SeverityCritical, Title: "Ivanti EPMM"}, kw, false},
+		"high exploited, keyword miss":         {Alert{Source: "kev", Severity: SeverityHigh, Exploited: true, Title: "Ivanti EPMM"}, kw, false},
+		"critical exploited, source miss":      {Alert{Source: "kev", Severity: SeverityCritical, Exploited: true}, Filter{Keywords: []string{"cisco"}, Sources: []string{"msrc"}}, false},
+		"critical exploited, severity and kw":  {Alert{Source: "kev", Severity: SeverityCritical, Exploited: true}, Filter{MinSeverity: SeverityHigh, Keywords: []string{"cisco"}}, true},
+		"critical exploited, no filter":        {Alert{Source: "kev", Severity: SeverityCritical, Exploited: true}, Filter{}, true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := tc.f.Matches(&tc.a); got != tc.want {
+				t.Fatalf("Matches = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestParseSeverity(t *testing.T) {
 	tests := map[string]Severity{
 		"critical": SeverityCritical, "Nghiêm trọng": SeverityCritical, "nghiem trong": SeverityCritical,

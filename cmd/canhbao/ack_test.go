@@ -213,7 +213,7 @@ func TestDoneRepliesAndNotes(t *testing.T) {
 	}
 	// The report button asks with a forced reply; the reply is the note.
 	tg.PressButton(health.ID, card.MessageID, binh, "note:1")
-	prompt := waitText(t, tg, health.ID, "Trần Thị Bình, đề nghị trả lời tin nhắn này", "#1")
+	prompt := waitText(t, tg, health.ID, "Đề nghị đồng chí Trần Thị Bình trả lời tin nhắn này", "#1")
 	if !strings.Contains(prompt.ReplyMarkup, `"force_reply":true`) || !strings.Contains(prompt.Text, "tg://user?id=802") {
 		t.Errorf("prompt markup %s, text %s", prompt.ReplyMarkup, prompt.Text)
 	}

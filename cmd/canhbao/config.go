@@ -145,7 +145,7 @@ var variables = []variable{
 	{"CANHBAO_MAX_NEW_PER_POLL", "200", "at most this many new alerts of one poll of one source are pushed (the most severe, then the newest); the rest are stored unpushed and the department chat is told; 0 means no cap",
 		nonNegativeInt(func(c *Config) *int { return &c.MaxNewPerPoll })},
 	{"CANHBAO_SOURCE_ALERT_AFTER", "6h", "a source failing for longer than this is reported to the department chat", positiveDuration(func(c *Config) *time.Duration { return &c.SourceAlertAfter })},
-	{"CANHBAO_DEPT_NAME", "", "the department's name as the source of its own advisories; empty means Sở Thông tin và Truyền thông (Department of Information and Communications in English)",
+	{"CANHBAO_DEPT_NAME", "", "the department's name as messages name it and as the source of its own advisories; empty means Sở Khoa học và Công nghệ (Department of Science and Technology in English)",
 		func(c *Config, v string) error { c.DeptName = v; return nil }},
 	{"CANHBAO_METRICS_ADDR", "", "address for Prometheus metrics at /metrics, e.g. 127.0.0.1:9464; empty turns them off",
 		listenAddr(func(c *Config) *string { return &c.MetricsAddr })},

@@ -97,8 +97,11 @@ func (c *controlServer) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	if q.Format == bot.FormatXLSX {
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	}
 	w.Header().Set("Trailer", completeTrailer)
-	if err := bot.WriteCSV(w, c.store, c.render, q); err != nil {
+	if err := writeExport(w, c.store, c.render, q); err != nil {
 		c.log.Error("export over control socket", slog.String("error", err.Error()))
 		return
 	}
@@ -112,6 +115,12 @@ func exportQueryFromURL(v url.Values) (store.ExportQuery, error) {
 		if q.AlertID, err = strconv.ParseUint(s, 10, 64); err != nil {
 			return q, fmt.Errorf("alert: %q is not a number", s)
 		}
+	}
+	switch f := v.Get("format"); f {
+	case "", bot.FormatCSV, bot.FormatXLSX:
+		q.Format = f
+	default:
+		return q, fmt.Errorf("format: %q is neither csv nor xlsx", f)
 	}
 	for key, t := range map[string]*time.Time{"from": &q.From, "to": &q.To} {
 		if s := v.Get(key); s != "" {

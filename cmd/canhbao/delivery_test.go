@@ -78,13 +78,13 @@ func TestGoneGroupRestoredBySubscribe(t *testing.T) {
 
 	feed.set(rssItems(1, 1))
 	waitText(t, tg, fine.ID, key(1))
-	gone := waitText(t, tg, deptChat, "Không gửi được tới Sở Y tế", "403 Forbidden: bot was kicked from the group chat")
+	gone := waitText(t, tg, deptChat, "Không gửi được tới Sở Y tế", "bot đã bị xóa khỏi nhóm")
 	if !strings.Contains(gone.Plain, "/subscribe") {
 		t.Errorf("the notice does not say how to restore:\n%s", gone.Plain)
 	}
 	tg.SendText(dept, admin, "/report 1")
 	rep := waitText(t, tg, deptChat, "Báo cáo cảnh báo #1")
-	for _, want := range []string{"Sở Y tế — chưa nhận (gửi thất bại: 403 Forbidden: bot was kicked from the group chat)",
+	for _, want := range []string{"Sở Y tế — chưa nhận (gửi thất bại: bot đã bị xóa khỏi nhóm)",
 		"Sở Tư pháp — chưa nhận (đã gửi", "thất bại 1"} {
 		if !strings.Contains(rep.Plain, want) {
 			t.Errorf("report lacks %q:\n%s", want, rep.Plain)
@@ -95,7 +95,7 @@ func TestGoneGroupRestoredBySubscribe(t *testing.T) {
 	}
 	tg.SendText(dept, admin, "/queue")
 	q := waitText(t, tg, deptChat, "Hàng đợi gửi tin")
-	if !strings.Contains(q.Plain, "#1 → Sở Y tế (-7001): 403 Forbidden: bot was kicked") {
+	if !strings.Contains(q.Plain, "#1 → Sở Y tế (-7001): bot đã bị xóa khỏi nhóm") {
 		t.Errorf("queue:\n%s", q.Plain)
 	}
 
@@ -178,22 +178,22 @@ func TestQueueShowsRetryingThenFailed(t *testing.T) {
 	tg.SendText(dept, admin, "/queue")
 	q := waitText(t, tg, deptChat, "Hàng đợi gửi tin")
 	if !strings.Contains(q.Plain, "Đang thử lại: 1") || !strings.Contains(q.Plain, "cảnh báo #1 → -7201") ||
-		!strings.Contains(q.Plain, "invalid character '<'") {
+		!strings.Contains(q.Plain, "Telegram trả lời không đúng định dạng") {
 		t.Errorf("queue while retrying:\n%s", q.Plain)
 	}
 	notice := waitText(t, tg, deptChat, "Gửi thất bại", "Sở Công Thương")
-	if !strings.Contains(notice.Plain, "gave up after 4s") {
+	if !strings.Contains(notice.Plain, "đã dừng thử lại sau 4 giây: Telegram trả lời không đúng định dạng") {
 		t.Errorf("notice:\n%s", notice.Plain)
 	}
 	tg.SendText(dept, admin, "/queue")
 	tg.WaitFor(t, 5*time.Second, func() bool { return countText(tg, deptChat, "Hàng đợi gửi tin") == 2 }, "the second /queue")
 	q = waitText(t, tg, deptChat, "Gửi thất bại trong 7 ngày (1)")
-	if !strings.Contains(q.Plain, "#1 → Sở Công Thương (-7201): gave up after 4s") || !strings.Contains(q.Plain, "Đang thử lại: 0") {
+	if !strings.Contains(q.Plain, "#1 → Sở Công Thương (-7201): đã dừng thử lại sau 4 giây") || !strings.Contains(q.Plain, "Đang thử lại: 0") {
 		t.Errorf("queue after giving up:\n%s", q.Plain)
 	}
 	tg.SendText(dept, admin, "/report 1")
 	rep := waitText(t, tg, deptChat, "Báo cáo cảnh báo #1")
-	if !strings.Contains(rep.Plain, "Sở Công Thương — chưa nhận (gửi thất bại: gave up after 4s") {
+	if !strings.Contains(rep.Plain, "Sở Công Thương — chưa nhận (gửi thất bại: đã dừng thử lại sau 4 giây") {
 		t.Errorf("report:\n%s", rep.Plain)
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
+	"github.com/canhbao/canhbao/bot"
 	"github.com/canhbao/canhbao/bot/telegramtest"
 	"github.com/canhbao/canhbao/store"
 )
@@ -136,7 +139,7 @@ func TestDepartmentView(t *testing.T) {
 	tg.SendText(dept, admin, "/broadcast [cao] Cảnh báo dịp nghỉ lễ\nĐề nghị các đơn vị trực 24/7, cập nhật bản vá Microsoft.")
 	waitText(t, tg, deptChat, "Đã phát hành cảnh báo #3", "tới 2 đơn vị")
 	for _, chat := range []int64{health.ID, district.ID} {
-		c := waitText(t, tg, chat, "#3 · CAO", "Cảnh báo dịp nghỉ lễ", "Sở Thông tin và Truyền thông", "trực 24/7")
+		c := waitText(t, tg, chat, "#3 · CAO", "Cảnh báo dịp nghỉ lễ", "Sở Khoa học và Công nghệ", "trực 24/7")
 		if got := c.CallbackData(); len(got) != 3 || got[0] != "ack:3" {
 			t.Errorf("advisory button in %d: %v", chat, got)
 		}
@@ -177,8 +180,8 @@ func TestDepartmentView(t *testing.T) {
 	tg.SendText(health, an, "/export")
 	tg.SendText(health, an, "/audit")
 
-	// /export sends the CSV to the admin.
-	tg.SendText(dept, admin, "/export 1")
+	// /export 1 csv sends the CSV to the admin.
+	tg.SendText(dept, admin, "/export 1 csv")
 	tg.WaitFor(t, 10*time.Second, func() bool { return len(tg.Documents(deptChat)) == 1 }, "export document")
 	d := tg.Documents(deptChat)[0]
 	rows := readCSV(t, d.Data)
@@ -194,7 +197,7 @@ func TestDepartmentView(t *testing.T) {
 			districtRow = r
 		}
 	}
-	want := map[int]string{0: "1", 2: "Nghiêm trọng", 3: "cisa", 4: "UBND huyện Sóc Sơn", 6: "sent", 8: "Trần Thị Bình", 12: "đã xử lý"}
+	want := map[int]string{0: "1", 2: "Nghiêm trọng", 3: "cisa", 4: "UBND huyện Sóc Sơn", 6: "đã gửi", 8: "Trần Thị Bình", 12: "đã xử lý"}
 	for i, w := range want {
 		if districtRow == nil || districtRow[i] != w {
 			t.Errorf("district row field %d = %q, want %q (row %v)", i, at(districtRow, i), w, districtRow)
@@ -216,9 +219,38 @@ func TestDepartmentView(t *testing.T) {
 		t.Errorf("full export has %d rows", len(rows))
 	}
 
+	// /export sends the Excel workbook; the command line writes the same.
+	tg.SendText(dept, admin, "/export")
+	tg.WaitFor(t, 10*time.Second, func() bool { return len(tg.Documents(deptChat)) == 2 }, "workbook document")
+	x := tg.Documents(deptChat)[1]
+	if !strings.HasSuffix(x.FileName, ".xlsx") || !strings.Contains(x.Caption, "Excel") {
+		t.Errorf("workbook %q, caption %q", x.FileName, x.Caption)
+	}
+	out.Reset()
+	if err := export(context.Background(), cfg, exportArgs{query: store.ExportQuery{Format: bot.FormatXLSX}}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range [][]byte{x.Data, out.Bytes()} {
+		f, err := excelize.OpenReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("workbook: %v", err)
+		}
+		if got := strings.Join(f.GetSheetList(), "|"); got != "Cảnh báo × đơn vị|Đơn vị|Nhật ký quản trị|Sự cố|Lịch trực" {
+			t.Errorf("sheets %q", got)
+		}
+		rows, _ := f.GetRows("Cảnh báo × đơn vị")
+		if len(rows) < 8 || rows[0][0] != "Số cảnh báo" {
+			t.Errorf("alerts sheet: %d rows", len(rows))
+		}
+		if agencies, _ := f.GetRows("Đơn vị"); len(agencies) < 3 {
+			t.Errorf("agencies sheet: %q", agencies)
+		}
+		f.Close()
+	}
+
 	tg.SendText(dept, admin, "/audit")
 	au := waitText(t, tg, deptChat, "Nhật ký thao tác quản trị")
-	for _, want := range []string{"broadcast", "export"} {
+	for _, want := range []string{"phát hành cảnh báo", "xuất báo cáo"} {
 		if !strings.Contains(au.Plain, want) {
 			t.Errorf("audit lacks %q:\n%s", want, au.Plain)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/canhbao/canhbao/bot"
 	"github.com/canhbao/canhbao/bot/telegramtest"
 	"github.com/canhbao/canhbao/store"
+	"github.com/xuri/excelize/v2"
 )
 
 // TestDutyPeriod: a watch period asks every group of its tag; two
@@ -122,4 +124,19 @@ func TestDutyPeriod(t *testing.T) {
 	all := strings.Join(lines, "\n")
 	expectAll(t, "duty export", all, "Đợt trực|Tiêu đề", "|Trực Quốc khánh|", "|Sở Y tế|-5601|", "|cả đợt|Nguyễn Văn An|0912 345 678|301",
 		"|Lê Văn Cường|0901.222.333|", "|Báo tỉnh|-5603|")
+
+	// The workbook has the rosters on their own sheet.
+	tg.SendText(dept, admin, "/export")
+	tg.WaitFor(t, 10*time.Second, func() bool { return len(tg.Documents(deptChat)) == 2 }, "the workbook")
+	f, err := excelize.OpenReader(bytes.NewReader(tg.Documents(deptChat)[1].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheet, _ := f.GetRows("Lịch trực")
+	var cells []string
+	for _, row := range sheet {
+		cells = append(cells, strings.Join(row, "|"))
+	}
+	expectAll(t, "duty sheet", strings.Join(cells, "\n"), "|Trực Quốc khánh|", "|cả đợt|Nguyễn Văn An|0912.345.678|301")
 }

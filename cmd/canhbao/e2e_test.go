@@ -42,7 +42,7 @@ func TestEndToEnd(t *testing.T) {
 	tg.AddBot(health, contact)
 	waitText(t, tg, health.ID, "/subscribe")
 	tg.SendText(health, contact, "/subscribe Sở Y tế")
-	waitText(t, tg, health.ID, "Đã gửi yêu cầu đăng ký của Sở Y tế")
+	waitText(t, tg, health.ID, "Yêu cầu đăng ký của Sở Y tế đã được gửi Sở Khoa học và Công nghệ")
 	req := waitText(t, tg, deptChat, "Yêu cầu đăng ký", "Sở Y tế", "-4001", "Nguyễn Văn An")
 	if got := req.CallbackData(); len(got) != 2 || got[0] != "approve:-4001" || got[1] != "reject:-4001" {
 		t.Fatalf("request buttons: %v", got)
@@ -59,7 +59,7 @@ func TestEndToEnd(t *testing.T) {
 	tg.SendText(telegramtest.PrivateChat(stranger), stranger, "/approve -4001")
 	waitText(t, tg, stranger.ID, "chỉ dành cho cán bộ Sở")
 	tg.PressButton(deptChat, req.MessageID, admin, "approve:-4001")
-	waitText(t, tg, health.ID, "Sở đã duyệt đăng ký của Sở Y tế")
+	waitText(t, tg, health.ID, "Sở Khoa học và Công nghệ đã duyệt đăng ký của Sở Y tế")
 
 	// The decided request is edited: who decided and when, no buttons.
 	tg.WaitFor(t, 5*time.Second, func() bool {
@@ -71,7 +71,7 @@ func TestEndToEnd(t *testing.T) {
 	req2 := waitText(t, tg, deptChat, "Yêu cầu đăng ký", "UBND huyện Đông Anh")
 	before := len(tg.Messages(deptChat))
 	tg.SendText(dept, admin, "/approve -4002")
-	waitText(t, tg, district.ID, "Sở đã duyệt")
+	waitText(t, tg, district.ID, "Sở Khoa học và Công nghệ đã duyệt")
 	waitText(t, tg, deptChat, "Đã duyệt UBND huyện Đông Anh")
 	tg.WaitFor(t, 5*time.Second, func() bool {
 		m, _ := tg.Message(deptChat, req2.MessageID)
@@ -180,7 +180,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("admin help:\n%s", ah.Plain)
 	}
 	tg.SendText(health, contact, "/id")
-	waitText(t, tg, health.ID, "Mã cuộc trò chuyện (chat id): -4001", "Mã người dùng của bạn (user id): 201")
+	waitText(t, tg, health.ID, "Mã nhóm (dùng cho CANHBAO_ADMIN_CHAT_ID): -4001", "Mã người dùng của người gửi lệnh (dùng cho CANHBAO_ADMIN_IDS): 201")
 	tg.SendText(telegramtest.PrivateChat(admin), admin, "/frobnicate")
 	waitText(t, tg, admin.ID, "Lệnh không hợp lệ")
 

@@ -22,5 +22,5 @@ func TestEnglish(t *testing.T) {
 	tg.SendText(group, telegramtest.NewUser(5, "Ann"), "/ack 2")
 	waitText(t, tg, group.ID, "Ann acknowledged alert #2")
 	tg.SendText(group, telegramtest.NewUser(5, "Ann"), "/report 2")
-	waitText(t, tg, group.ID, "This command is for department staff only.")
+	waitText(t, tg, group.ID, "This command is for staff of Department of Science and Technology only.")
 }

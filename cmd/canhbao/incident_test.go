@@ -86,7 +86,7 @@ func TestIncidentGuided(t *testing.T) {
 	// The department receives it: the card changes in place and the
 	// agency is told.
 	tg.PressButton(deptChat, card.MessageID, admin, "inc:1:recv")
-	waitText(t, tg, health.ID, "SC-1: Sở Thông tin và Truyền thông đã tiếp nhận báo cáo sự cố", "Phạm Quản Trị")
+	waitText(t, tg, health.ID, "SC-1: Sở Khoa học và Công nghệ đã tiếp nhận báo cáo sự cố", "Phạm Quản Trị")
 	tg.WaitFor(t, 10*time.Second, func() bool {
 		m, _ := tg.Message(deptChat, card.MessageID)
 		return strings.Contains(m.Plain, "Trạng thái: Đã tiếp nhận") && len(m.CallbackData()) == 3
@@ -104,7 +104,7 @@ func TestIncidentGuided(t *testing.T) {
 
 	// Updates from both sides reach the other.
 	tg.Reply(dept, admin, card.MessageID, "Đề nghị giữ nguyên nhật ký máy chủ để phân tích")
-	waitText(t, tg, health.ID, "SC-1 — Sở Thông tin và Truyền thông (Phạm Quản Trị) cập nhật: Đề nghị giữ nguyên nhật ký")
+	waitText(t, tg, health.ID, "SC-1 — Sở Khoa học và Công nghệ (Phạm Quản Trị) cập nhật: Đề nghị giữ nguyên nhật ký")
 	tg.Reply(health, an, confirm.MessageID, "Đã sao lưu nhật ký, gửi kèm")
 	waitText(t, tg, deptChat, "SC-1 · Sở Y tế — Nguyễn Văn An cập nhật: Đã sao lưu nhật ký")
 	tg.ReplyDocument(health, an, confirm.MessageID, "Nhật ký truy cập")
@@ -120,8 +120,8 @@ func TestIncidentGuided(t *testing.T) {
 	waitText(t, tg, deptChat, "Nguyễn Văn An cập nhật: Đã khôi phục trang")
 	tg.SendText(dept, admin, "/incident 1")
 	detail := waitText(t, tg, deptChat, "Sự cố SC-1", "gửi tệp đính kèm: Nhật ký truy cập")
-	expectAll(t, "timeline", detail.Plain, "Phạm Quản Trị (Sở): đã tiếp nhận", "Nguyễn Văn An (đơn vị): cập nhật: Đã sao lưu nhật ký",
-		"(đơn vị): gửi tệp đính kèm: Nhật ký truy cập", "Phạm Quản Trị (Sở): cập nhật: Đề nghị giữ nguyên")
+	expectAll(t, "timeline", detail.Plain, "Phạm Quản Trị (Sở Khoa học và Công nghệ): đã tiếp nhận", "Nguyễn Văn An (đơn vị): cập nhật: Đã sao lưu nhật ký",
+		"(đơn vị): gửi tệp đính kèm: Nhật ký truy cập", "Phạm Quản Trị (Sở Khoa học và Công nghệ): cập nhật: Đề nghị giữ nguyên")
 
 	tg.SendText(dept, admin, "/incidents")
 	list := waitText(t, tg, deptChat, "Sự cố đang mở (1)")

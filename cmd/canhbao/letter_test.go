@@ -41,7 +41,7 @@ func TestContactsAndTags(t *testing.T) {
 
 	tg.SendText(health, an, "/contacts")
 	c := waitText(t, tg, health.ID, "Đầu mối liên hệ")
-	expectAll(t, "/contacts", c.Plain, "VNCERT/CC", "086.9100.317", "ir@vncert.vn", "NCSC", "038.9942.878", "ais@mic.gov.vn", "Đầu mối của Sở", "Chưa cấu hình")
+	expectAll(t, "/contacts", c.Plain, "VNCERT/CC", "086.9100.317", "ir@vncert.vn", "NCSC", "038.9942.878", "ais@mic.gov.vn", "Đầu mối liên hệ của Sở Khoa học và Công nghệ", "Chưa cấu hình")
 
 	// Tags at approval and with /tag; bad tags get an answer.
 	tg.SendText(dept, admin, "/approve -5103 ubnd-huyen")

@@ -195,6 +195,7 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	alert := fs.Uint64("alert", 0, "only this alert number")
 	from := fs.String("from", "", "alerts first seen on or after this day (YYYY-MM-DD, Asia/Ho_Chi_Minh)")
 	to := fs.String("to", "", "alerts first seen up to and including this day")
+	format := fs.String("format", bot.FormatCSV, "csv (for scripts) or xlsx (an Excel workbook)")
 	tag := fs.String("tag", "", "only agencies with this tag")
 	incidents := fs.Bool("incidents", false, "the incident reports instead of acknowledgements")
 	duty := fs.Bool("duty", false, "the duty rosters of watch periods instead of acknowledgements")
@@ -204,12 +205,17 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	if fs.NArg() > 0 {
 		return exportArgs{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if *format != bot.FormatCSV && *format != bot.FormatXLSX {
+		return exportArgs{}, fmt.Errorf("-format %q: want csv or xlsx", *format)
+	}
 	loc := bot.NewRenderer(bot.Vietnamese).Loc
 	var q store.ExportQuery
-	q.AlertID = *alert
+	q.AlertID, q.Format = *alert, *format
 	switch {
 	case *incidents && *duty:
 		return exportArgs{}, errors.New("-incidents and -duty are two tables: export them one at a time")
+	case (*incidents || *duty) && q.Format == bot.FormatXLSX:
+		return exportArgs{}, errors.New("-incidents and -duty write one table as CSV; the workbook (-format xlsx alone) has them as sheets")
 	case *incidents:
 		q.Sheet = bot.SheetIncidents
 	case *duty:
@@ -239,8 +245,8 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	return exportArgs{query: q}, nil
 }
 
-// export writes the CSV to w, through the running service when there is
-// one.
+// export writes the CSV or the workbook to w, through the running
+// service when there is one.
 func export(ctx context.Context, cfg Config, a exportArgs, w io.Writer) error {
 	v := url.Values{}
 	if a.query.AlertID != 0 {
@@ -258,6 +264,9 @@ func export(ctx context.Context, cfg Config, a exportArgs, w io.Writer) error {
 	if !a.query.To.IsZero() {
 		v.Set("to", a.query.To.Format(time.RFC3339))
 	}
+	if a.query.Format != "" {
+		v.Set("format", a.query.Format)
+	}
 	viaService, err := controlGet(ctx, cfg.DB, "/export?"+v.Encode(), w)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -269,10 +278,20 @@ func export(ctx context.Context, cfg Config, a exportArgs, w io.Writer) error {
 		if err := alertExists(st, a.query.AlertID); err != nil {
 			return err
 		}
-		return bot.WriteCSV(w, st, bot.NewRenderer(cfg.Lang), a.query)
+		r := bot.NewRenderer(cfg.Lang)
+		r.DeptName = cfg.DeptName
+		return writeExport(w, st, r, a.query)
 	})
 	if err != nil && !errors.Is(err, store.ErrDamaged) {
 		return fmt.Errorf("export: %w", err)
 	}
 	return err
+}
+
+// writeExport writes the export in the format the query asks for.
+func writeExport(w io.Writer, st *store.Store, r *bot.Renderer, q store.ExportQuery) error {
+	if q.Format == bot.FormatXLSX {
+		return bot.WriteXLSX(w, st, r, q)
+	}
+	return bot.WriteCSV(w, st, r, q)
 }

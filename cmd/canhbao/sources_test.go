@@ -35,17 +35,18 @@ func TestFiltersDigestsAndFollowUps(t *testing.T) {
 
 	// Anyone sees the filter; only a chat administrator changes it.
 	tg.SendText(picky, member, "/filter")
-	waitText(t, tg, picky.ID, "Bộ lọc của Báo tỉnh", "Mức độ: tất cả")
+	waitText(t, tg, picky.ID, "Bộ lọc của Báo tỉnh", "Nhóm nhận tất cả cảnh báo",
+		"cảnh báo mức Nghiêm trọng đang bị khai thác trong thực tế được gửi bất kể từ khóa")
 	tg.SendText(picky, member, "/filter mức nghiêm trọng")
 	waitText(t, tg, picky.ID, "Chỉ quản trị viên của nhóm")
 	tg.SetMember(picky.ID, owner.ID, "creator")
 	tg.SendText(picky, owner, "/filter mức nghiêm trọng")
-	waitText(t, tg, picky.ID, "Mức độ: từ Nghiêm trọng trở lên")
+	waitText(t, tg, picky.ID, "Nhóm nhận cảnh báo thỏa mãn đồng thời: mức từ Nghiêm trọng trở lên.")
 	tg.SendText(picky, owner, "/filter frobnicate x")
 	waitText(t, tg, picky.ID, "Đặt bộ lọc: /filter mức cao")
 	// A department admin sets any chat's filter by id.
 	tg.SendText(dept, admin, "/filter -6002 nguồn cisa")
-	waitText(t, tg, deptChat, "Bộ lọc của Báo tỉnh", "Nguồn: cisa", "từ Nghiêm trọng")
+	waitText(t, tg, deptChat, "Bộ lọc của Báo tỉnh", "mức từ Nghiêm trọng trở lên và từ nguồn cisa.")
 
 	// CISA publishes two items: only the critical one reaches the picky chat.
 	cisa.set(cisaDoc)
@@ -156,7 +157,7 @@ func TestSourceManagementAndHealth(t *testing.T) {
 	tg.SendText(agency, telegramtest.NewUser(9, "Khách"), "/sources")
 	waitText(t, tg, agency.ID, "chỉ dành cho cán bộ Sở")
 	tg.SendText(dept, admin, "/audit")
-	waitText(t, tg, deptChat, "source add", "source pause", "source remove")
+	waitText(t, tg, deptChat, "thêm nguồn", "tạm dừng nguồn", "xóa nguồn")
 }
 
 // TestKEVLaterRaisesADeliveredAlert: the catalogue lists, after delivery,
