@@ -50,11 +50,15 @@ func Classify(title, body string) Classification {
 		text = title + "\n" + body
 	}
 	lower := strings.ToLower(text)
+	lowerTitle := lower[:min(len(title), len(lower))]
+	if len(lower) != len(text) {
+		lowerTitle = strings.ToLower(title) // a letter changed its length
+	}
 	var c Classification
 	c.Score = cvssScore(lower, text)
 	c.Severity = scoreSeverity(c.Score)
 	if c.Severity == store.SeverityUnknown {
-		c.Severity = wordSeverity(strings.ToLower(title), lower)
+		c.Severity = wordSeverity(lowerTitle, lower)
 	}
 	c.Exploited = exploited(lower)
 	if c.Exploited {
@@ -63,7 +67,7 @@ func Classify(title, body string) Classification {
 	c.CVEs, c.Related = ownCVEs(title, text, lower)
 	c.Vendors = findVendorsTitleFirst(title, text, lower)
 	c.News = !c.Exploited && c.Score == 0 && c.Severity == store.SeverityUnknown &&
-		len(c.CVEs) == 0 && len(c.Related) == 0 && newsLike(strings.ToLower(title), lower)
+		len(c.CVEs) == 0 && len(c.Related) == 0 && newsLike(lowerTitle, lower)
 	return c
 }
 
@@ -77,7 +81,10 @@ func ownCVEs(title, text, lower string) (own, related []string) {
 	if len(all) == 0 {
 		return nil, nil
 	}
-	inTitle := FindCVEs(title)
+	var inTitle []string
+	if strings.Contains(lower[:min(len(title), len(lower))], "cve") {
+		inTitle = FindCVEs(title)
+	}
 	for _, id := range all {
 		switch {
 		case len(inTitle) > 0 && !slices.Contains(inTitle, id),
@@ -879,16 +886,19 @@ var componentWords = []string{"vulnerable to", "bundled", "library", "libraries"
 
 // findVendorsTitleFirst lists the vendors of an item: those of its title
 // first, then those of its body; when the title names one, a body vendor
-// named only as a component is left out.
+// named only as a component is left out. text starts with title.
 func findVendorsTitleFirst(title, text, lower string) []string {
 	var out []string
-	for _, m := range vendorMentions(title) {
-		out = appendMention(out, m)
+	body := vendorMentions(text)
+	for _, m := range body {
+		if m.end <= len(title) {
+			out = appendMention(out, m)
+		}
 	}
 	titled := len(out) > 0
-	body := vendorMentions(text)
-	component := map[string]bool{}
-	if titled {
+	var component map[string]bool
+	if titled && len(lower) == len(text) {
+		component = map[string]bool{}
 		for _, m := range body {
 			if m.start < len(title) {
 				continue

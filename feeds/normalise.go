@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash/fnv"
 	"net/url"
 	"slices"
 	"strings"
@@ -150,7 +151,7 @@ func normaliseItem(src store.Source, base *url.URL, it *rawItem, now time.Time) 
 // contentHash is a digest of what a source says about an item, so that a
 // revision under the same key is noticed.
 func contentHash(title, text string, updated time.Time) string {
-	h := sha256.New()
+	h := fnv.New128a()
 	h.Write([]byte(title))
 	h.Write([]byte{0})
 	h.Write([]byte(text))
@@ -158,7 +159,7 @@ func contentHash(title, text string, updated time.Time) string {
 		h.Write([]byte{0})
 		h.Write([]byte(updated.UTC().Format(time.RFC3339)))
 	}
-	return hex.EncodeToString(h.Sum(nil)[:12])
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // scraps are paragraphs that are page furniture, not text: CISA's
@@ -171,6 +172,9 @@ func dropScraps(text string) string {
 	if text == "" {
 		return text
 	}
+	if !hasScrap(text) {
+		return text
+	}
 	paras := strings.Split(text, "\n\n")
 	out := paras[:0]
 	for _, p := range paras {
@@ -180,6 +184,19 @@ func dropScraps(text string) string {
 		out = append(out, p)
 	}
 	return strings.Join(out, "\n\n")
+}
+
+// hasScrap reports, without allocating, whether a paragraph of text is
+// page furniture.
+func hasScrap(text string) bool {
+	for rest := text; rest != ""; {
+		p, after, _ := strings.Cut(rest, "\n\n")
+		rest = after
+		if p = strings.TrimSpace(strings.Trim(p, "/|•")); len(p) <= 20 && slices.ContainsFunc(scraps, func(s string) bool { return strings.EqualFold(s, p) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // dropStub removes a last paragraph that the cut reduced to a stub

@@ -115,7 +115,9 @@ func (s *Store) Revise(source, title string, items []Alert, now time.Time) (Upda
 			if a.Hash == it.Hash {
 				continue
 			}
-			first := a.Hash == ""
+			// No hash yet, or one made another way (another length): a
+			// new digest of the same text, not a revision.
+			first := len(a.Hash) != len(it.Hash)
 			wasExploited := a.Exploited
 			a.Hash = it.Hash
 			if first {
