@@ -72,6 +72,10 @@ func markup(rows [][]store.Button) any {
 	return tgbotapi.NewInlineKeyboardMarkup(kb...)
 }
 
+// answerSeparator stands between answers merged into one message, so that
+// a person who sent several commands at once sees where each answer starts.
+const answerSeparator = "\n\n┈┈┈┈┈┈┈┈┈┈\n\n"
+
 // build renders an outbox entry (or merged notices) into a request.
 func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chattable, error) {
 	var (
@@ -88,7 +92,7 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 			for i := range merged {
 				parts[i] = merged[i].Text
 			}
-			text = strings.Join(parts, "\n\n")
+			text = strings.Join(parts, answerSeparator)
 		}
 		if o.ForceReply {
 			keyboard = tgbotapi.ForceReply{ForceReply: true, Selective: true}

@@ -201,3 +201,29 @@ func TestRejectedChatWaitsBeforeAskingAgain(t *testing.T) {
 	r.tg.SendText(chat, telegramtest.NewUser(900, "Trưởng nhóm"), "/subscribe Sở Y tế")
 	waitFor(t, r, deptChat, "Yêu cầu đăng ký")
 }
+
+// TestMergedAnswersAreSeparated: several answers to one person that leave
+// in one message each start after a visible separator, so that the
+// answer to /report does not run into the answer to /alerts.
+func TestMergedAnswersAreSeparated(t *testing.T) {
+	r := newRig(t).fast()
+	dept := telegramtest.Supergroup(deptChat, "Sở")
+	for i := range 4 {
+		r.tg.SendText(dept, staffUser, fmt.Sprintf("/report %d", 900+i))
+	}
+	r.start()
+	r.runStaffBot()
+	r.tg.WaitFor(t, 10*time.Second, func() bool { return r.tg.PendingUpdates() == 0 }, "the updates handled")
+	r.waitOutboxEmpty(5 * time.Second)
+	merged := false
+	for _, m := range r.tg.Messages(deptChat) {
+		answers := strings.Count(m.Plain, "Không tìm thấy cảnh báo")
+		merged = merged || answers > 1
+		if seps := strings.Count(m.Plain, "┈┈┈┈┈┈┈┈┈┈"); answers > 1 && seps != answers-1 {
+			t.Errorf("%d answers in one message with %d separators:\n%s", answers, seps, m.Plain)
+		}
+	}
+	if !merged {
+		t.Fatal("the four answers were not merged; the test shows nothing")
+	}
+}

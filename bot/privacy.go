@@ -36,7 +36,7 @@ func ForgetUser(tx *store.Tx, r *Renderer, user int64, by store.AuditEntry) (sto
 		return rep, err
 	}
 	by.Action = "forget"
-	by.Detail = r.T("forget.audit", rep.Acks, rep.Notes, rep.Chats, rep.Alerts, rep.Audit, rep.Notices)
+	by.Detail = r.T("forget.audit", rep.Acks, rep.Notes, rep.Chats, rep.Alerts, rep.Audit, rep.Notices, rep.Incidents, rep.Sessions)
 	return rep, tx.Audit(by)
 }
 
@@ -50,5 +50,5 @@ func (r *Renderer) ForgetAnswer(rep store.ForgetReport) string {
 	if rep.Total() == 0 {
 		return r.T("forget.none")
 	}
-	return r.T("forget.done", rep.Acks, rep.Notes, rep.Chats, rep.Alerts, rep.Audit, rep.Notices)
+	return r.T("forget.done", rep.Acks, rep.Notes, rep.Chats, rep.Alerts, rep.Audit, rep.Notices, rep.Incidents, rep.Sessions)
 }

@@ -273,13 +273,19 @@ func (r *Renderer) Digest(alerts []store.Alert, acks []store.Ack) string {
 		}
 	}
 	b.WriteString(strings.Join(parts, " · ") + "\n\n")
-	var lines []string
-	for _, a := range alerts {
-		if a.Severity.Urgent() {
-			lines = append(lines, fmt.Sprintf("%s #%d %s", severityIcon(a.Severity), a.ID, Esc(cutText(a.Title, 160))))
-		}
+	// Every alert is listed, the most urgent first, so that a group sees
+	// the numbers it acknowledges even when none is critical or high.
+	byUrgency := slices.Clone(alerts)
+	slices.SortStableFunc(byUrgency, func(x, y store.Alert) int {
+		return y.Severity.Rank() - x.Severity.Rank()
+	})
+	lines := make([]string, 0, len(byUrgency))
+	ids := make([]uint64, 0, len(alerts))
+	for _, a := range byUrgency {
+		lines = append(lines, fmt.Sprintf("%s #%d %s", severityIcon(a.Severity), a.ID, Esc(cutText(a.Title, 120))))
+		ids = append(ids, a.ID)
 	}
-	foot := "\n" + r.T("digest.hint")
+	foot := "\n" + r.T("digest.hint", compactIDs(ids))
 	if line := r.ackLine(acks); line != "" {
 		foot += "\n\n" + line
 	}

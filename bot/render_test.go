@@ -298,3 +298,24 @@ func TestUpdateReply(t *testing.T) {
 		})
 	}
 }
+
+// TestDigestListsEveryAlert: a digest of routine alerts still names each
+// alert and the /ack text that acknowledges them all, urgent ones first.
+func TestDigestListsEveryAlert(t *testing.T) {
+	alerts := []store.Alert{
+		{ID: 7, Title: "Multiples vulnérabilités dans PostgreSQL", Severity: store.SeverityMedium, Source: "certfr"},
+		{ID: 8, Title: "Bulletin d'actualité", Severity: store.SeverityUnknown, Source: "certfr"},
+		{ID: 9, Title: "Vulnérabilité critique dans Citrix", Severity: store.SeverityCritical, Source: "certfr"},
+	}
+	plain, err := telegramtest.CheckHTML(NewRenderer(Vietnamese).Digest(alerts, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i9, i7, i8 := strings.Index(plain, "#9 Vulnérabilité critique"), strings.Index(plain, "#7 Multiples"), strings.Index(plain, "#8 Bulletin")
+	if i9 < 0 || i7 < 0 || i8 < 0 || !(i9 < i7 && i7 < i8) {
+		t.Errorf("digest lists its alerts most urgent first:\n%s", plain)
+	}
+	if !strings.Contains(plain, "/ack 7-9") {
+		t.Errorf("digest names the /ack text for all of them:\n%s", plain)
+	}
+}

@@ -560,7 +560,10 @@ func (d *dispatcher) mergeable(rest []store.Outgoing, now time.Time) []store.Out
 		if o.Notice != nil && o.Notice.Event == store.EventSubscribeRequest {
 			req = 1
 		}
-		n := VisibleLen(d.s.mergedText(o)) + 2 // "\n\n" between parts
+		n := VisibleLen(d.s.mergedText(o)) + 2 // "\n\n" between notices
+		if o.Kind == store.OutText {
+			n += VisibleLen(answerSeparator) - 2
+		}
 		if size+n > MaxMessage || requests+req > maxMergedRequests {
 			break
 		}

@@ -300,73 +300,112 @@ func (t Tally) InTimeShare() (float64, bool) {
 // Tally counts the alerts first seen in [from, to) that reached at least
 // one agency, judged against the reminder deadlines dl.
 func (t *Tx) Tally(from, to time.Time, dl Deadlines) (Tally, error) {
-	out := Tally{From: from, To: to, BySeverity: make(map[Severity]int), Agencies: make(map[int64]*AgencyTally)}
+	out, err := t.Tallies([]Period{{from, to}}, dl)
+	if err != nil {
+		return Tally{}, err
+	}
+	return out[0], nil
+}
+
+// Period is a span of time, From included, To not.
+type Period struct{ From, To time.Time }
+
+// Tallies is Tally for several periods (which may overlap) in one walk:
+// each alert's standings are read once and counted into every period
+// that holds it.
+func (t *Tx) Tallies(periods []Period, dl Deadlines) ([]Tally, error) {
+	out := make([]Tally, len(periods))
+	earliest := time.Time{}
+	for i, p := range periods {
+		out[i] = Tally{From: p.From, To: p.To, BySeverity: make(map[Severity]int), Agencies: make(map[int64]*AgencyTally)}
+		if earliest.IsZero() || p.From.Before(earliest) {
+			earliest = p.From
+		}
+	}
+	chats := make(map[int64]Chat)
 	c := t.bucket(bucketAlerts).Cursor()
 	for k, v := c.Last(); k != nil; k, v = c.Prev() {
 		var a Alert
 		if err := jsonDecode(v, &a); err != nil {
-			return Tally{}, err
+			return nil, err
 		}
-		if a.FirstSeen.Before(from.Add(-24 * time.Hour)) {
-			break
+		if a.FirstSeen.Before(earliest.Add(-24 * time.Hour)) {
+			break // ids follow first-seen times; a day's slack for clocks
 		}
-		if a.FirstSeen.Before(from) || !a.FirstSeen.Before(to) {
-			continue
-		}
-		st, err := t.Standings(a.ID)
-		if err != nil {
-			return Tally{}, err
-		}
-		reached, pending := false, 0
-		for _, s := range st {
-			ag := out.Agencies[s.ChatID]
-			if ag == nil {
-				ch, found, err := t.Chat(s.ChatID)
-				if err != nil {
-					return Tally{}, err
+		var st []Standing
+		for i, p := range periods {
+			if a.FirstSeen.Before(p.From) || !a.FirstSeen.Before(p.To) {
+				continue
+			}
+			if st == nil {
+				var err error
+				if st, err = t.Standings(a.ID); err != nil {
+					return nil, err
 				}
-				if !found {
-					ch = Chat{ID: s.ChatID}
+				for _, s := range st {
+					if _, ok := chats[s.ChatID]; !ok {
+						ch, found, err := t.Chat(s.ChatID)
+						if err != nil {
+							return nil, err
+						}
+						if !found {
+							ch = Chat{ID: s.ChatID}
+						}
+						chats[s.ChatID] = ch
+					}
 				}
-				ag = &AgencyTally{Chat: ch}
-				out.Agencies[s.ChatID] = ag
 			}
-			switch s.State {
-			case DeliveryFailed:
-				out.Failed++
-				ag.Failed++
-				continue
-			case DeliverySent:
-			default:
-				continue
-			}
-			reached = true
-			out.Delivered++
-			ag.Delivered++
-			if !s.Acked() {
-				pending++
-				continue
-			}
-			d := s.AckAfter()
-			out.Acked++
-			ag.Acked++
-			out.AckTimes = append(out.AckTimes, d)
-			ag.AckTimes = append(ag.AckTimes, d)
-			if d <= dl.RemindAfter(a.Severity) {
-				out.InTime++
-				ag.InTime++
-			}
-		}
-		if reached {
-			out.Alerts++
-			out.BySeverity[a.Severity.Normal()]++
-		}
-		if pending > 0 {
-			out.Open = append(out.Open, OpenAlert{Alert: a, Pending: pending})
+			out[i].add(&a, st, chats, dl)
 		}
 	}
-	slices.Reverse(out.Open)
+	for i := range out {
+		slices.Reverse(out[i].Open)
+	}
 	return out, nil
+}
+
+// add counts one alert's standings.
+func (out *Tally) add(a *Alert, st []Standing, chats map[int64]Chat, dl Deadlines) {
+	reached, pending := false, 0
+	for _, s := range st {
+		ag := out.Agencies[s.ChatID]
+		if ag == nil {
+			ag = &AgencyTally{Chat: chats[s.ChatID]}
+			out.Agencies[s.ChatID] = ag
+		}
+		switch s.State {
+		case DeliveryFailed:
+			out.Failed++
+			ag.Failed++
+			continue
+		case DeliverySent:
+		default:
+			continue
+		}
+		reached = true
+		out.Delivered++
+		ag.Delivered++
+		if !s.Acked() {
+			pending++
+			continue
+		}
+		d := s.AckAfter()
+		out.Acked++
+		ag.Acked++
+		out.AckTimes = append(out.AckTimes, d)
+		ag.AckTimes = append(ag.AckTimes, d)
+		if d <= dl.RemindAfter(a.Severity) {
+			out.InTime++
+			ag.InTime++
+		}
+	}
+	if reached {
+		out.Alerts++
+		out.BySeverity[a.Severity.Normal()]++
+	}
+	if pending > 0 {
+		out.Open = append(out.Open, OpenAlert{Alert: *a, Pending: pending})
+	}
 }
 
 // Slowest returns up to n agencies that took longest to acknowledge

@@ -23,8 +23,8 @@ var ErrDamaged = errors.New("database damaged: restore from a backup, see README
 // FullCheckMax is the largest file that Open checks in full (every page
 // walked, every record read, bbolt's Tx.Check). Larger files get the cheap
 // structural check only, so that a start-up never waits minutes; `canhbao
-// check` checks any size in full. The full check reads about 150 MB/s on a
-// small server (BenchmarkOpenCheck), so 256 MiB take about two seconds.
+// check` checks any size in full. The full check reads 85–150 MB/s on a
+// small server (BenchmarkOpenCheck), so 256 MiB take two to three seconds.
 const FullCheckMax = 256 << 20
 
 // jsonBuckets hold one JSON document per key; the full check decodes

@@ -1,32 +1,11 @@
 package store
 
-// forgetLetter erases a person from incident reports (reporter, contact
-// phone, timeline entries) and duty rosters (people on duty registered
-// with their account, and who registered them), adding the names it
-// finds to names so that free text quoting them is scrubbed too.
-func (t *Tx) forgetLetter(user int64, erased string, names map[string]bool, rep *ForgetReport) error {
-	err := each(t, bucketIncidents, nil, func(_ []byte, inc *Incident) error {
-		changed := false
-		if inc.ReporterID == user {
-			names[inc.ReporterName] = true
-			inc.ReporterID, inc.ReporterName, inc.Phone, changed = 0, erased, "", true
-		}
-		for i := range inc.Timeline {
-			if e := &inc.Timeline[i]; e.UserID == user {
-				names[e.Name] = true
-				e.UserID, e.Name, changed = 0, erased, true
-			}
-		}
-		if !changed {
-			return nil
-		}
-		rep.Incidents++
-		return t.PutIncident(*inc)
-	})
-	if err != nil {
-		return err
-	}
-	return each(t, bucketDuty, nil, func(_ []byte, p *DutyPeriod) error {
+// forgetInDuty erases a person from duty rosters: their name, id and
+// phone where they registered themselves, and their name as the one who
+// registered a roster. The others on the roster stay.
+func (t *Tx) forgetInDuty(user int64, erased string, names map[string]bool) (int, error) {
+	n := 0
+	err := each(t, bucketDuty, nil, func(_ []byte, p *DutyPeriod) error {
 		changed := false
 		for i := range p.Chats {
 			dc := &p.Chats[i]
@@ -43,7 +22,8 @@ func (t *Tx) forgetLetter(user int64, erased string, names map[string]bool, rep 
 		if !changed {
 			return nil
 		}
-		rep.Duty++
+		n++
 		return t.PutDutyPeriod(*p)
 	})
+	return n, err
 }

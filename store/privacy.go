@@ -28,14 +28,16 @@ type Erasure struct {
 // audit log (which must not hold the erased data itself).
 type ForgetReport struct {
 	Acks, Notes, Chats, Alerts, Audit, Notices int
-	// Incidents and Duty count incident reports and watch periods that
-	// named the person.
-	Incidents, Duty int
+	// Incidents counts incident reports whose reporter or timeline named
+	// the person; Sessions the dashboard sign-ins ended.
+	Incidents, Sessions int
+	// Duty counts watch periods whose rosters named the person.
+	Duty int
 }
 
 // Total is the number of records changed.
 func (r ForgetReport) Total() int {
-	return r.Acks + r.Chats + r.Alerts + r.Audit + r.Notices + r.Incidents + r.Duty
+	return r.Acks + r.Chats + r.Alerts + r.Audit + r.Notices + r.Incidents + r.Sessions + r.Duty
 }
 
 // Forget erases the Telegram user's id, name and notes from every record:
@@ -126,11 +128,17 @@ func (t *Tx) Forget(user int64, e Erasure) (ForgetReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	if err := t.forgetLetter(user, erased, names, &rep); err != nil {
+	if rep.Duty, err = t.forgetInDuty(user, erased, names); err != nil {
 		return rep, err
 	}
 	// Dashboard sessions and sign-in links hold the id and name: they go.
 	if err := t.forgetDashboard(user); err != nil {
+		return rep, err
+	}
+	if rep.Incidents, err = t.forgetInIncidents(user, erased, names); err != nil {
+		return rep, err
+	}
+	if rep.Sessions, err = t.endSessionsOf(user); err != nil {
 		return rep, err
 	}
 	// Free text that quotes the person (an audit detail naming whom a
@@ -138,6 +146,63 @@ func (t *Tx) Forget(user int64, e Erasure) (ForgetReport, error) {
 	delete(names, "")
 	delete(names, erased)
 	return rep, t.scrubAuditDetails(user, names, erased)
+}
+
+// forgetInIncidents erases the person as the reporter of incidents (name,
+// id and the phone number given with the report) and as the author of
+// timeline entries. What the entries say about the incident stays: it is
+// the agency's record of the incident.
+func (t *Tx) forgetInIncidents(user int64, erased string, names map[string]bool) (int, error) {
+	n := 0
+	err := each(t, bucketIncidents, nil, func(_ []byte, i *Incident) error {
+		changed := false
+		if i.ReporterID == user {
+			names[i.ReporterName] = true
+			i.ReporterID, i.ReporterName, i.Phone, changed = 0, erased, "", true
+		}
+		for k := range i.Timeline {
+			if e := &i.Timeline[k]; e.UserID == user {
+				names[e.Name] = true
+				e.UserID, e.Name, changed = 0, erased, true
+			}
+		}
+		if !changed {
+			return nil
+		}
+		n++
+		return t.PutIncident(*i)
+	})
+	return n, err
+}
+
+// endSessionsOf deletes the person's dashboard sessions and sign-in links.
+func (t *Tx) endSessionsOf(user int64) (int, error) {
+	n := 0
+	for _, name := range [][]byte{bucketSessions, bucketSignIn} {
+		b := t.bucket(name)
+		if b == nil {
+			continue
+		}
+		var keys [][]byte
+		err := each(t, name, nil, func(k []byte, s *struct {
+			UserID int64 `json:"user"`
+		}) error {
+			if s.UserID == user {
+				keys = append(keys, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // reeditCard queues an edit of the card that shows an erased

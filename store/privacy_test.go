@@ -46,6 +46,12 @@ func TestForgetErasesOnePersonEverywhere(t *testing.T) {
 				return err
 			}
 		}
+		if _, err := tx.NewIncident(Incident{ChatID: -1, Agency: "Sở Y tế", Status: IncidentOpen, ReporterID: an, ReporterName: "Nguyễn Văn An",
+			Phone: "0912 345 678", Description: "Mã độc trên máy chủ", Timeline: []IncidentEvent{
+				{At: t0, UserID: an, Name: "Nguyễn Văn An", Kind: "filed"},
+				{At: t0, UserID: binh, Name: "Trần Thị Bình", Kind: "update", Text: "đã cô lập"}}}); err != nil {
+			return err
+		}
 		if err := tx.Audit(AuditEntry{UserID: binh, UserName: "Trần Thị Bình", Action: "approve", Detail: "Sở Y tế, yêu cầu của Nguyễn Văn An (7); 17 đơn vị"}); err != nil {
 			return err
 		}
@@ -54,7 +60,7 @@ func TestForgetErasesOnePersonEverywhere(t *testing.T) {
 
 	var rep ForgetReport
 	must(t, s.Update(func(tx *Tx) (err error) { rep, err = tx.Forget(an, erasure); return err }))
-	if want := (ForgetReport{Acks: 2, Notes: 1, Chats: 1, Alerts: 1, Audit: 1, Notices: 1}); rep != want {
+	if want := (ForgetReport{Acks: 2, Notes: 1, Chats: 1, Alerts: 1, Audit: 1, Notices: 1, Incidents: 1}); rep != want {
 		t.Errorf("report %+v, want %+v", rep, want)
 	}
 
@@ -68,6 +74,8 @@ func TestForgetErasesOnePersonEverywhere(t *testing.T) {
 		chats, _ := tx.Chats()
 		audit, _ := tx.AuditLog(10)
 		out, _ := tx.Outbox()
+		incidents, _ := tx.Incidents()
+		fmt.Fprintf(&dump, "%+v\n", incidents)
 		fmt.Fprintf(&dump, "%+v\n%+v\n", chats, audit)
 		for _, o := range out {
 			fmt.Fprintf(&dump, "%+v\n", o.Notice)
@@ -92,7 +100,7 @@ func TestForgetErasesOnePersonEverywhere(t *testing.T) {
 			t.Errorf("%q is still stored:\n%s", gone, dump.String())
 		}
 	}
-	for _, kept := range []string{"Trần Thị Bình", "đã kiểm tra", erased, "17 đơn vị"} {
+	for _, kept := range []string{"Trần Thị Bình", "đã kiểm tra", erased, "17 đơn vị", "Mã độc trên máy chủ", "đã cô lập"} {
 		if !strings.Contains(dump.String(), kept) {
 			t.Errorf("%q was lost:\n%s", kept, dump.String())
 		}

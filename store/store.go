@@ -98,14 +98,20 @@ func open(path string, opt Options, maxFull int64) (*Store, error) {
 	if opt.ReadOnly {
 		return s, nil
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
+	err = s.guarded(func() error {
+		return s.db.Update(func(tx *bolt.Tx) error {
+			for _, b := range allBuckets {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
+			return nil
+		})
 	})
+	if errors.Is(err, ErrDamaged) {
+		s.Close()
+		return nil, err
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: init %s: %w", path, err)

@@ -51,15 +51,14 @@ type Summarizer struct {
 func (s *Summarizer) Build(q store.ExportQuery) ([]byte, string, error) {
 	var weeks []store.Tally
 	err := s.Store.View(func(tx *store.Tx) error {
-		for i := Weeks - 1; i >= 0; i-- {
-			from, to := q.From.AddDate(0, 0, -7*i), q.To.AddDate(0, 0, -7*i)
-			t, err := tx.Tally(from, to, s.Deadlines)
-			if err != nil {
-				return err
-			}
-			weeks = append(weeks, t)
+		periods := make([]store.Period, Weeks)
+		for i := range periods {
+			back := -7 * (Weeks - 1 - i)
+			periods[i] = store.Period{From: q.From.AddDate(0, 0, back), To: q.To.AddDate(0, 0, back)}
 		}
-		return nil
+		var err error
+		weeks, err = tx.Tallies(periods, s.Deadlines)
+		return err
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("summary: %w", err)

@@ -123,3 +123,20 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkOverview: the overview over the same 1,000 agencies × 50
+// alerts (12 weekly tallies and the 30-day charts, in one walk).
+func BenchmarkOverview(b *testing.B) {
+	f := newFixture(b, bot.Vietnamese)
+	seedMatrix(b, f, 1000, 50)
+	cookie := f.signIn(admin)
+	cpu := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		if r := f.do("GET", "/", cookie); r.code != http.StatusOK {
+			b.Fatal(r.code)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/page")
+}

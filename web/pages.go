@@ -38,16 +38,20 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	thisWeek := weekStart(now, s.Render.Loc)
 	var d overviewData
 	var weeks []store.Tally
+	var month store.Tally
 	err := s.Store.View(func(tx *store.Tx) error {
-		var err error
+		// Twelve weeks and the last 30 days, in one walk.
+		var periods []store.Period
 		for i := 11; i >= 0; i-- {
 			from := thisWeek.AddDate(0, 0, -7*i)
-			t, err := tx.Tally(from, from.AddDate(0, 0, 7), s.Deadlines)
-			if err != nil {
-				return err
-			}
-			weeks = append(weeks, t)
+			periods = append(periods, store.Period{From: from, To: from.AddDate(0, 0, 7)})
 		}
+		periods = append(periods, store.Period{From: now.AddDate(0, 0, -30), To: now.Add(time.Second)})
+		all, err := tx.Tallies(periods, s.Deadlines)
+		if err != nil {
+			return err
+		}
+		weeks, month = all[:12], all[12]
 		d.This, d.Last = weeks[11], weeks[10]
 		overdue, err := tx.OverdueChats(now, s.Deadlines)
 		if err != nil {
@@ -70,11 +74,6 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 		}
 		return err
 	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	month, err := s.tallyDays(now, 30)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -87,7 +87,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin")
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -129,7 +129,7 @@ func cacheFor(h http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) t(key string, args ...any) string { return s.Render.T(key, args...) }
+func (s *Server) t(key string, args ...any) string { return text(s.Render, key, args...) }
 
 // IsStaff reports whether id is department staff now.
 func (s *Server) IsStaff(id int64) bool { return slices.Contains(s.AdminIDs, id) }
@@ -208,6 +208,12 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 // page saying to ask the bot again.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, s.origin()) {
+		// Another site's form: it would sign the browser in to someone
+		// else's session (login CSRF).
+		s.page(w, r, http.StatusForbidden, "message", view{Title: s.t("web.signin.title"), Message: s.t("web.signin.stale")})
+		return
+	}
 	if !s.limiter(clientAddr(r)).Allow() {
 		s.page(w, r, http.StatusTooManyRequests, "message", view{Title: s.t("web.signin.title"), Message: s.t("web.signin.slow")})
 		return
@@ -224,6 +230,16 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.fail(w, r, err)
 	}
+}
+
+// origin is the scheme and host of PublicURL, as browsers send it in
+// Origin.
+func (s *Server) origin() string {
+	u, err := url.Parse(s.PublicURL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // limiter allows each client a few sign-in attempts a minute, so that

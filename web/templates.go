@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html"
 	"html/template"
 	"net/url"
 	"time"
@@ -14,11 +15,18 @@ import (
 // the chart partial.
 var pageNames = []string{"message", "signin", "overview", "matrix", "alert", "agencies", "agency", "sources", "audit"}
 
+// text is a catalogue sentence as plain text for html/template, which
+// escapes it: the catalogue writes Telegram HTML, so the department's
+// name it fills in ("Sở TT&amp;TT") is unescaped first.
+func text(r *bot.Renderer, key string, args ...any) string {
+	return html.UnescapeString(r.T(key, args...))
+}
+
 // parseTemplates parses every page once at start-up. A template that does
 // not parse is a bug in the binary, so it panics.
 func parseTemplates(r *bot.Renderer) map[string]*template.Template {
 	funcs := template.FuncMap{
-		"t":    r.T,
+		"t":    func(key string, args ...any) string { return text(r, key, args...) },
 		"lang": func() string { return string(r.Lang) },
 		"date": r.Date,
 		"age": func(d time.Duration) string {
@@ -31,14 +39,9 @@ func parseTemplates(r *bot.Renderer) map[string]*template.Template {
 		"source": r.SourceName,
 		"srcurl": feeds.RedactURL, // a source's URL without its credentials
 		"status": func(s store.ChatStatus) string { return r.T("status." + string(s)) },
-		"action": func(a string) string {
-			if k := "web.audit." + a; r.T(k) != k {
-				return r.T(k)
-			}
-			return a
-		},
-		"query": query,
-		"add":   func(a, b int) int { return a + b },
+		"action": r.AuditAction,
+		"query":  query,
+		"add":    func(a, b int) int { return a + b },
 		"pct": func(n, of int) int {
 			if of == 0 {
 				return 0

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/csv"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -379,5 +380,35 @@ func TestForgetEndsSessions(t *testing.T) {
 	}
 	if r := f.do("POST", bot.SignInPath+token, nil); r.code != http.StatusGone {
 		t.Fatalf("link survived: %d", r.code)
+	}
+}
+
+// TestSignInFromAnotherSiteIsRefused: a form on another site cannot sign
+// a browser in to the session of the link it carries.
+func TestSignInFromAnotherSiteIsRefused(t *testing.T) {
+	f := newFixture(t, bot.Vietnamese)
+	for origin, want := range map[string]int{"https://evil.example": http.StatusForbidden, "http://127.0.0.1:8080": http.StatusSeeOther} {
+		req := httptest.NewRequest("POST", bot.SignInPath+f.link(admin), nil)
+		req.Header.Set("Origin", origin)
+		rec := httptest.NewRecorder()
+		f.srv.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("Origin %s: %d, want %d", origin, rec.Code, want)
+		}
+	}
+}
+
+// TestDepartmentNameWithAmpersand: the department's configured name is
+// shown once escaped, not as "&amp;amp;".
+func TestDepartmentNameWithAmpersand(t *testing.T) {
+	f := newFixture(t, bot.Vietnamese)
+	f.srv.Render.DeptName = "Sở KH&CN"
+	f.srv.AdminIDs = []int64{admin, 222}
+	cookie := f.signIn(222)
+	f.srv.AdminIDs = []int64{admin}
+	f.do("GET", "/", cookie)
+	r := f.do("POST", bot.SignInPath+f.link(222), nil)
+	if !strings.Contains(r.body, "Sở KH&amp;CN") || strings.Contains(r.body, "&amp;amp;") {
+		t.Fatalf("%s", r.body)
 	}
 }

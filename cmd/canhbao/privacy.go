@@ -78,8 +78,8 @@ func forgetIn(st *store.Store, r *bot.Renderer, user int64, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "personal data of user %d erased: %d acknowledgements (%d notes), %d chats, %d advisories, %d audit entries, %d pending notices\n",
-		user, rep.Acks, rep.Notes, rep.Chats, rep.Alerts, rep.Audit, rep.Notices)
+	_, err = fmt.Fprintf(w, "personal data of user %d erased: %d acknowledgements (%d notes), %d chats, %d advisories, %d audit entries, %d pending notices, %d incident reports, %d dashboard sessions\n",
+		user, rep.Acks, rep.Notes, rep.Chats, rep.Alerts, rep.Audit, rep.Notices, rep.Incidents, rep.Sessions)
 	return err
 }
 
