@@ -498,7 +498,14 @@ func (b *Bot) cmdReport(_ context.Context, q *request) func(tx *store.Tx) error 
 		if err != nil {
 			return err
 		}
-		return q.reply(tx, b.Render.Report(rep.ForTag(tag), now)...)
+		text, attached := b.Render.ReportMessage(rep.ForTag(tag), now)
+		if err := q.reply(tx, text); err != nil || !attached {
+			return err
+		}
+		// The full list, for the department's records and follow-up.
+		_, err = tx.Enqueue(store.Outgoing{Kind: store.OutDocument, ChatID: q.chat, ReplyTo: q.m.MessageID,
+			Export: &store.ExportQuery{AlertID: id, Tag: tag, Format: FormatXLSX}, Text: b.Render.T("report.file_caption", id), Created: now})
+		return err
 	}
 }
 

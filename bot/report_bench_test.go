@@ -89,8 +89,9 @@ func peakHeap(fn func()) uint64 {
 	return peak.Load()
 }
 
-// BenchmarkDepartmentViews measures /report and the CSV export over 1,000
-// agencies × 1,000 alerts, 80 % acknowledged.
+// BenchmarkDepartmentViews measures /report (one message; the full list
+// as an attached workbook) and the exports over 1,000 agencies × 1,000
+// alerts, 80 % acknowledged.
 func BenchmarkDepartmentViews(b *testing.B) {
 	st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{})
 	if err != nil {
@@ -115,8 +116,9 @@ func BenchmarkDepartmentViews(b *testing.B) {
 					if err != nil {
 						return err
 					}
-					if msgs := r.Report(rep, now); len(msgs) == 0 {
-						b.Fatal("empty report")
+					text, attached := r.ReportMessage(rep, now)
+					if VisibleLen(text) > MaxMessage || !attached {
+						b.Fatal("the report does not fit one message with the list attached")
 					}
 					return nil
 				})
@@ -127,6 +129,23 @@ func BenchmarkDepartmentViews(b *testing.B) {
 			peak = max(peak, p)
 		}
 		b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+		b.ReportMetric(1, "messages")
+	})
+	// The file attached to /report: the Excel workbook of one alert.
+	b.Run("report-attachment-xlsx", func(b *testing.B) {
+		var peak uint64
+		var size int
+		for b.Loop() {
+			peak = max(peak, peakHeap(func() {
+				_, data, err := ExportFile(st, r, store.ExportQuery{AlertID: 500, Format: FormatXLSX})
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(data)
+			}))
+		}
+		b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+		b.ReportMetric(float64(size)/1024, "file-KiB")
 	})
 	b.Run("export-one-alert", func(b *testing.B) {
 		var peak uint64

@@ -94,17 +94,70 @@ func (r *Renderer) alertNumbers(ids []uint64) string {
 // Report renders the department's view of one alert, one line per agency,
 // split into messages that fit.
 func (r *Renderer) Report(rep store.Report, now time.Time) []string {
-	a := rep.Alert
 	if len(rep.Rows) == 0 {
-		return []string{r.T("report.none", a.ID)}
+		return []string{r.T("report.none", rep.Alert.ID)}
 	}
+	return Lines(append(r.reportHead(rep), r.reportRows(rep, now)...))
+}
+
+// reportHead is the first lines of a report: the alert, the totals.
+func (r *Renderer) reportHead(rep store.Report) []string {
+	a := rep.Alert
 	acked, sent, queued, failed, all := rep.Totals()
-	lines := []string{
+	return []string{
 		r.T("report.title", a.ID, severityIcon(a.Severity)+" "+Esc(cutText(a.Title, 200))),
 		r.T("report.total", acked, all),
 		r.T("report.states", sent, queued, failed),
 		"",
 	}
+}
+
+// ReportMessage is /report as one message: the whole report when it
+// fits; otherwise the totals and the agencies that have not acknowledged
+// (the list the department acts on), as many as fit, and attached is
+// true: the full list goes with it as a file.
+func (r *Renderer) ReportMessage(rep store.Report, now time.Time) (text string, attached bool) {
+	if len(rep.Rows) == 0 {
+		return r.T("report.none", rep.Alert.ID), false
+	}
+	head := r.reportHead(rep)
+	if full := strings.Join(append(head, r.reportRows(rep, now)...), "\n"); VisibleLen(full) <= MaxMessage {
+		return full, false
+	}
+	open := 0
+	for _, row := range rep.Rows {
+		if !row.Acked() {
+			open++
+		}
+	}
+	lines := append(head, r.T("report.open_title", open))
+	foot := r.T("report.attached", len(rep.Rows))
+	budget := MaxMessage - VisibleLen(strings.Join(lines, "\n")) - VisibleLen(foot) - 2
+	budget -= VisibleLen(r.T("report.open_more", open)) + 1
+	shown := 0
+	for _, row := range rep.Rows {
+		if row.Acked() {
+			continue
+		}
+		line := r.T("report.open_row", Esc(row.Chat.Name()))
+		if row.Delivery.State != store.DeliverySent {
+			line = r.T("report.not_acked", Esc(row.Chat.Name()), r.DeliveryState(row.Delivery, now))
+		}
+		if budget -= VisibleLen(line) + 1; budget < 0 {
+			break
+		}
+		lines = append(lines, line)
+		shown++
+	}
+	if shown < open {
+		lines = append(lines, r.T("report.open_more", open-shown))
+	}
+	return strings.Join(append(lines, "", foot), "\n"), true
+}
+
+// reportRows is one line per agency (and its remediation notes).
+func (r *Renderer) reportRows(rep store.Report, now time.Time) []string {
+	var lines []string
 	for _, row := range rep.Rows {
 		name := Esc(row.Chat.Name())
 		if row.Acked() {
@@ -118,7 +171,7 @@ func (r *Renderer) Report(rep store.Report, now time.Time) []string {
 		}
 		lines = append(lines, r.noteLines(row.Acks)...)
 	}
-	return Lines(lines)
+	return lines
 }
 
 // AckStatus names an agency's status on an alert: chưa nhận, đã nhận, đã

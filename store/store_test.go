@@ -590,3 +590,28 @@ func TestIngestSkipsNewsWhenAsked(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestCriticalExploitedReachesKeywordFilteredGroups: through
+// ingest, a group filtering on "cisco" gets the critical alert exploited
+// in the wild, and not the critical one that is not exploited.
+func TestIngestCriticalExploitedReachesKeywordFilteredGroups(t *testing.T) {
+	s := openTest(t)
+	must(t, s.Update(func(tx *Tx) error {
+		return tx.PutChat(Chat{ID: -9, Agency: "Sở Y tế", Status: ChatApproved, Filter: Filter{Keywords: []string{"cisco"}}})
+	}))
+	markPolled(t, s, "kev")
+	_, err := s.Ingest("kev", []Alert{
+		{Key: "x", Title: "Ivanti EPMM", Severity: SeverityCritical, Exploited: true, Published: t0},
+		{Key: "y", Title: "Ivanti EPMM 2", Severity: SeverityCritical, Published: t0},
+	}, IngestOptions{Now: t0})
+	must(t, err)
+	var got []uint64
+	for _, o := range outbox(t, s) {
+		if o.ChatID == -9 {
+			got = append(got, o.AlertIDs...)
+		}
+	}
+	if len(got) != 1 || got[0] != 1 {
+		t.Fatalf("alerts queued for the keyword-filtered group: %v, want [1]", got)
+	}
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/csv"
 	"fmt"
@@ -12,10 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/canhbao/canhbao/bot"
 	"github.com/canhbao/canhbao/store"
+	"github.com/canhbao/canhbao/workbook"
 )
 
 // MatrixPageSize is how many agencies one page of the matrix shows: 50
@@ -203,25 +203,27 @@ func (s *Server) matrix(w http.ResponseWriter, r *http.Request) {
 }
 
 // exportRows writes the matrix as it is filtered and sorted (every page),
-// one row per agency × alert that went to it.
-func (s *Server) exportRows(v url.Values, write func([]string) error) error {
+// one row per agency × alert that went to it, after the header. Values
+// are typed for the workbook: numbers, workbook.ID, time.Time (zero when
+// none), strings.
+func (s *Server) exportRows(v url.Values, header func([]string) error, write func([]any) error) error {
 	d, m, err := s.buildMatrix(v)
 	if err != nil {
 		return err
 	}
 	s.fill(d.Lines, m.Alerts, s.now())
-	if err := write(strings.Split(s.t("web.export.header"), "|")); err != nil {
+	if err := header(strings.Split(s.t("web.export.header"), "|")); err != nil {
 		return err
 	}
 	row := make(map[int64]int, len(m.Rows))
 	for i, r := range m.Rows {
 		row[r.Chat.ID] = i
 	}
-	date := func(t time.Time) string {
+	local := func(t time.Time) time.Time {
 		if t.IsZero() {
-			return ""
+			return t
 		}
-		return t.In(s.Render.Loc).Format("2006-01-02 15:04")
+		return t.In(s.Render.Loc)
 	}
 	for _, line := range d.Lines {
 		cells := m.Rows[row[line.Chat.ID]].Cells
@@ -230,14 +232,14 @@ func (s *Server) exportRows(v url.Values, write func([]string) error) error {
 				continue
 			}
 			a := &m.Alerts[j]
-			by, at, took := "", "", ""
+			var by string
+			var at time.Time
+			var took any
 			if st.First != nil {
-				by, at = st.First.Name, date(st.First.At)
-				took = strconv.FormatInt(int64(st.AckAfter()/time.Minute), 10)
+				by, at, took = st.First.Name, st.First.At, int64(st.AckAfter()/time.Minute)
 			}
-			err := write([]string{strconv.FormatUint(a.ID, 10), bot.SafeCell(a.Title), s.Render.Severity(a.Severity),
-				bot.SafeCell(s.Render.SourceName(a)), bot.SafeCell(line.Chat.Name()), strconv.FormatInt(line.Chat.ID, 10),
-				line.Cells[j].State, date(st.SentAt), bot.SafeCell(by), at, took, bot.SafeCell(st.Note)})
+			err := write([]any{a.ID, a.Title, s.Render.Severity(a.Severity), s.Render.SourceName(a), line.Chat.Name(),
+				workbook.ID(line.Chat.ID), line.Cells[j].State, local(st.SentAt), by, local(at), took, st.Note})
 			if err != nil {
 				return err
 			}
@@ -255,7 +257,28 @@ func (s *Server) matrixCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+s.exportName("csv")+`"`)
 	io.WriteString(w, "\uFEFF") // Excel reads UTF-8 only with the mark
 	cw := csv.NewWriter(w)
-	if err := s.exportRows(r.URL.Query(), cw.Write); err != nil {
+	rec := make([]string, 0, 12)
+	err := s.exportRows(r.URL.Query(), cw.Write, func(row []any) error {
+		rec = rec[:0]
+		for _, v := range row {
+			switch v := v.(type) {
+			case nil:
+				rec = append(rec, "")
+			case string:
+				rec = append(rec, bot.SafeCell(v))
+			case time.Time:
+				if v.IsZero() {
+					rec = append(rec, "")
+				} else {
+					rec = append(rec, v.Format("2006-01-02 15:04"))
+				}
+			default:
+				rec = append(rec, fmt.Sprint(v))
+			}
+		}
+		return cw.Write(rec)
+	})
+	if err != nil {
 		s.Log.Error("matrix csv", "error", err.Error())
 		return
 	}
@@ -263,26 +286,18 @@ func (s *Server) matrixCSV(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) matrixXLSX(w http.ResponseWriter, r *http.Request) {
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "Sheet1"
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	n := 0
-	err = s.exportRows(r.URL.Query(), func(rec []string) error {
-		n++
-		vals := make([]any, len(rec))
-		for i, x := range rec {
-			vals[i] = x
+	book := workbook.New()
+	defer book.Close()
+	err := s.exportRows(r.URL.Query(), func(titles []string) error {
+		cols := make([]workbook.Column, len(titles))
+		for i, t := range titles {
+			cols[i] = workbook.Column{Title: t}
 		}
-		cellName, _ := excelize.CoordinatesToCellName(1, n)
-		return sw.SetRow(cellName, vals)
-	})
+		return book.Sheet(s.t("web.nav.matrix"), cols...)
+	}, func(row []any) error { return book.Row(row...) })
+	var buf bytes.Buffer
 	if err == nil {
-		err = sw.Flush()
+		_, err = book.WriteTo(&buf)
 	}
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("matrix xlsx: %w", err))
@@ -290,7 +305,5 @@ func (s *Server) matrixXLSX(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+s.exportName("xlsx")+`"`)
-	if err := f.Write(w); err != nil {
-		s.Log.Error("matrix xlsx", "error", err.Error())
-	}
+	w.Write(buf.Bytes())
 }

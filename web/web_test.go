@@ -226,7 +226,7 @@ func TestMatrixDownloads(t *testing.T) {
 	x := f.do("GET", "/matrix.xlsx", cookie)
 	book, err := excelize.OpenReader(strings.NewReader(x.body))
 	f.must(err)
-	got, err := book.GetRows("Sheet1")
+	got, err := book.GetRows("Ma trận xác nhận")
 	f.must(err)
 	if len(got) != len(rows) || got[1][4] != rows[1][4] {
 		t.Fatalf("xlsx rows %d, csv rows %d", len(got), len(rows))

@@ -220,7 +220,8 @@ func (w *Writer) WriteTo(out io.Writer) (int64, error) {
 	if err := w.endSheet(); err != nil {
 		return 0, err
 	}
-	w.f.SetActiveSheet(0)
+	// The first sheet is active already; SetActiveSheet would read every
+	// streamed sheet back into memory.
 	n, err := w.f.WriteTo(out)
 	if err != nil {
 		return n, fmt.Errorf("workbook: write: %w", err)

@@ -71,6 +71,9 @@ func TestWorkbookRoundTrip(t *testing.T) {
 	if raw != "46352.385416666664" && raw[:5] != "46352" {
 		t.Errorf("D2 raw = %q, want an Excel date serial", raw)
 	}
+	if f.GetActiveSheetIndex() != 0 {
+		t.Errorf("active sheet %d, want the first", f.GetActiveSheetIndex())
+	}
 	panes, err := f.GetPanes(sheet)
 	if err != nil || !panes.Freeze || panes.YSplit != 1 {
 		t.Errorf("header row not frozen: %+v %v", panes, err)
