@@ -68,8 +68,11 @@ func writeLetterCSV(w io.Writer, st *store.Store, r *Renderer, q store.ExportQue
 }
 
 // letterSheets adds the incidents and duty tables to the workbook, one
-// sheet each.
+// sheet each; not to the workbook of one alert (the list under /report).
 func (r *Renderer) letterSheets(tx *store.Tx, wb *workbook.Writer, q store.ExportQuery) error {
+	if q.AlertID != 0 {
+		return nil
+	}
 	for _, sheet := range []string{SheetIncidents, SheetDuty} {
 		if err := wb.Sheet(r.T("export.sheet_"+sheet), columns(r.letterHeader(sheet), 10, 30, 16, 24, 16, 17, 17)...); err != nil {
 			return err
