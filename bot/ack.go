@@ -276,8 +276,10 @@ func parseAlertList(s string) (ids []uint64, more int, ok bool) {
 			from = ids[len(ids)-1] + 1
 		}
 		gap = false
-		for id := from; id <= to; id++ {
-			add(id)
+		// Counted, not compared: "to" may be the largest uint64, past
+		// which id++ would wrap around and never end.
+		for n := uint64(0); n <= to-from; n++ {
+			add(from + n)
 		}
 		if len(ids) > maxListed {
 			return nil, 0, false

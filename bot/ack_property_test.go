@@ -240,3 +240,31 @@ func TestReplyToFollowUpAcknowledges(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReplyToCardNamingSCNumberAcknowledges: an alert whose title looks
+// like an incident number ("SC-4200" is a product) is still an alert: a
+// reply under its card acknowledges it and is not taken for an incident.
+func TestReplyToCardNamingSCNumberAcknowledges(t *testing.T) {
+	r := newRig(t).fast()
+	group := telegramtest.Group(-6202, "Sở Công Thương")
+	r.approve(group.ID)
+	if err := r.st.Update(func(tx *store.Tx) error {
+		return tx.PutSource(store.Source{Name: "src", LastSuccess: time.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r.start()
+	r.runBot(nil)
+	if _, err := r.st.Ingest("src", []store.Alert{{Key: "sc", Title: "Lỗ hổng trong bộ điều khiển SC-4200", Severity: store.SeverityHigh,
+		Published: time.Now()}}, store.IngestOptions{Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	r.s.Wake()
+	r.waitOutboxEmpty(10 * time.Second)
+	msgs := r.tg.Messages(group.ID)
+	if len(msgs) != 1 {
+		t.Fatalf("want one card: %+v", msgs)
+	}
+	r.tg.Reply(group, telegramtest.NewUser(76, "Lan"), msgs[0].MessageID, "đã nhận")
+	waitFor(t, r, group.ID, "Lan đã xác nhận cảnh báo #1")
+}

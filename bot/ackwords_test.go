@@ -63,6 +63,10 @@ func TestParseAlertList(t *testing.T) {
 		{"5-3", nil, 0, false},
 		{"1-999999999", nil, 0, false},
 		{"đã", nil, 0, false},
+		// The largest ids end the range instead of wrapping around.
+		{"18446744073709551615", []uint64{18446744073709551615}, 0, true},
+		{"18446744073709551614-18446744073709551615", []uint64{18446744073709551614, 18446744073709551615}, 0, true},
+		{"18446744073709551616", nil, 0, false},
 	}
 	for _, tt := range tests {
 		ids, more, ok := parseAlertList(tt.in)

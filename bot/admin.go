@@ -56,7 +56,7 @@ func (b *Bot) cmdBroadcast(_ context.Context, q *request) func(tx *store.Tx) err
 		a.Severity, text = leadingSeverity(text)
 		a.Due = deadlineIn(text, now.In(r.Loc))
 		title, body, _ := strings.Cut(text, "\n")
-		a.Title, a.Summary = strings.TrimSpace(title), strings.TrimSpace(body)
+		a.Title, a.Summary = feeds.CleanName(title), strings.TrimSpace(body)
 		if a.Title == "" {
 			a.Title = html.UnescapeString(r.T("broadcast.untitled")) // stored as plain text
 		}

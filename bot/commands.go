@@ -234,8 +234,22 @@ func (b *Bot) repliesToIncident(m *tgbotapi.Message) bool {
 		b.Username != "" && !strings.EqualFold(p.From.UserName, b.Username) {
 		return false
 	}
-	_, _, prompt := letter.PromptStep(p.Text)
-	return prompt || letter.IncidentRef(p.Text+p.Caption) != 0
+	if _, _, prompt := letter.PromptStep(p.Text); prompt {
+		return true
+	}
+	if letter.IncidentRef(p.Text+p.Caption) == 0 {
+		return false
+	}
+	// An alert's own title or a department letter may name "SC-4200":
+	// a message the store knows as one about alerts is never an incident's.
+	var aboutAlerts bool
+	if err := b.Store.View(func(tx *store.Tx) (err error) {
+		_, aboutAlerts, err = repliedAlerts(tx, m)
+		return err
+	}); err != nil {
+		b.Log.Warn("read replied message", "error", err.Error())
+	}
+	return !aboutAlerts
 }
 
 func (b *Bot) cmdHelp(_ context.Context, q *request) func(tx *store.Tx) error {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -789,6 +790,19 @@ func (s *Sender) commit(results []store.Result) (lost map[uint64]bool) {
 }
 
 // deliver sends one job and classifies Telegram's answer.
+// buildContained is build with a panic turned into an error: a message
+// that cannot be rendered fails alone instead of ending the process and
+// being met again, first in the outbox, at every restart.
+func (s *Sender) buildContained(o store.Outgoing, merged []store.Outgoing) (req tgbotapi.Chattable, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.Log.Error("render message: panic", slog.Uint64("outbox", o.ID), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			req, err = nil, fmt.Errorf("render message %d: internal error", o.ID)
+		}
+	}()
+	return s.build(o, merged)
+}
+
 func (s *Sender) deliver(ctx context.Context, j job) outcome {
 	out := outcome{chat: j.entries[0].ChatID}
 	for _, e := range j.entries {
@@ -825,7 +839,7 @@ func (s *Sender) deliver(ctx context.Context, j job) outcome {
 		}
 		return out
 	}
-	req, err := s.build(o, entries)
+	req, err := s.buildContained(o, entries)
 	if err != nil {
 		s.Log.Error("render message", slog.Uint64("outbox", o.ID), slog.String("error", err.Error()))
 		return all(store.Result{Status: store.Failed, At: now, Error: err.Error()})

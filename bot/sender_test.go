@@ -281,6 +281,8 @@ func TestOutcomesAreRecordedInBatches(t *testing.T) {
 	r.start()
 	r.publish("Lỗ hổng")
 	r.waitOutboxEmpty(20 * time.Second)
+	// The counters move just after the commit that empties the outbox.
+	r.tg.WaitFor(t, 5*time.Second, func() bool { return r.s.recorded.Load() == int64(len(ids)) }, "every outcome counted")
 	batches, recorded := r.s.batches.Load(), r.s.recorded.Load()
 	t.Logf("%d results in %d transactions", recorded, batches)
 	// A worker is free again once its outcome is recorded, so while one
@@ -865,5 +867,21 @@ func TestPlainTextKeepsStrayAngleBrackets(t *testing.T) {
 	long := strings.Repeat("🔴 cảnh báo ", 1000)
 	if got := plainFallback(long); len(utf16.Encode([]rune(got))) > MaxMessage || !utf8.ValidString(got) {
 		t.Errorf("plain fallback of %d runes is %d UTF-16 units", len([]rune(long)), len(utf16.Encode([]rune(got))))
+	}
+}
+
+// TestUnrenderableEntryFailsAlone: an outbox entry that makes rendering
+// panic (here an alert card that names no alert) fails on its own; the
+// process lives on and the next message is sent.
+func TestUnrenderableEntryFailsAlone(t *testing.T) {
+	r := newRig(t).fast()
+	group := int64(-4101)
+	r.approve(group)
+	r.enqueue(store.Outgoing{Kind: store.OutAlert, ChatID: group}, textTo(group, "tin tiếp theo"))
+	r.start()
+	r.tg.WaitMessages(t, group, 1, 10*time.Second)
+	r.waitOutboxEmpty(10 * time.Second)
+	if n := r.count(group, "tin tiếp theo"); n != 1 {
+		t.Errorf("the next message arrived %d times, want 1", n)
 	}
 }

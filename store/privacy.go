@@ -131,9 +131,26 @@ func (t *Tx) Forget(user int64, e Erasure) (ForgetReport, error) {
 	if rep.Duty, err = t.forgetInDuty(user, erased, names); err != nil {
 		return rep, err
 	}
-	// Dashboard sessions and sign-in links hold the id and name: they go.
-	if err := t.forgetDashboard(user); err != nil {
-		return rep, err
+	// Sent department messages keep their notices, to be drawn again
+	// when a request in them is decided.
+	if t.bucket(bucketMessages) != nil {
+		err = each(t, bucketMessages, nil, func(k []byte, m *SentMessage) error {
+			changed := false
+			for i := range m.Notices {
+				if n := &m.Notices[i]; n.UserID == user {
+					names[n.UserName] = true
+					n.UserID, n.UserName, changed = 0, erased, true
+					rep.Notices++
+				}
+			}
+			if !changed {
+				return nil
+			}
+			return t.put(bucketMessages, k, m)
+		})
+		if err != nil {
+			return rep, err
+		}
 	}
 	if rep.Incidents, err = t.forgetInIncidents(user, erased, names); err != nil {
 		return rep, err

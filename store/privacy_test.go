@@ -157,3 +157,37 @@ func TestEraseOldAcks(t *testing.T) {
 		t.Errorf("second run: %d, %v", n, err)
 	}
 }
+
+// TestForgetReachesSentRequests: a subscription request already shown in
+// the department's chat keeps its notice, to be drawn again when it is
+// decided; erasing its requester erases the name there too.
+func TestForgetReachesSentRequests(t *testing.T) {
+	const an = int64(7)
+	s := openTest(t)
+	must(t, s.Update(func(tx *Tx) error {
+		return tx.Notify(dept, Notice{Event: EventSubscribeRequest, ChatID: -1, Agency: "Sở Y tế", UserID: an, UserName: "Nguyễn Văn An"}, false)
+	}))
+	sendAll(t, s, t0)
+	must(t, s.Update(func(tx *Tx) error {
+		_, err := tx.NewSignInLink(an, "Nguyễn Văn An", t0, time.Hour)
+		return err
+	}))
+	dump := func() string {
+		var b strings.Builder
+		must(t, s.View(func(tx *Tx) error {
+			return each(tx, bucketMessages, nil, func(_ []byte, m *SentMessage) error {
+				fmt.Fprintf(&b, "%+v\n", m.Notices)
+				return nil
+			})
+		}))
+		return b.String()
+	}
+	if !strings.Contains(dump(), "Nguyễn Văn An") {
+		t.Fatalf("the sent request was not indexed; the test shows nothing:\n%s", dump())
+	}
+	var rep ForgetReport
+	must(t, s.Update(func(tx *Tx) (err error) { rep, err = tx.Forget(an, erasure); return err }))
+	if d := dump(); strings.Contains(d, "Nguyễn Văn An") || strings.Contains(d, "UserID:7 ") || rep.Notices != 1 || rep.Sessions != 1 {
+		t.Errorf("after erasure (%+v):\n%s", rep, d)
+	}
+}

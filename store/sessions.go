@@ -275,32 +275,3 @@ func (s *Store) EndSessionsOf(staff func(int64) bool, now time.Time) (int, error
 	})
 	return total, err
 }
-
-// forgetDashboard deletes the sessions and sign-in links of user, for
-// Forget: they carry the person's id and name.
-func (t *Tx) forgetDashboard(user int64) error {
-	for _, name := range [][]byte{bucketSessions, bucketSignIn} {
-		b := t.bucket(name)
-		if b == nil {
-			continue
-		}
-		var keys [][]byte
-		err := each(t, name, nil, func(k []byte, v *struct {
-			UserID int64 `json:"user"`
-		}) error {
-			if v.UserID == user {
-				keys = append(keys, append([]byte(nil), k...))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}

@@ -201,7 +201,8 @@ func (t *Tx) announce(a Alert, now time.Time) (int, error) {
 			return n, err
 		}
 		n++
-		if !d.EditQueued {
+		switch {
+		case !d.EditQueued:
 			if err := t.queueEdit(d.ChatID, d.MessageID, []uint64{a.ID}, now); err != nil {
 				return n, err
 			}
@@ -210,6 +211,13 @@ func (t *Tx) announce(a Alert, now time.Time) (int, error) {
 				return n, err
 			}
 			n++
+		case !d.EditDirty:
+			// An edit is queued or in flight, perhaps built from the old
+			// text: one more follows once it settles.
+			d.EditDirty = true
+			if err := t.PutDelivery(d); err != nil {
+				return n, err
+			}
 		}
 		if v := t.bucket(bucketOpen).Get(deliveryKey(a.ID, d.ChatID)); v != nil {
 			e := decodeOpen(v)

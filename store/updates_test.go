@@ -127,3 +127,32 @@ func TestReviseAnnouncesAtMostDaily(t *testing.T) {
 		t.Errorf("a revision's new CVE id does not find the alert: %+v", res)
 	}
 }
+
+// A change reported while an edit of the card is already queued (built,
+// perhaps, from the old text) marks the card for one more edit.
+func TestReportExploitedWhileAnEditIsQueued(t *testing.T) {
+	s := openTest(t)
+	approve(t, s, -1)
+	markPolled(t, s, "certfr")
+	_, err := s.Ingest("certfr", []Alert{{Key: "a", Title: "Vulnérabilité dans SharePoint", Severity: SeverityMedium,
+		CVEs: []string{"CVE-2025-53770"}, Published: t0}}, IngestOptions{Now: t0})
+	must(t, err)
+	sendAll(t, s, t0)
+	must(t, s.Update(func(tx *Tx) error {
+		d, _, err := tx.Delivery(1, -1)
+		if err != nil {
+			return err
+		}
+		d.EditQueued = true
+		return tx.PutDelivery(d)
+	}))
+	_, err = s.ReportExploited("cisa-kev", "CISA KEV", map[string]time.Time{"CVE-2025-53770": t0}, true, t0.Add(time.Hour))
+	must(t, err)
+	must(t, s.View(func(tx *Tx) error {
+		d, ok, err := tx.Delivery(1, -1)
+		if err == nil && (!ok || !d.EditDirty) {
+			t.Errorf("delivery %+v: want one more edit marked", d)
+		}
+		return err
+	}))
+}

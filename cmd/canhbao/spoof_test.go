@@ -29,3 +29,19 @@ func TestSpoofedNamesReachTheDepartmentClean(t *testing.T) {
 		}
 	}
 }
+
+// TestBroadcastTitleIsCleaned: a department advisory's title loses the
+// same invisible characters before it is stored and shown.
+func TestBroadcastTitleIsCleaned(t *testing.T) {
+	tg := telegramtest.New(t)
+	start(t, tg, testConfig(t, tg))
+	admin := telegramtest.NewUser(adminID, "Phạm Quản Trị")
+	dept := telegramtest.Group(deptChat, "Sở - Trực ATTT")
+	tg.SendText(dept, admin, "/broadcast [cao] Cảnh\u202e báo\u200b lừa đảo\u2066\nĐề nghị Quý đơn vị cảnh giác.")
+	done := waitText(t, tg, deptChat, "Cảnh báo lừa đảo")
+	for _, r := range done.Text {
+		if strings.ContainsRune("\u200b\u202e\u2066", r) {
+			t.Fatalf("invisible character %U in the advisory's title:\n%q", r, done.Text)
+		}
+	}
+}
