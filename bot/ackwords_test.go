@@ -176,3 +176,21 @@ func TestEscalationRoundFitsOneMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestEscalationOfManyAlertsPointsToOverdue: when a round holds more
+// alerts than one message shows, the rest are counted and the department
+// is pointed to /overdue (its own command), never to an agency's /pending.
+func TestEscalationOfManyAlertsPointsToOverdue(t *testing.T) {
+	n := store.Notice{Event: store.EventEscalation, After: 72 * time.Hour, At: today()}
+	for a := range 200 {
+		n.Escalations = append(n.Escalations, store.Escalation{AlertID: uint64(1 + a), Title: strings.Repeat("Multiples vulnérabilités ", 4),
+			Severity: store.SeverityMedium, Agencies: []store.Contact{{ChatID: -1, Agency: "Sở Y tế"}}})
+	}
+	plain, err := telegramtest.CheckHTML(NewRenderer(Vietnamese).Escalation(&n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain, "/pending") || !strings.Contains(plain, "cảnh báo khác.") || !strings.Contains(plain, "/overdue") {
+		t.Errorf("escalation of 200 alerts:\n%s", plain)
+	}
+}

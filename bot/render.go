@@ -424,7 +424,7 @@ func (r *Renderer) Escalation(n *store.Notice) string {
 		}
 		line += ": " + strings.Join(names, ", ")
 		if VisibleLen(line)+1 > budget {
-			b.WriteString("\n" + r.T("digest.more", len(n.Escalations)-i))
+			b.WriteString("\n" + r.T("escalation.rest", len(n.Escalations)-i))
 			break
 		}
 		budget -= VisibleLen(line) + 1

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"github.com/canhbao/canhbao/store"
 	"regexp"
 	"strings"
 	"testing"
@@ -114,7 +115,9 @@ func TestSourceErrorsInVietnamese(t *testing.T) {
 
 func TestAuditActionsTranslated(t *testing.T) {
 	r := NewRenderer(Vietnamese)
-	for _, a := range []string{"broadcast", "export", "filter", "approved", "rejected", "source add", "source pause", "source resume", "source remove"} {
+	for _, a := range []string{"broadcast", "export", "filter", "approved", "rejected", "source add", "source pause", "source resume", "source remove",
+		"tag", "untag", "forget", store.AuditDashboardLink, store.AuditDashboardRefused, store.AuditDashboardSignIn,
+		store.AuditDashboardBadLink, store.AuditDashboardLogout, store.AuditDashboardRevoked} {
 		if got := r.AuditAction(a); got == a {
 			t.Errorf("audit action %q has no Vietnamese name", a)
 		}
