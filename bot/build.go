@@ -5,6 +5,7 @@ import (
 	"html"
 	"strconv"
 	"strings"
+	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -129,6 +130,9 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 		}
 		if o.Kind == store.OutAlert {
 			text = r.Card(&a, acks)
+			if a.Severity == store.SeverityCritical {
+				text = withLine(text, s.onDutyLine(o.ChatID, time.Now()))
+			}
 		} else {
 			text = r.FollowUp(&a, &ref)
 		}
@@ -137,6 +141,7 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 		if text, err = s.reminderText(o); err != nil {
 			return nil, err
 		}
+		text = withLine(text, s.onDutyLine(o.ChatID, time.Now()))
 		label := r.T("ack.button")
 		if len(o.AlertIDs) > 1 {
 			label = r.T("ack.button_all", len(o.AlertIDs))
@@ -214,6 +219,15 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 	m.ReplyToMessageID, m.AllowSendingWithoutReply = o.ReplyTo, o.ReplyTo != 0
 	m.ReplyMarkup = keyboard
 	return m, nil
+}
+
+// withLine ends text with line (when there is one), within Telegram's
+// limit.
+func withLine(text, line string) string {
+	if line == "" {
+		return text
+	}
+	return FitHTML(text+"\n"+line, MaxMessage)
 }
 
 // editText rewrites a message the bot sent with prepared text and

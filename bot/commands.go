@@ -114,6 +114,7 @@ func (b *Bot) commands() map[string]command {
 		"incident":    {b.cmdIncident, anyone, "cmd.incident"},
 		"suco":        {b.cmdIncident, anyone, ""},
 		"incidents":   {b.cmdIncidents, staffView, "cmd.incidents"},
+		"duty":        {b.cmdDuty, anyone, "cmd.duty"},
 		"forget":      {b.cmdForget, staffView, "cmd.forget"},
 		"dashboard":   {b.cmdDashboard, staffChecked, "cmd.dashboard"},
 		"summary":     {b.cmdSummary, staffView, "cmd.summary"},
@@ -121,7 +122,7 @@ func (b *Bot) commands() map[string]command {
 }
 
 // helpOrder is the order of /help.
-var helpOrder = []string{"subscribe", "ack", "done", "pending", "incident", "filter", "contacts", "unsubscribe", "id", "help",
+var helpOrder = []string{"subscribe", "ack", "done", "pending", "incident", "duty", "filter", "contacts", "unsubscribe", "id", "help",
 	"approve", "tag", "incidents", "report", "agencies", "alerts", "queue", "overdue", "broadcast", "export", "audit", "sources", "summary", "dashboard", "forget"}
 
 func (b *Bot) isAdmin(id int64) bool { return slices.Contains(b.Config.AdminIDs, id) }

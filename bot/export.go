@@ -183,7 +183,10 @@ func WriteXLSX(w io.Writer, st *store.Store, r *Renderer, q store.ExportQuery) e
 		if err := wb.Sheet(r.T("export.sheet_audit"), columns(strings.Split(r.T("export.audit_header"), "|"), 17, 24, 14, 24, 80)...); err != nil {
 			return err
 		}
-		return r.auditRows(tx, q, func(row []any) error { return wb.Row(row...) })
+		if err := r.auditRows(tx, q, func(row []any) error { return wb.Row(row...) }); err != nil {
+			return err
+		}
+		return r.letterSheets(tx, wb, q)
 	})
 	if err != nil {
 		return fmt.Errorf("export: %w", err)

@@ -170,7 +170,7 @@ func TestXLSXExport(t *testing.T) {
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
-	if want := []string{"Cảnh báo × đơn vị", "Đơn vị", "Nhật ký quản trị"}; strings.Join(sheets, "|") != strings.Join(want, "|") {
+	if want := []string{"Cảnh báo × đơn vị", "Đơn vị", "Nhật ký quản trị", "Sự cố", "Lịch trực"}; strings.Join(sheets, "|") != strings.Join(want, "|") {
 		t.Fatalf("sheets %q, want %q", sheets, want)
 	}
 	rows, err := f.GetRows(sheets[0])

@@ -46,8 +46,12 @@ func (w *LetterWatch) Run(ctx context.Context) {
 func (b *Bot) LetterTick(now time.Time) (int, error) {
 	n := 0
 	err := b.Store.Update(func(tx *store.Tx) error {
-		var err error
-		n, err = b.remindStaleIncidents(tx, now)
+		stale, err := b.remindStaleIncidents(tx, now)
+		if err != nil {
+			return err
+		}
+		duty, err := b.dutyTick(tx, now)
+		n = stale + duty
 		return err
 	})
 	return n, err

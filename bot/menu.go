@@ -12,7 +12,7 @@ import (
 // types "/": agencies see theirs everywhere, the department's chat sees
 // its own as well.
 var (
-	agencyMenu = []string{"ack", "done", "pending", "subscribe", "filter", "incident", "contacts", "unsubscribe", "id", "help"}
+	agencyMenu = []string{"ack", "done", "pending", "subscribe", "filter", "incident", "duty", "contacts", "unsubscribe", "id", "help"}
 	staffMenu  = []string{"report", "overdue", "alerts", "agencies", "queue", "approve", "reject", "broadcast", "export", "audit", "sources", "source", "incidents", "tag", "untag", "tags", "summary", "dashboard", "forget"}
 )
 

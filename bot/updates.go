@@ -30,6 +30,10 @@ type Config struct {
 	// IncidentStale is how long an open incident may go without news
 	// before its agency is reminded (once per such period).
 	IncidentStale time.Duration
+	// DutyRemindBefore is how long before a watch period starts the
+	// agencies that have not registered are reminded; DutyGap the least
+	// time between a request, its reminder and the escalation.
+	DutyRemindBefore, DutyGap time.Duration
 	// DashboardURL is the web dashboard's public address, put in sign-in
 	// links; empty when the dashboard is off.
 	DashboardURL string

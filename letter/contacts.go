@@ -165,20 +165,27 @@ func LoadContacts(path string) (Contacts, error) {
 // phone accepts what people write for Vietnamese phone numbers: digits
 // with dots, spaces, dashes, parentheses and a leading +.
 func phone(v string) (string, error) {
-	digits := 0
+	digits, ok := phoneDigits(v)
+	if !ok || v != "" && (digits < 3 || digits > 15) {
+		return "", fmt.Errorf("%q is not a phone number", v)
+	}
+	return v, nil
+}
+
+// phoneDigits counts the digits of a phone number as written; ok is false
+// when it holds anything but digits, spaces, dots, dashes, parentheses
+// and +.
+func phoneDigits(v string) (digits int, ok bool) {
 	for _, r := range v {
 		switch {
 		case r >= '0' && r <= '9':
 			digits++
 		case strings.ContainsRune(" .-()+", r):
 		default:
-			return "", fmt.Errorf("%q is not a phone number", v)
+			return digits, false
 		}
 	}
-	if v != "" && (digits < 3 || digits > 15) {
-		return "", fmt.Errorf("%q is not a phone number", v)
-	}
-	return v, nil
+	return digits, true
 }
 
 func yes(v string) (bool, error) {

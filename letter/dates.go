@@ -3,6 +3,7 @@ package letter
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,9 @@ func Fold(s string) string {
 	return strings.Join(strings.Fields(b.String()), " ")
 }
 
+// clockWord is a time of day as people write it: "14:30", "14h30", "8h".
+var clockWord = regexp.MustCompile(`^\d{1,2}(:\d{1,2}|h\d{0,2})$`)
+
 // ErrFuture is returned for a discovery time after now.
 var ErrFuture = errors.New("the time is in the future")
 
@@ -48,7 +52,7 @@ func ParseDiscovered(text string, now time.Time, loc *time.Location) (time.Time,
 		switch {
 		case strings.ContainsAny(f, "/-.") && day == "":
 			day = f
-		case strings.Contains(f, ":") || strings.HasSuffix(strings.ToLower(f), "h"):
+		case clockWord.MatchString(strings.ToLower(f)):
 			clock = f
 		default:
 			return time.Time{}, fmt.Errorf("%q is not a date like 27/08 or 27/08/2026 14:30", text)

@@ -115,12 +115,7 @@ func Yes(text string) (yes, ok bool) {
 func Phone(text string) (string, bool) {
 	text = strings.TrimSpace(text)
 	p, err := phone(text)
-	digits := 0
-	for _, r := range text {
-		if r >= '0' && r <= '9' {
-			digits++
-		}
-	}
+	digits, _ := phoneDigits(text)
 	return p, err == nil && digits >= 8
 }
 

@@ -31,11 +31,13 @@ type ForgetReport struct {
 	// Incidents counts incident reports whose reporter or timeline named
 	// the person; Sessions the dashboard sign-ins ended.
 	Incidents, Sessions int
+	// Duty counts watch periods whose rosters named the person.
+	Duty int
 }
 
 // Total is the number of records changed.
 func (r ForgetReport) Total() int {
-	return r.Acks + r.Chats + r.Alerts + r.Audit + r.Notices + r.Incidents + r.Sessions
+	return r.Acks + r.Chats + r.Alerts + r.Audit + r.Notices + r.Incidents + r.Sessions + r.Duty
 }
 
 // Forget erases the Telegram user's id, name and notes from every record:
@@ -124,6 +126,9 @@ func (t *Tx) Forget(user int64, e Erasure) (ForgetReport, error) {
 		return t.put(bucketOutbox, k, o)
 	})
 	if err != nil {
+		return rep, err
+	}
+	if rep.Duty, err = t.forgetInDuty(user, erased, names); err != nil {
 		return rep, err
 	}
 	// Sent department messages keep their notices, to be drawn again

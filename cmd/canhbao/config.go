@@ -51,6 +51,7 @@ type Config struct {
 	editDelay      time.Duration // acknowledgements within it make one card edit
 	remindEvery    time.Duration // how often reminder deadlines are checked
 	letterEvery    time.Duration // how often incident and duty deadlines are checked
+	dutyGap        time.Duration // least time between a duty request, its reminder and the escalation
 	pollTimeout    time.Duration // getUpdates long-poll wait
 	retentionEvery time.Duration // how often CANHBAO_RETENTION is applied
 }

@@ -235,7 +235,7 @@ func TestDepartmentView(t *testing.T) {
 		if err != nil {
 			t.Fatalf("workbook: %v", err)
 		}
-		if got := strings.Join(f.GetSheetList(), "|"); got != "Cảnh báo × đơn vị|Đơn vị|Nhật ký quản trị" {
+		if got := strings.Join(f.GetSheetList(), "|"); got != "Cảnh báo × đơn vị|Đơn vị|Nhật ký quản trị|Sự cố|Lịch trực" {
 			t.Errorf("sheets %q", got)
 		}
 		rows, _ := f.GetRows("Cảnh báo × đơn vị")

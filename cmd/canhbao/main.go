@@ -28,9 +28,9 @@ Usage:
   canhbao backup [-force] FILE
                          write a consistent copy of the database to FILE (works while the service
                          runs); never the database itself; -force replaces an existing FILE
-  canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-tag TAG] [-incidents] [-format csv|xlsx]
-                         CSV of alerts × agencies (or of incidents), or an Excel workbook
-                         (alerts × agencies, agencies, admin log), to standard output
+  canhbao export [-alert N] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-tag TAG] [-incidents | -duty] [-format csv|xlsx]
+                         CSV of alerts × agencies (or of incidents, or duty rosters), or an Excel
+                         workbook (alerts × agencies, agencies, admin log, incidents, duty), to standard output
   canhbao forget USER_ID erase one person's name, id and notes everywhere (works while the service runs)
   canhbao check [FILE]   check the database (or a backup) in full; needs the service stopped
   canhbao config         every setting: its effective value (secrets hidden) and where it came from

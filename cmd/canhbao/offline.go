@@ -198,6 +198,7 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	format := fs.String("format", bot.FormatCSV, "csv (for scripts) or xlsx (an Excel workbook)")
 	tag := fs.String("tag", "", "only agencies with this tag")
 	incidents := fs.Bool("incidents", false, "the incident reports instead of acknowledgements")
+	duty := fs.Bool("duty", false, "the duty rosters of watch periods instead of acknowledgements")
 	if err := fs.Parse(args); err != nil {
 		return exportArgs{}, err
 	}
@@ -210,11 +211,15 @@ func parseExportArgs(args []string) (exportArgs, error) {
 	loc := bot.NewRenderer(bot.Vietnamese).Loc
 	var q store.ExportQuery
 	q.AlertID, q.Format = *alert, *format
-	if *incidents {
+	switch {
+	case *incidents && *duty:
+		return exportArgs{}, errors.New("-incidents and -duty are two tables: export them one at a time")
+	case (*incidents || *duty) && q.Format == bot.FormatXLSX:
+		return exportArgs{}, errors.New("-incidents and -duty write one table as CSV; the workbook (-format xlsx alone) has them as sheets")
+	case *incidents:
 		q.Sheet = bot.SheetIncidents
-		if q.Format == bot.FormatXLSX {
-			return exportArgs{}, errors.New("-incidents: the incident table is written as CSV only")
-		}
+	case *duty:
+		q.Sheet = bot.SheetDuty
 	}
 	if *tag != "" {
 		t, ok := letter.Tag(*tag)

@@ -80,7 +80,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	b := &bot.Bot{API: updatesAPI, Store: st, Render: render, Sender: sender, Log: log.With("part", "bot"),
 		Config: bot.Config{AdminIDs: cfg.AdminIDs, AdminChat: cfg.AdminChat, EditDelay: orDefault(cfg.editDelay, 3*time.Second),
 			PollTimeout: orDefault(cfg.pollTimeout, 30*time.Second), DashboardURL: dashboardURL,
-			IncidentWithin: cfg.IncidentWithin, IncidentStale: cfg.IncidentStale},
+			IncidentWithin: cfg.IncidentWithin, IncidentStale: cfg.IncidentStale,
+			DutyRemindBefore: 24 * time.Hour, DutyGap: orDefault(cfg.dutyGap, 2*time.Hour)},
 		Deadlines:   store.Deadlines{UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate},
 		ParseSource: feeds.ParseSource, SourcesChanged: poller.Wake}
 	reminders := &bot.Reminders{Store: st, Sender: sender, Log: log.With("part", "reminders"),
