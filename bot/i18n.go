@@ -668,6 +668,7 @@ var letterCatalog = map[string]text{
 	"duty.mention":               {"👮 Cán bộ trực: %s", "👮 On duty: %s"},
 	"export.sheet_incidents":     {"Sự cố", "Incidents"},
 	"export.sheet_duty":          {"Lịch trực", "Duty rosters"},
+	"action.duty":                {"mở đợt trực", "open a watch period"},
 }
 
 // privacyCatalog holds the sentences of personal data erasure (Decree

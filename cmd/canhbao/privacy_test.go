@@ -64,7 +64,7 @@ func TestForgetThroughTelegramAndCommandLine(t *testing.T) {
 		t.Errorf("the erased acknowledgement no longer counts:\n%s", csv)
 	}
 	tg.SendText(dept, admin, "/audit")
-	audit := waitText(t, tg, deptChat, "forget")
+	audit := waitText(t, tg, deptChat, "xóa dữ liệu cá nhân")
 	if strings.Contains(audit.Plain, "301") || strings.Contains(audit.Plain, "Nguyễn Văn An") {
 		t.Errorf("the audit log holds the erased data:\n%s", audit.Plain)
 	}
