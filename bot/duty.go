@@ -108,10 +108,10 @@ func (b *Bot) openDuty(tx *store.Tx, q *request, now time.Time) error {
 	if err := tx.PutDutyPeriod(p); err != nil {
 		return err
 	}
-	if err := q.audit(tx, "duty", fmt.Sprintf("#%d %s %s → %d %s", p.ID, p.Title, r.dutyDays(&p), n, strings.Join(tags, " ")), now); err != nil {
+	if err := q.audit(tx, "duty", fmt.Sprintf("#%d %s %s → %d %s", p.ID, p.Title, r.DutyDays(&p), n, strings.Join(tags, " ")), now); err != nil {
 		return err
 	}
-	return q.reply(tx, r.T("duty.opened", p.ID, Esc(p.Title), r.dutyDays(&p), n))
+	return q.reply(tx, r.T("duty.opened", p.ID, Esc(p.Title), r.DutyDays(&p), n))
 }
 
 // askDuty asks every approved agency of the period's audience that was
@@ -128,7 +128,7 @@ func (b *Bot) askDuty(tx *store.Tx, p *store.DutyPeriod, now time.Time) (int, er
 			continue
 		}
 		p.Chats = append(p.Chats, store.DutyChat{ChatID: c.ID, Agency: c.Name(), AskedAt: now})
-		if err := b.toAgency(tx, c.ID, 0, b.Render.T("duty.request", Esc(p.Title), b.Render.dutyDays(p))+"\n"+b.Render.T("duty.how")); err != nil {
+		if err := b.toAgency(tx, c.ID, 0, b.Render.T("duty.request", Esc(p.Title), b.Render.DutyDays(p))+"\n"+b.Render.T("duty.how")); err != nil {
 			return n, err
 		}
 		n++
@@ -159,7 +159,7 @@ func (b *Bot) registerDuty(tx *store.Tx, q *request, c store.Chat, p store.DutyP
 	if err := tx.PutDutyPeriod(p); err != nil {
 		return err
 	}
-	return q.reply(tx, r.T("duty.registered", Esc(c.Name()), Esc(p.Title), r.dutyDays(&p))+"\n"+r.roster(dc))
+	return q.reply(tx, r.T("duty.registered", Esc(c.Name()), Esc(p.Title), r.DutyDays(&p))+"\n"+r.roster(dc))
 }
 
 // dutyStatus shows the department who registered and who has not, for
@@ -193,7 +193,7 @@ func (b *Bot) dutyStatus(tx *store.Tx, q *request, now time.Time) error {
 			registered++
 			rows = append(rows, r.T("duty.status_row", Esc(dc.Agency), r.people(dc.People)))
 		}
-		lines = append(lines, r.T("duty.status_title", p.ID, Esc(p.Title), r.dutyDays(&p), registered, len(p.Chats)))
+		lines = append(lines, r.T("duty.status_title", p.ID, Esc(p.Title), r.DutyDays(&p), registered, len(p.Chats)))
 		lines = append(lines, rows...)
 		if len(missing) > 0 {
 			lines = append(lines, r.T("duty.status_missing", len(missing), strings.Join(missing, ", ")))
@@ -240,7 +240,7 @@ func (b *Bot) dutyTick(tx *store.Tx, now time.Time) (int, error) {
 			switch {
 			case dc.RemindedAt.IsZero() && !now.Before(p.From.Add(-before)) && now.Sub(dc.AskedAt) >= gap:
 				dc.RemindedAt = now
-				if err := b.toAgency(tx, dc.ChatID, 0, r.T("duty.reminder", Esc(p.Title), r.dutyDays(&p))+"\n"+r.T("duty.how")); err != nil {
+				if err := b.toAgency(tx, dc.ChatID, 0, r.T("duty.reminder", Esc(p.Title), r.DutyDays(&p))+"\n"+r.T("duty.how")); err != nil {
 					return n, err
 				}
 				n++
@@ -256,7 +256,7 @@ func (b *Bot) dutyTick(tx *store.Tx, now time.Time) (int, error) {
 				for i, m := range missing {
 					names[i] = Esc(m)
 				}
-				if err := b.toDepartment(tx, r.T("duty.escalation", p.ID, Esc(p.Title), r.dutyDays(&p), len(missing), len(p.Chats),
+				if err := b.toDepartment(tx, r.T("duty.escalation", p.ID, Esc(p.Title), r.DutyDays(&p), len(missing), len(p.Chats),
 					strings.Join(limitList(names, 60), ", "))); err != nil {
 					return n, err
 				}
@@ -270,8 +270,8 @@ func (b *Bot) dutyTick(tx *store.Tx, now time.Time) (int, error) {
 	return n, nil
 }
 
-// dutyDays writes a period's days, "29/08/2026 – 04/09/2026".
-func (r *Renderer) dutyDays(p *store.DutyPeriod) string {
+// DutyDays writes a period's days, "29/08/2026 – 04/09/2026".
+func (r *Renderer) DutyDays(p *store.DutyPeriod) string {
 	return r.localDay(p.From) + " – " + r.localDay(p.To.AddDate(0, 0, -1))
 }
 
@@ -314,7 +314,7 @@ func (r *Renderer) roster(dc *store.DutyChat) string {
 
 // DutyGroupView shows a group its registration for a period.
 func (r *Renderer) DutyGroupView(p *store.DutyPeriod, chat int64) string {
-	head := r.T("duty.request", Esc(p.Title), r.dutyDays(p))
+	head := r.T("duty.request", Esc(p.Title), r.DutyDays(p))
 	if dc := p.Chat(chat); dc != nil && !dc.RegisteredAt.IsZero() {
 		return head + "\n" + r.T("duty.group_registered", Esc(dc.RegisteredBy), r.Date(dc.RegisteredAt)) + "\n" + r.roster(dc) + "\n\n" + r.T("duty.how")
 	}

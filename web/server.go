@@ -116,6 +116,8 @@ func (s *Server) init() {
 	m.HandleFunc("GET /agencies/{id}", s.staff(s.agency))
 	m.HandleFunc("GET /sources", s.staff(s.sources))
 	m.HandleFunc("GET /audit", s.staff(s.audit))
+	m.HandleFunc("GET /incidents", s.staff(s.incidents))
+	m.HandleFunc("GET /duty", s.staff(s.duty))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusNotFound, "message", view{Title: s.t("web.notfound.title"), Message: s.t("web.notfound")})
 	})

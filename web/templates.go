@@ -13,7 +13,7 @@ import (
 
 // pageNames are the page templates; each is parsed with the layout and
 // the chart partial.
-var pageNames = []string{"message", "signin", "overview", "matrix", "alert", "agencies", "agency", "sources", "audit"}
+var pageNames = []string{"message", "signin", "overview", "matrix", "alert", "agencies", "agency", "sources", "audit", "incidents", "duty"}
 
 // text is a catalogue sentence as plain text for html/template, which
 // escapes it: the catalogue writes Telegram HTML, so the department's

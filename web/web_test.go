@@ -16,7 +16,7 @@ import (
 
 // pages are every page of the dashboard, filled by seed.
 var pages = []string{"/", "/matrix", "/matrix?severity=high&sort=name", "/alerts/1", "/agencies", "/agencies/-5001",
-	"/sources", "/audit", "/matrix.csv", "/matrix.xlsx"}
+	"/sources", "/audit", "/incidents", "/duty", "/matrix.csv", "/matrix.xlsx"}
 
 // seed gives the dashboard two agencies, two alerts and their standing.
 func seed(f *fixture) {
@@ -163,6 +163,23 @@ func TestPagesShowTheRecord(t *testing.T) {
 	contains(t, ag, "Sở Y tế", "Nguyễn Văn An", "Lịch sử cảnh báo", "Trung vị thời gian xác nhận", "2/2 (100 %)")
 	contains(t, f.do("GET", "/sources", cookie).body, "cisa", "msrc", "hoạt động")
 	contains(t, f.do("GET", "/audit", cookie).body, "đăng nhập trang theo dõi")
+	inc := f.do("GET", "/incidents", cookie).body
+	contains(t, inc, "SC-3", "SC-2", "Chờ tiếp nhận", "Đã khắc phục", "Sở Y tế")
+	if strings.Contains(inc, "SC-1<") || strings.Index(inc, "SC-3") > strings.Index(inc, "SC-2") {
+		t.Error("incidents page: drafts are left out and open incidents come first")
+	}
+	contains(t, f.do("GET", "/duty", cookie).body, "Chưa có đợt trực nào")
+	f.must(f.st.Update(func(tx *store.Tx) error {
+		_, err := tx.NewDutyPeriod(store.DutyPeriod{Title: "Trực lễ Quốc khánh", From: f.now, To: f.now.Add(72 * time.Hour), Chats: []store.DutyChat{
+			{ChatID: -5001, Agency: "Sở Y tế", RegisteredAt: f.now, RegisteredBy: "Nguyễn Văn An", People: []store.DutyPerson{{Name: "Lê Văn Trực", Phone: "0912 000 111"}}},
+			{ChatID: -5002, Agency: "UBND huyện Sóc Sơn"}}})
+		return err
+	}))
+	duty := f.do("GET", "/duty", cookie).body
+	contains(t, duty, "Trực lễ Quốc khánh", "1/2 đơn vị đã đăng ký", "Lê Văn Trực 0912 000 111", "chưa đăng ký")
+	if strings.Index(duty, "UBND huyện Sóc Sơn") > strings.Index(duty, "Sở Y tế") {
+		t.Error("duty page: agencies that have not registered come first")
+	}
 
 	// Filters: severity from high leaves alert 1; CVE and agency narrow.
 	hi := f.do("GET", "/matrix?severity=cao", cookie).body
@@ -271,7 +288,15 @@ func TestHostileTextRendersAsText(t *testing.T) {
 		return tx.Audit(store.AuditEntry{UserID: 5, UserName: script, Action: img, Detail: script})
 	}))
 	cookie := f.signIn(admin)
-	for _, p := range []string{"/", "/matrix", "/alerts/1", "/agencies", "/agencies/-6001", "/agencies/-6002", "/audit", "/sources"} {
+	f.must(f.st.Update(func(tx *store.Tx) error {
+		if _, err := tx.NewIncident(store.Incident{ChatID: -6001, Agency: script, Status: store.IncidentOpen, System: img, Description: script}); err != nil {
+			return err
+		}
+		_, err := tx.NewDutyPeriod(store.DutyPeriod{Title: script, From: f.now, To: f.now.Add(48 * time.Hour),
+			Chats: []store.DutyChat{{ChatID: -6001, Agency: img, RegisteredAt: f.now, RegisteredBy: script, People: []store.DutyPerson{{Name: script, Phone: img}}}}})
+		return err
+	}))
+	for _, p := range []string{"/", "/matrix", "/alerts/1", "/agencies", "/agencies/-6001", "/agencies/-6002", "/audit", "/sources", "/incidents", "/duty"} {
 		body := f.do("GET", p, cookie).body
 		for _, bad := range []string{"<script>alert", "<img", `href="javascript:`, "onerror=alert(2)>", `"><b>`} {
 			if strings.Contains(body, bad) {
