@@ -359,7 +359,7 @@ var catalog = map[string]text{
 	"web.incidents.none":              {"Chưa có báo cáo sự cố nào.", "No incident has been reported."},
 	"web.incidents.head":              {"Số|Đơn vị|Loại|Phát hiện|Báo cáo|Trạng thái|Cập nhật gần nhất", "No.|Agency|Type|Discovered|Reported|Status|Last update"},
 	"web.incidents.late":              {"báo cáo muộn", "reported late"},
-	"web.duty.none":                   {"Chưa có đợt trực nào. Cán bộ Sở mở đợt trực bằng lệnh /duty trong Telegram.", "No watch period yet. Department staff open one with /duty in Telegram."},
+	"web.duty.none":                   {"Chưa có đợt trực nào. Cán bộ {dept} mở đợt trực bằng lệnh /duty trong Telegram.", "No watch period yet. Department staff open one with /duty in Telegram."},
 	"web.duty.period":                 {"%s (%s) · %d/%d đơn vị đã đăng ký", "%s (%s) · %d/%d agencies registered"},
 	"web.duty.head":                   {"Đơn vị|Đăng ký|Người trực", "Agency|Registered|On duty"},
 	"web.duty.missing":                {"chưa đăng ký", "not registered"},
