@@ -20,25 +20,14 @@ type LetterWatch struct {
 
 // Run looks until ctx ends.
 func (w *LetterWatch) Run(ctx context.Context) {
-	every := w.Every
-	if every <= 0 {
-		every = time.Minute
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	everyUntilDone(ctx, w.Every, func() {
 		n, err := w.Bot.LetterTick(w.Bot.now())
 		if err != nil {
 			w.Bot.Log.Error("letter watch", slog.String("error", err.Error()))
 		} else if n > 0 && w.Bot.Sender != nil {
 			w.Bot.Sender.Wake()
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // LetterTick queues, in one transaction, whatever is due at now, and

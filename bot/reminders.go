@@ -34,13 +34,7 @@ func (r *Reminders) Deadlines() store.Deadlines {
 
 // Run checks deadlines until ctx ends.
 func (r *Reminders) Run(ctx context.Context) {
-	every := r.Every
-	if every <= 0 {
-		every = time.Minute
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	everyUntilDone(ctx, r.Every, func() {
 		n, err := r.Store.QueueReminders(time.Now(), r.Deadlines(), r.DeptChat)
 		if err != nil {
 			r.Log.Error("queue reminders", slog.String("error", err.Error()))
@@ -48,6 +42,20 @@ func (r *Reminders) Run(ctx context.Context) {
 			r.Log.Info("reminders queued", slog.Int("messages", n))
 			r.Sender.Wake()
 		}
+	})
+}
+
+// everyUntilDone calls check at once and then every period (a minute
+// when period is not set) until ctx ends: the loop of the periodic jobs
+// that queue reminders and the letter's follow-ups.
+func everyUntilDone(ctx context.Context, period time.Duration, check func()) {
+	if period <= 0 {
+		period = time.Minute
+	}
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		check()
 		select {
 		case <-ctx.Done():
 			return
