@@ -197,6 +197,7 @@ func pickPushed(items []Alert, push []int, n int) []int {
 // storeItems stores the items at idx that are still unknown (another
 // writer may have stored one since the plan) and returns them.
 func (t *Tx) storeItems(source string, items []Alert, idx []int, pushed bool, opt IngestOptions) ([]Alert, error) {
+	t.fillAppended()
 	keys := t.bucket(bucketAlertKeys)
 	out := make([]Alert, 0, len(idx))
 	for _, i := range idx {
@@ -375,6 +376,7 @@ func (t *Tx) queueAlerts(alerts []*Alert, opt IngestOptions) (int, error) {
 
 // queueAlertsTo is queueAlerts for some of the chats.
 func (t *Tx) queueAlertsTo(chats []Chat, alerts []*Alert, opt IngestOptions) (int, error) {
+	t.fillAppended()
 	earlier := make(map[uint64][]uint64) // alert id → earlier alerts sharing a CVE
 	if opt.FollowUpWindow > 0 {
 		for _, a := range alerts {
@@ -388,6 +390,7 @@ func (t *Tx) queueAlertsTo(chats []Chat, alerts []*Alert, opt IngestOptions) (in
 		}
 	}
 	messages := 0
+	w := t.newFanOutWriter(min(len(chats)*len(alerts), 2*fanOutWork))
 	for _, c := range chats {
 		if c.Status != ChatApproved {
 			continue
@@ -405,34 +408,32 @@ func (t *Tx) queueAlertsTo(chats []Chat, alerts []*Alert, opt IngestOptions) (in
 			ids := make([]uint64, len(mine))
 			for i, a := range mine {
 				ids[i] = a.ID
-				if err := t.PutDelivery(Delivery{AlertID: a.ID, ChatID: c.ID, State: DeliveryQueued, QueuedAt: opt.Now, Via: "digest"}); err != nil {
-					return 0, err
-				}
+				w.queue(a.ID, c.ID, "digest")
 			}
-			if _, err := t.Enqueue(Outgoing{Kind: OutDigest, ChatID: c.ID, AlertIDs: ids, Created: opt.Now}); err != nil {
+			if err := w.enqueue(Outgoing{Kind: OutDigest, ChatID: c.ID, AlertIDs: ids, Created: opt.Now}); err != nil {
 				return 0, err
 			}
 			messages++
 			continue
 		}
+		queued := len(w.planned)
 		for _, a := range mine {
-			o := Outgoing{Kind: OutAlert, ChatID: c.ID, AlertIDs: []uint64{a.ID}, Created: opt.Now}
-			d := Delivery{AlertID: a.ID, ChatID: c.ID, State: DeliveryQueued, QueuedAt: opt.Now}
+			id := [1]uint64{a.ID}
+			o := Outgoing{Kind: OutAlert, ChatID: c.ID, AlertIDs: id[:], Created: opt.Now}
+			via := ""
 			if a.Copy != nil {
 				o.Kind = OutCopy
-			} else if ref := t.receivedEarlier(earlier[a.ID], c.ID); ref != 0 {
-				o.Kind, o.Ref, d.Via = OutFollowUp, ref, "followup"
+			} else if ref := t.receivedEarlier(earlier[a.ID], c.ID, w.planned[queued:]); ref != 0 {
+				o.Kind, o.Ref, via = OutFollowUp, ref, "followup"
 			}
-			if err := t.PutDelivery(d); err != nil {
-				return 0, err
-			}
-			if _, err := t.Enqueue(o); err != nil {
+			w.queue(a.ID, c.ID, via)
+			if err := w.enqueue(o); err != nil {
 				return 0, err
 			}
 			messages++
 		}
 	}
-	return messages, nil
+	return messages, w.flush(opt.Now)
 }
 
 // earlierByCVE lists alerts first seen since `since` that share a CVE id
@@ -462,9 +463,13 @@ func (t *Tx) earlierByCVE(a *Alert, since time.Time) ([]uint64, error) {
 }
 
 // receivedEarlier returns the newest of candidates that chat received (or
-// has queued), or 0.
-func (t *Tx) receivedEarlier(candidates []uint64, chat int64) uint64 {
+// has queued, in the store or in planned, deliveries not written yet), or
+// 0.
+func (t *Tx) receivedEarlier(candidates []uint64, chat int64, planned []newDelivery) uint64 {
 	for _, id := range candidates {
+		if slices.ContainsFunc(planned, func(d newDelivery) bool { return d.alert == id && d.chat == chat }) {
+			return id
+		}
 		if d, ok, err := t.Delivery(id, chat); err == nil && ok && d.State != DeliveryFailed {
 			return id
 		}
