@@ -94,13 +94,18 @@ func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestR
 	if _, err := s.finishFanOuts(); err != nil {
 		return res, fmt.Errorf("store: ingest %s: %w", source, err)
 	}
+	// Every stored alert goes into res.New once, in room made for all of
+	// them: a poll of 10,000 items is not copied chunk by chunk.
+	res.New = make([]Alert, 0, len(push)+len(rest))
 	if len(push) > 0 {
 		var more bool
 		err := s.Update(func(tx *Tx) error {
-			stored, err := tx.storeItems(source, items, push, true, opt)
-			if err != nil {
+			before := len(res.New)
+			var err error
+			if res.New, err = tx.storeItems(source, items, push, true, opt, res.New); err != nil {
 				return err
 			}
+			stored := res.New[before:]
 			f := fanOut{Now: opt.Now, DigestOver: opt.DigestOver, FollowUpWindow: opt.FollowUpWindow}
 			f.Alerts = make([]uint64, len(stored))
 			f.stored = make([]*Alert, len(stored))
@@ -108,7 +113,7 @@ func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestR
 				f.Alerts[i], f.stored[i] = stored[i].ID, &stored[i]
 			}
 			n, err := tx.fanOutChunk(f)
-			res.New, res.Pushed, res.Messages = append(res.New, stored...), len(stored), n
+			res.Pushed, res.Messages = len(stored), n
 			more = err == nil && tx.bucket(bucketMeta).Get(fanOutKey(f.Alerts)) != nil
 			return err
 		})
@@ -128,11 +133,10 @@ func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestR
 		rest = rest[len(part):]
 		last := len(rest) == 0
 		err := s.Update(func(tx *Tx) error {
-			stored, err := tx.storeItems(source, items, part, false, opt)
-			if err != nil {
+			var err error
+			if res.New, err = tx.storeItems(source, items, part, false, opt, res.New); err != nil {
 				return err
 			}
-			res.New = append(res.New, stored...)
 			if last && held > 0 {
 				res.Held = held
 				return tx.Notify(opt.DeptChat, Notice{Event: EventIngestHeld, Source: source,
@@ -195,11 +199,11 @@ func pickPushed(items []Alert, push []int, n int) []int {
 }
 
 // storeItems stores the items at idx that are still unknown (another
-// writer may have stored one since the plan) and returns them.
-func (t *Tx) storeItems(source string, items []Alert, idx []int, pushed bool, opt IngestOptions) ([]Alert, error) {
+// writer may have stored one since the plan) and returns out with them
+// appended.
+func (t *Tx) storeItems(source string, items []Alert, idx []int, pushed bool, opt IngestOptions, out []Alert) ([]Alert, error) {
 	t.fillAppended()
 	keys := t.bucket(bucketAlertKeys)
-	out := make([]Alert, 0, len(idx))
 	for _, i := range idx {
 		a := items[i]
 		a.Source = source
@@ -211,10 +215,10 @@ func (t *Tx) storeItems(source string, items []Alert, idx []int, pushed bool, op
 		a.Severity = a.Severity.Normal()
 		a.Pushed = pushed
 		if err := t.addAlert(&a); err != nil {
-			return nil, err
+			return out, err
 		}
 		if err := keys.Put(k, u64(a.ID)); err != nil {
-			return nil, err
+			return out, err
 		}
 		out = append(out, a)
 	}
