@@ -275,4 +275,3 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
