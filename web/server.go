@@ -53,6 +53,9 @@ type Server struct {
 	Ready func() error
 	// Metrics serves /metrics; nil leaves it out.
 	Metrics http.Handler
+	// Pprof serves /debug/pprof/ to signed-in department staff (see
+	// PprofHandler); nil, the default, leaves it out.
+	Pprof http.Handler
 	// Now is the clock; tests set it.
 	Now func() time.Time
 
@@ -104,6 +107,9 @@ func (s *Server) init() {
 	m.HandleFunc("GET /readyz", s.readyz)
 	if s.Metrics != nil {
 		m.Handle("GET /metrics", s.Metrics)
+	}
+	if s.Pprof != nil {
+		m.Handle("/debug/pprof/", s.staffOnly(s.Pprof))
 	}
 	m.HandleFunc("GET "+bot.SignInPath+"{token}", s.signInForm)
 	m.HandleFunc("POST "+bot.SignInPath+"{token}", s.signIn)

@@ -42,6 +42,9 @@ type Config struct {
 	Retention        time.Duration
 	HTTPAddr         string
 	PublicURL        string
+	// Pprof serves Go's profiles under /debug/pprof/ on the dashboard's
+	// address, to signed-in department staff.
+	Pprof bool
 	// SummaryAt is the time of day (HH:MM, Vietnam time) of the Monday
 	// summary; empty when it is off.
 	SummaryAt      string
@@ -157,6 +160,13 @@ var variables = []variable{
 		listenAddr(func(c *Config) *string { return &c.MetricsAddr })},
 	{"CANHBAO_HTTP_ADDR", "127.0.0.1:8080", "address of the web dashboard, /healthz, /readyz and /metrics; empty turns it off",
 		listenAddr(func(c *Config) *string { return &c.HTTPAddr })},
+	{"CANHBAO_PPROF", "0", "1 serves Go's profiles (pprof) at /debug/pprof/ on CANHBAO_HTTP_ADDR, to signed-in department staff only",
+		func(c *Config, v string) (err error) {
+			if c.Pprof, err = strconv.ParseBool(v); err != nil {
+				return fmt.Errorf("%q is not 0 or 1", v)
+			}
+			return nil
+		}},
 	{"CANHBAO_PUBLIC_URL", "http://127.0.0.1:8080", "the dashboard's address as people open it, put in sign-in links (https behind a reverse proxy)",
 		func(c *Config, v string) error {
 			u, err := url.Parse(v)

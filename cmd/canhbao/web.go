@@ -97,6 +97,10 @@ func serveWeb(ctx context.Context, cfg Config, site *web.Server, log *slog.Logge
 		return err
 	}
 	log.Info("dashboard", slog.String("addr", ln.Addr().String()), slog.String("public", cfg.PublicURL))
+	if cfg.Pprof {
+		site.Pprof = web.PprofHandler()
+		log.Info("profiles at /debug/pprof/ for signed-in department staff (CANHBAO_PPROF)")
+	}
 	return serveHTTP(ctx, ln, site)
 }
 
