@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -24,6 +25,9 @@ type Change struct {
 	Value  []byte
 	Delete bool
 	Seq    uint64
+	// Revision is the revision of the origin that made the change, when
+	// a copy applies it (see Apply).
+	Revision int64
 }
 
 // IsSeq reports whether the change sets a bucket's sequence.
@@ -175,18 +179,25 @@ func (s *Store) Replica() (revision int64, origin string, err error) {
 }
 
 // Apply writes changes another node made, as one local transaction, and
-// notes revision. Changes at or below the copy's revision were applied
-// already (the active node writes its own copy as it commits) and are
-// skipped as a whole.
+// notes that the copy has reached revision. A change whose Revision is at
+// or below the copy's was applied already (the active node writes its own
+// copy as it commits) and is skipped; a zero Revision counts as revision.
 func (s *Store) Apply(revision int64, changes []Change) error {
 	return s.guarded(func() error {
 		return s.db.Update(func(tx *bolt.Tx) error {
+			var have int64
 			if b := tx.Bucket(bucketReplica); b != nil {
-				if v := b.Get(keyRevision); len(v) == 8 && int64(binary.BigEndian.Uint64(v)) >= revision {
-					return nil
+				if v := b.Get(keyRevision); len(v) == 8 {
+					have = int64(binary.BigEndian.Uint64(v))
 				}
 			}
+			if revision <= have {
+				return nil
+			}
 			for _, c := range changes {
+				if cmp.Or(c.Revision, revision) <= have {
+					continue
+				}
 				if err := applyChange(tx, c); err != nil {
 					return err
 				}
