@@ -121,6 +121,13 @@ func decodeCompactRecord(data []byte, v any) (handled bool, err error) {
 		if data[0] == compactDelivery {
 			return true, r.decodeCompact(data)
 		}
+	case *slimDelivery:
+		if data[0] == compactDelivery {
+			var d Delivery
+			err := d.decodeCompact(data)
+			*r = slimDelivery{ChatID: d.ChatID, State: d.State, QueuedAt: d.QueuedAt, SentAt: d.SentAt, Error: d.Error, FailedAt: d.FailedAt}
+			return true, err
+		}
 	}
 	return false, nil
 }

@@ -87,6 +87,12 @@ func TestDeliveryReadsJSONRecords(t *testing.T) {
 	if len(all) != 2 || !reflect.DeepEqual(all[1], old) || all[0].ChatID != -4 || len(byChat) != 1 || !reflect.DeepEqual(byChat[0], old) {
 		t.Fatalf("deliveries = %+v, by chat %+v", all, byChat)
 	}
+	// The dashboard's own reader too.
+	var st []Standing
+	must(t, s.View(func(tx *Tx) (err error) { st, err = tx.Standings(1); return err }))
+	if len(st) != 2 || st[0].ChatID != -4 || st[0].State != DeliveryQueued || st[1].ChatID != -3 || st[1].State != DeliverySent || !st[1].SentAt.Equal(at) {
+		t.Fatalf("standings = %+v", st)
+	}
 	path := s.Path()
 	must(t, s.Close())
 	if err := Check(path); err != nil {
