@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
 )
 
 // Cluster is an in-process etcd cluster.
@@ -87,7 +88,7 @@ func (m *member) start(dir, initial, state string, durable bool) error {
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{m.peer}, []url.URL{m.peer}
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{m.clnt}, []url.URL{m.clnt}
 	cfg.InitialCluster, cfg.InitialClusterToken, cfg.ClusterState = initial, "canhbao-test", state
-	cfg.LogLevel = "error"
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop()) // its shutdown is noisy
 	// Short raft timers keep failover tests short; loaded CI machines
 	// need the election timeout well above the heartbeat.
 	cfg.TickMs, cfg.ElectionMs = 50, 500
