@@ -291,6 +291,32 @@ func TestUnitsAreHardened(t *testing.T) {
 	}
 }
 
+// TestUnitsVerify has systemd read both units as it would load them: a
+// misspelt directive or a value it cannot parse is ignored by systemd
+// with only a warning, which would quietly undo the hardening.
+func TestUnitsVerify(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze is not installed (Debian: apt-get install systemd)")
+	}
+	dir := t.TempDir()
+	var units []string
+	for _, name := range []string{"canhbao", "etcd"} {
+		text := read(t, "deploy/systemd/"+name+".service")
+		// verify insists that the program exists; this machine has none.
+		text = strings.ReplaceAll(text, "ExecStart=/usr/local/bin/"+name, "ExecStart=/bin/true")
+		path := filepath.Join(dir, name+".service")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		units = append(units, path)
+	}
+	out, err := exec.Command(analyze, append([]string{"verify"}, units...)...).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
 // TestHardeningCheckFails: each directive removed or weakened is caught.
 func TestHardeningCheckFails(t *testing.T) {
 	good := read(t, "deploy/systemd/canhbao.service")
