@@ -126,36 +126,44 @@ func repliedAlerts(tx *store.Tx, m *tgbotapi.Message) (store.SentMessage, bool, 
 
 // awaitRecorded waits, for a few seconds at most, until the store knows
 // what message msg of chat stands for, when msg is a fresh message of
-// this bot and a message to that chat is still being recorded: Telegram
-// shows a message (and people answer it) a moment before the sender has
-// written down its id.
+// this bot and a message about alerts to that chat is on its way to
+// Telegram or not yet recorded: Telegram shows a message (and people
+// answer it) a moment before the sender has written down its id. Cards
+// still queued for the chat cannot be msg (they have not been sent), so
+// a reply while they wait their turn is handled at once.
 func (b *Bot) awaitRecorded(ctx context.Context, chat int64, msg *tgbotapi.Message) {
 	if msg == nil || msg.From == nil || !msg.From.IsBot || b.Username != "" && !strings.EqualFold(msg.From.UserName, b.Username) ||
-		b.now().Sub(msg.Time()) > time.Minute {
+		b.now().Sub(msg.Time()) > time.Minute || b.Sender == nil {
 		return
 	}
-	for range 30 {
-		pending := false
-		err := b.Store.View(func(tx *store.Tx) error {
-			if _, ok, err := tx.SentMessage(chat, msg.MessageID); ok || err != nil {
-				return err
-			}
-			entries, err := tx.Outbox()
-			pending = slices.ContainsFunc(entries, func(o store.Outgoing) bool {
-				return o.ChatID == chat && len(o.AlertIDs) > 0 && o.Kind != store.OutEdit
-			})
-			return err
-		})
-		if err != nil || !pending {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(100 * time.Millisecond):
-		}
+	recorded := b.Sender.whenRecorded(chat)
+	if recorded == nil {
+		return
+	}
+	var known bool
+	err := b.Store.View(func(tx *store.Tx) (err error) {
+		_, known, err = tx.SentMessage(chat, msg.MessageID)
+		return err
+	})
+	if err != nil || known {
+		return
+	}
+	wait := b.recordWait
+	if wait <= 0 {
+		wait = maxRecordWait
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+	case <-recorded:
+	case <-timer.C:
 	}
 }
+
+// maxRecordWait bounds how long a reply or a press waits for the message
+// it answers to be recorded (a request that hangs is cut off sooner).
+const maxRecordWait = 3 * time.Second
 
 // cmdAck handles /ack 12, /ack #12, /ack 3,4, /ack 59-78, and /ack sent
 // as a reply to any message about alerts.

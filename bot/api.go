@@ -28,7 +28,15 @@ type API struct {
 	token string
 	// Self is the bot's own user, from getMe.
 	Self tgbotapi.User
+	// allow, when set, is asked right before each request leaves.
+	allow func() error
 }
+
+// Gate makes every request ask allow right before it is sent; a refusal
+// fails the request with allow's error and nothing reaches Telegram. In
+// clustered mode a node that may no longer lead must not hand Telegram a
+// message the new leader will send too.
+func (a *API) Gate(allow func() error) { a.allow = allow }
 
 // NewAPI prepares a client without calling Telegram. timeout bounds each
 // request; long polls add their own wait to it.
@@ -85,7 +93,7 @@ func (a *API) Call(ctx context.Context, c tgbotapi.Chattable) (json.RawMessage, 
 
 func (a *API) with(ctx context.Context) *tgbotapi.BotAPI {
 	b := *a.bot
-	b.Client = &ctxClient{ctx: ctx, base: a.bot.Client, token: a.token}
+	b.Client = &ctxClient{ctx: ctx, base: a.bot.Client, token: a.token, allow: a.allow}
 	return &b
 }
 
@@ -95,9 +103,15 @@ type ctxClient struct {
 	ctx   context.Context
 	base  tgbotapi.HTTPClient
 	token string
+	allow func() error
 }
 
 func (c *ctxClient) Do(req *http.Request) (*http.Response, error) {
+	if c.allow != nil {
+		if err := c.allow(); err != nil {
+			return nil, err
+		}
+	}
 	resp, err := c.base.Do(req.WithContext(c.ctx))
 	if err != nil {
 		return nil, redact(err, c.token)

@@ -71,6 +71,11 @@ type Sender struct {
 	// out counts jobs handed to workers whose outcome the recorder has
 	// not received yet.
 	out atomic.Int64
+
+	// recording holds, per chat, a channel closed once the message about
+	// alerts on its way there is recorded (recording.go).
+	recMu     sync.Mutex
+	recording map[int64]chan struct{}
 }
 
 // CrashBound is the most messages a kill -9 can make arrive twice: those
@@ -431,6 +436,7 @@ func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 			d.inflight[e.ID] = true
 		}
 		d.busy[o.ChatID] = true
+		d.s.startRecording(o.ChatID, j.entries)
 		d.running++
 		d.unsettled++
 		d.s.out.Add(1)
@@ -727,6 +733,7 @@ func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 			results = append(results, o.results...)
 		}
 		lost := s.commit(results)
+		s.endRecording(batch)
 		st := make([]settled, len(batch))
 		for i, o := range batch {
 			st[i] = settled{outcome: o, recorded: true}

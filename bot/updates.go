@@ -63,6 +63,8 @@ type Bot struct {
 	SourcesChanged func()
 
 	noise noiseLimits
+	// recordWait is maxRecordWait unless a test changes it.
+	recordWait time.Duration
 }
 
 func (b *Bot) now() time.Time {

@@ -87,7 +87,7 @@ func (c *DutyChat) OnDuty(t time.Time, loc *time.Location) []DutyPerson {
 
 // NewDutyPeriod numbers and stores a new watch period.
 func (t *Tx) NewDutyPeriod(p DutyPeriod) (DutyPeriod, error) {
-	b, err := t.tx.CreateBucketIfNotExists(bucketDuty)
+	b, err := t.writable(bucketDuty)
 	if err != nil {
 		return p, err
 	}
@@ -100,7 +100,7 @@ func (t *Tx) NewDutyPeriod(p DutyPeriod) (DutyPeriod, error) {
 // PutDutyPeriod writes a watch period.
 func (t *Tx) PutDutyPeriod(p DutyPeriod) error {
 	p.V = schemaVersion
-	if _, err := t.tx.CreateBucketIfNotExists(bucketDuty); err != nil {
+	if _, err := t.writable(bucketDuty); err != nil {
 		return err
 	}
 	return t.put(bucketDuty, u64(p.ID), &p)

@@ -84,7 +84,7 @@ func (i *Incident) AddEvent(e IncidentEvent) {
 
 // NewIncident numbers and stores a new incident (SC-1, SC-2, …).
 func (t *Tx) NewIncident(i Incident) (Incident, error) {
-	b, err := t.tx.CreateBucketIfNotExists(bucketIncidents)
+	b, err := t.writable(bucketIncidents)
 	if err != nil {
 		return i, err
 	}
@@ -99,7 +99,7 @@ func (t *Tx) NewIncident(i Incident) (Incident, error) {
 // PutIncident writes an incident.
 func (t *Tx) PutIncident(i Incident) error {
 	i.V = schemaVersion
-	if _, err := t.tx.CreateBucketIfNotExists(bucketIncidents); err != nil {
+	if _, err := t.writable(bucketIncidents); err != nil {
 		return err
 	}
 	return t.put(bucketIncidents, u64(i.ID), &i)

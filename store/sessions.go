@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Sign-in links and dashboard sessions. Only a hash of each secret is
@@ -75,8 +73,9 @@ func secretKey(secret string) []byte {
 
 // writable returns a bucket of the dashboard, created on first use so
 // that databases written before the dashboard existed need no migration.
-func (t *Tx) writable(name []byte) (*bolt.Bucket, error) {
-	return t.tx.CreateBucketIfNotExists(name)
+func (t *Tx) writable(name []byte) (*bucket, error) {
+	b, err := t.tx.CreateBucketIfNotExists(name)
+	return t.wrap(name, b), err
 }
 
 // NewSignInLink stores a one-time sign-in link for user, valid for ttl,

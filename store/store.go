@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -53,6 +54,8 @@ type Store struct {
 	damage *damage
 	// file is bbolt's file, kept to release it after damage.
 	file *os.File
+	// mirror is set in clustered mode (see SetMirror).
+	mirror atomic.Pointer[mirrorRef]
 }
 
 // Options tune Open.
@@ -137,7 +140,8 @@ func (s *Store) Path() string { return s.path }
 // to make a state change, queue their replies and record the update as
 // handled, all or nothing.
 type Tx struct {
-	tx *bolt.Tx
+	tx  *bolt.Tx
+	log *changeLog // the writes, in clustered mode
 }
 
 // Update runs fn in a read-write transaction. A panic or memory fault in
@@ -145,7 +149,17 @@ type Tx struct {
 // does every transaction after one found damage.
 func (s *Store) Update(fn func(*Tx) error) error {
 	return s.guarded(func() error {
-		return s.db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+		return s.db.Update(func(tx *bolt.Tx) error {
+			ref := s.mirror.Load()
+			if ref == nil {
+				return fn(&Tx{tx: tx})
+			}
+			t := &Tx{tx: tx, log: &changeLog{}}
+			if err := fn(t); err != nil {
+				return err
+			}
+			return t.commitMirror(ref.m)
+		})
 	})
 }
 
@@ -168,7 +182,8 @@ func (s *Store) guarded(fn func() error) error {
 	return err
 }
 
-func (t *Tx) bucket(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+// bucket is the named bucket, nil when it was never created.
+func (t *Tx) bucket(name []byte) *bucket { return t.wrap(name, t.tx.Bucket(name)) }
 
 // get decodes the value at key into v and reports whether it was there.
 func (t *Tx) get(bucket, key []byte, v any) (bool, error) {

@@ -13,13 +13,25 @@ const dept = int64(-100999)
 
 var t0 = time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
 
+// openTest opens a store in a temporary folder. Its writes also go to an
+// in-memory mirror, and at the end of the test a copy rebuilt from the
+// mirror alone must equal the store: so every store test also checks that
+// clustered mode replicates each write.
 func openTest(t *testing.T) *Store {
 	t.Helper()
 	s, err := Open(filepath.Join(t.TempDir(), "data", "canhbao.db"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	m := newMemMirror()
+	s.SetMirror(m)
+	t.Cleanup(func() {
+		open := s.View(func(*Tx) error { return nil }) == nil // a test may close it itself
+		if open && !t.Failed() && s.mirror.Load().m == m {
+			checkMirrored(t, s, m)
+		}
+		s.Close()
+	})
 	return s
 }
 

@@ -18,8 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/canhbao/canhbao/bot"
 	"github.com/canhbao/canhbao/store"
 )
@@ -53,15 +51,18 @@ type Server struct {
 	Ready func() error
 	// Metrics serves /metrics; nil leaves it out.
 	Metrics http.Handler
+	// Pprof serves /debug/pprof/ to signed-in department staff (see
+	// PprofHandler); nil, the default, leaves it out.
+	Pprof http.Handler
 	// Now is the clock; tests set it.
 	Now func() time.Time
 
-	once     sync.Once
-	pages    map[string]*template.Template
-	mux      *http.ServeMux
-	limiters sync.Map // client address → *rate.Limiter for sign-in attempts
-	seen     sync.Map // live block URL without its hash → seenBlock
-	seenN    atomic.Int64
+	once   sync.Once
+	pages  map[string]*template.Template
+	mux    *http.ServeMux
+	limits signInLimits // sign-in attempts per client address
+	seen   sync.Map     // live block URL without its hash → seenBlock
+	seenN  atomic.Int64
 }
 
 // seenBlock is what a live block last showed: its hash, the database
@@ -104,6 +105,9 @@ func (s *Server) init() {
 	m.HandleFunc("GET /readyz", s.readyz)
 	if s.Metrics != nil {
 		m.Handle("GET /metrics", s.Metrics)
+	}
+	if s.Pprof != nil {
+		m.Handle("/debug/pprof/", s.staffOnly(s.Pprof))
 	}
 	m.HandleFunc("GET "+bot.SignInPath+"{token}", s.signInForm)
 	m.HandleFunc("POST "+bot.SignInPath+"{token}", s.signIn)
@@ -216,7 +220,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusForbidden, "message", view{Title: s.t("web.signin.title"), Message: s.t("web.signin.stale")})
 		return
 	}
-	if !s.limiter(clientAddr(r)).Allow() {
+	if !s.limits.allow(clientAddr(r), s.now()) {
 		s.page(w, r, http.StatusTooManyRequests, "message", view{Title: s.t("web.signin.title"), Message: s.t("web.signin.slow")})
 		return
 	}
@@ -242,16 +246,6 @@ func (s *Server) origin() string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host
-}
-
-// limiter allows each client a few sign-in attempts a minute, so that
-// tokens cannot be guessed at speed (they are 128 random bits anyway).
-func (s *Server) limiter(addr string) *rate.Limiter {
-	if l, ok := s.limiters.Load(addr); ok {
-		return l.(*rate.Limiter)
-	}
-	l, _ := s.limiters.LoadOrStore(addr, rate.NewLimiter(rate.Every(10*time.Second), 5))
-	return l.(*rate.Limiter)
 }
 
 // clientAddr is the client's IP address as the connection shows it.

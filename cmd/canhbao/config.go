@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/canhbao/canhbao/bot"
+	"github.com/canhbao/canhbao/cluster"
 	"github.com/canhbao/canhbao/feeds"
 	"github.com/canhbao/canhbao/store"
 )
@@ -40,12 +42,19 @@ type Config struct {
 	Retention        time.Duration
 	HTTPAddr         string
 	PublicURL        string
+	// Pprof serves Go's profiles under /debug/pprof/ on the dashboard's
+	// address, to signed-in department staff.
+	Pprof bool
 	// SummaryAt is the time of day (HH:MM, Vietnam time) of the Monday
 	// summary; empty when it is off.
 	SummaryAt      string
 	ContactsFile   string
 	IncidentWithin time.Duration
 	IncidentStale  time.Duration
+	// Store is "bbolt" (one machine) or "etcd" (active/standby on a
+	// cluster, DB then being this node's local copy).
+	Store string
+	Etcd  cluster.Config
 
 	// Knobs no variable sets; tests shorten them.
 	editDelay      time.Duration // acknowledgements within it make one card edit
@@ -151,6 +160,13 @@ var variables = []variable{
 		listenAddr(func(c *Config) *string { return &c.MetricsAddr })},
 	{"CANHBAO_HTTP_ADDR", "127.0.0.1:8080", "address of the web dashboard, /healthz, /readyz and /metrics; empty turns it off",
 		listenAddr(func(c *Config) *string { return &c.HTTPAddr })},
+	{"CANHBAO_PPROF", "0", "1 serves Go's profiles (pprof) at /debug/pprof/ on CANHBAO_HTTP_ADDR, to signed-in department staff only",
+		func(c *Config, v string) (err error) {
+			if c.Pprof, err = strconv.ParseBool(v); err != nil {
+				return fmt.Errorf("%q is not 0 or 1", v)
+			}
+			return nil
+		}},
 	{"CANHBAO_PUBLIC_URL", "http://127.0.0.1:8080", "the dashboard's address as people open it, put in sign-in links (https behind a reverse proxy)",
 		func(c *Config, v string) error {
 			u, err := url.Parse(v)
@@ -176,6 +192,57 @@ var variables = []variable{
 	{"CANHBAO_INCIDENT_REPORT_WITHIN", "72h", "an incident reported later than this after its discovery is flagged late (the letter asks for 3 days)", positiveDuration(func(c *Config) *time.Duration { return &c.IncidentWithin })},
 	{"CANHBAO_INCIDENT_STALE_AFTER", "24h", "an open incident without an update for this long reminds its agency, once per such period", positiveDuration(func(c *Config) *time.Duration { return &c.IncidentStale })},
 	{"CANHBAO_RETENTION", "17520h", "acknowledgers' names, ids and notes of alerts older than this are erased (17520h is two years); 0 keeps everything", nonNegativeDuration(func(c *Config) *time.Duration { return &c.Retention })},
+	{"CANHBAO_STORE", "bbolt", "bbolt (one machine, the file CANHBAO_DB) or etcd (active/standby nodes on an etcd cluster; CANHBAO_DB is then each node's local copy)",
+		func(c *Config, v string) error {
+			if v != "bbolt" && v != "etcd" {
+				return fmt.Errorf("%q is not bbolt or etcd", v)
+			}
+			c.Store = v
+			return nil
+		}},
+	{"CANHBAO_ETCD_ENDPOINTS", "", "etcd client URLs, comma separated (https://10.0.0.1:2379,…); required when CANHBAO_STORE=etcd",
+		func(c *Config, v string) error {
+			for _, e := range strings.Split(v, ",") {
+				if e = strings.TrimSpace(e); e == "" {
+					continue
+				}
+				if u, err := url.Parse(e); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return fmt.Errorf("%q is not a URL like https://10.0.0.1:2379", e)
+				}
+				c.Etcd.Endpoints = append(c.Etcd.Endpoints, e)
+			}
+			return nil
+		}},
+	{"CANHBAO_ETCD_PREFIX", "/canhbao/", "where canhbao keeps its keys in etcd, so that several provinces may share one cluster",
+		func(c *Config, v string) error {
+			if !strings.HasPrefix(v, "/") || !strings.HasSuffix(v, "/") {
+				return fmt.Errorf("%q must start and end with /", v)
+			}
+			c.Etcd.Prefix = v
+			return nil
+		}},
+	{"CANHBAO_ETCD_CACERT", "", "file of the CA certificate that signed etcd's (PEM); empty uses the system's", func(c *Config, v string) error { c.Etcd.CACert = v; return nil }},
+	{"CANHBAO_ETCD_CERT", "", "client certificate file for etcd (PEM), with CANHBAO_ETCD_KEY", func(c *Config, v string) error { c.Etcd.Cert = v; return nil }},
+	{"CANHBAO_ETCD_KEY", "", "the client certificate's key file (PEM)", func(c *Config, v string) error { c.Etcd.Key = v; return nil }},
+	{"CANHBAO_ETCD_USERNAME", "", "etcd user, when the cluster has authentication on", func(c *Config, v string) error { c.Etcd.Username = v; return nil }},
+	{"CANHBAO_ETCD_PASSWORD", "", "that user's password", func(c *Config, v string) error { c.Etcd.Password = v; return nil }},
+	{"CANHBAO_ETCD_LEASE_TTL", "5s", "how long the active node's election lease lasts without renewal: a standby takes over about this long after the active node dies (whole seconds, at least 2s)",
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 2*time.Second || d%time.Second != 0 {
+				return fmt.Errorf("%q is not a whole number of seconds of at least 2s, like 5s", v)
+			}
+			c.Etcd.LeaseTTL = d
+			return nil
+		}},
+	{"CANHBAO_NODE_NAME", "", "this node's name in the cluster, shown by /readyz and the logs; empty means the host name",
+		func(c *Config, v string) error {
+			if v == "" {
+				v, _ = os.Hostname()
+			}
+			c.Etcd.NodeName = v
+			return nil
+		}},
 	{"CANHBAO_LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *Config, v string) error {
 			switch v {
@@ -266,6 +333,9 @@ func LoadConfigFrom(lookup func(string) (string, bool)) (Config, error) {
 		if err := v.parse(&c, val); err != nil {
 			return Config{}, fmt.Errorf("%s: %w", v.name, err)
 		}
+	}
+	if c.Store == "etcd" && len(c.Etcd.Endpoints) == 0 {
+		return Config{}, errors.New("CANHBAO_ETCD_ENDPOINTS: required when CANHBAO_STORE=etcd")
 	}
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/canhbao/canhbao/bot"
+	"github.com/canhbao/canhbao/cluster"
 	"github.com/canhbao/canhbao/feeds"
 	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
@@ -30,36 +32,155 @@ const senderWorkers = 12
 // this recently arrives as a short follow-up.
 const followUpWindow = 14 * 24 * time.Hour
 
-// serve runs the service until ctx ends: the poller starts at once, the
-// Telegram side as soon as Telegram answers.
+// serve runs the service until ctx ends. On bbolt this process is the
+// active node; on etcd it follows the cluster and does the active node's
+// work only while elected. Either way the dashboard, /healthz, /readyz,
+// metrics and the control socket run throughout.
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	st, err := store.Open(cfg.DB, store.Options{LockTimeout: time.Second})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	render := bot.NewRenderer(cfg.Lang)
+	render.DeptName = cfg.DeptName
+	contactsProblem := loadContacts(render, cfg, log)
+	api := bot.NewAPI(cfg.Token, cfg.APIEndpoint, 2*time.Minute)
+	// Who reached Telegram last, for /readyz.
+	updatesAPI, sendsAPI := &reach{Telegram: api}, &reach{Telegram: api}
+	work := &activeWork{cfg: cfg, st: st, render: render, api: api, updatesAPI: updatesAPI, sendsAPI: sendsAPI,
+		log: log, contactsProblem: contactsProblem}
+	ready := readiness(st, updatesAPI, sendsAPI)
+	var node *cluster.Node
+	if cfg.Store == "etcd" {
+		cli, err := cluster.Connect(cfg.Etcd)
+		if err != nil {
+			return err
+		}
+		defer cli.Close()
+		node = &cluster.Node{Client: cli, Store: st, Config: cfg.Etcd, Log: log.With("part", "cluster"), Lead: work.run}
+		api.Gate(node.Allow)
+		ready = clusterReadiness(node, ready)
+	}
+
+	var wg sync.WaitGroup
+	// A transaction that finds the file damaged stops the service with
+	// that one line, rather than every part failing on the same pages.
+	wg.Go(func() {
+		select {
+		case <-st.Damaged():
+			cancel(st.Err())
+		case <-ctx.Done():
+		}
+	})
+	control := &controlServer{store: st, render: render, log: log.With("part", "control")}
+	wg.Go(func() {
+		if err := control.run(ctx); err != nil {
+			log.Warn("control socket unavailable; backup and export need the service stopped", slog.String("error", err.Error()))
+		}
+	})
+	metrics := metricsHandler(st, log.With("part", "metrics"))
+	if metricsOnWeb(cfg) {
+		log.Info("CANHBAO_METRICS_ADDR is the dashboard's address, which serves /metrics already")
+	} else if cfg.MetricsAddr != "" {
+		wg.Go(func() {
+			if err := serveMetrics(ctx, cfg.MetricsAddr, metrics, log.With("part", "metrics")); err != nil {
+				cancel(fmt.Errorf("CANHBAO_METRICS_ADDR: %w", err))
+			}
+		})
+	}
+	if cfg.HTTPAddr != "" {
+		site := &web.Server{Store: st, Render: render, AdminIDs: cfg.AdminIDs, PublicURL: cfg.PublicURL,
+			Deadlines: cfg.deadlines(), Log: log.With("part", "web"), Ready: ready, Metrics: metrics}
+		work.site = site
+		wg.Go(func() {
+			if err := serveWeb(ctx, cfg, site, log.With("part", "web")); err != nil {
+				log.Warn("dashboard unavailable (CANHBAO_HTTP_ADDR); alerts keep flowing", slog.String("error", err.Error()))
+			}
+		})
+	}
+	if node != nil {
+		wg.Go(func() { _ = node.Run(ctx) })
+	} else {
+		wg.Go(func() {
+			if err := work.run(ctx); err != nil && ctx.Err() == nil {
+				cancel(err)
+			}
+		})
+	}
+	if len(cfg.AdminIDs) == 0 || cfg.AdminChat == 0 {
+		log.Warn("CANHBAO_ADMIN_IDS or CANHBAO_ADMIN_CHAT_ID is not set: nobody can approve subscriptions and the department is told of nothing; send /id to the bot to find the ids")
+	}
+	log.Info("canhbao started", slog.String("version", version), slog.String("db", cfg.DB), slog.String("store", cmp.Or(cfg.Store, "bbolt")),
+		slog.Int("sources", len(cfg.Feeds)), slog.Duration("poll", cfg.PollInterval))
+	<-ctx.Done()
+	stopped := make(chan struct{})
+	go func() { wg.Wait(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(shutdownGrace):
+		log.Warn("some parts did not stop in time")
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	log.Info("canhbao stopped")
+	return nil
+}
+
+// deadlines are the reminder and escalation deadlines of the settings.
+func (cfg Config) deadlines() store.Deadlines {
+	return store.Deadlines{UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate}
+}
+
+// activeWork is what only the active node does: poll the sources, send,
+// answer Telegram, remind, keep the letter's deadlines. On bbolt it runs
+// for the life of the process; on a cluster, for each term the node
+// leads, built anew each time from what the store holds.
+type activeWork struct {
+	cfg                  Config
+	st                   *store.Store
+	render               *bot.Renderer
+	api                  *bot.API
+	updatesAPI, sendsAPI *reach
+	site                 *web.Server
+	log                  *slog.Logger
+	contactsProblem      string
+}
+
+// run does the active node's work until ctx ends; an error ends it early.
+func (w *activeWork) run(ctx context.Context) error {
+	cfg, st, render, log := w.cfg, w.st, w.render, w.log
 	if err := st.SeedSources(cfg.Feeds); err != nil {
 		return err
 	}
 	if err := reportUnlisted(st, cfg.Feeds, log); err != nil {
 		return err
 	}
+	if w.contactsProblem != "" {
+		err := st.Update(func(tx *store.Tx) error {
+			return tx.Notify(cfg.AdminChat, store.Notice{Event: store.EventConfigProblem, Detail: w.contactsProblem, At: time.Now()}, true)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if w.site != nil {
+		if n, err := st.EndSessionsOf(w.site.IsStaff, time.Now()); err != nil {
+			return err
+		} else if n > 0 {
+			log.Info("ended the dashboard sessions of people no longer in CANHBAO_ADMIN_IDS", slog.Int("sessions", n))
+		}
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-
-	render := bot.NewRenderer(cfg.Lang)
-	render.DeptName = cfg.DeptName
-	if err := loadContacts(st, render, cfg, log); err != nil {
-		return err
-	}
-	api := bot.NewAPI(cfg.Token, cfg.APIEndpoint, 2*time.Minute)
-	// Who reached Telegram last, for /readyz.
-	updatesAPI, sendsAPI := &reach{Telegram: api}, &reach{Telegram: api}
-	sender := &bot.Sender{API: sendsAPI, Store: st, Render: render, Log: log.With("part", "sender"),
+	sender := &bot.Sender{API: w.sendsAPI, Store: st, Render: render, Log: log.With("part", "sender"),
 		DeptChat: cfg.AdminChat, Rate: cfg.SendRate, GiveUp: cfg.GiveUp, Workers: senderWorkers,
 		Exporter: func(q store.ExportQuery) (string, []byte, error) { return bot.ExportFile(st, render, q) }}
-	summaries := &summary.Summarizer{Store: st, Render: render,
-		Deadlines: store.Deadlines{UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate}}
+	summaries := &summary.Summarizer{Store: st, Render: render, Deadlines: cfg.deadlines()}
 	sender.Summary = summaries.Build
 	classifier, err := seedClassifier(st, cfg.Feeds)
 	if err != nil {
@@ -77,71 +198,37 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.HTTPAddr != "" {
 		dashboardURL = cfg.PublicURL
 	}
-	b := &bot.Bot{API: updatesAPI, Store: st, Render: render, Sender: sender, Log: log.With("part", "bot"),
+	b := &bot.Bot{API: w.updatesAPI, Store: st, Render: render, Sender: sender, Log: log.With("part", "bot"),
 		Config: bot.Config{AdminIDs: cfg.AdminIDs, AdminChat: cfg.AdminChat, EditDelay: orDefault(cfg.editDelay, 3*time.Second),
 			PollTimeout: orDefault(cfg.pollTimeout, 30*time.Second), DashboardURL: dashboardURL,
 			IncidentWithin: cfg.IncidentWithin, IncidentStale: cfg.IncidentStale,
 			DutyRemindBefore: 24 * time.Hour, DutyGap: orDefault(cfg.dutyGap, 2*time.Hour)},
-		Deadlines:   store.Deadlines{UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate},
+		Deadlines:   cfg.deadlines(),
 		ParseSource: feeds.ParseSource, SourcesChanged: poller.Wake}
 	reminders := &bot.Reminders{Store: st, Sender: sender, Log: log.With("part", "reminders"),
 		DeptChat: cfg.AdminChat, UrgentAfter: cfg.RemindUrgent, After: cfg.Remind, EscalateAfter: cfg.Escalate,
 		Every: orDefault(cfg.remindEvery, time.Minute)}
-	control := &controlServer{store: st, render: render, log: log.With("part", "control")}
 
 	var wg sync.WaitGroup
-	// A transaction that finds the file damaged stops the service with
-	// that one line, rather than every part failing on the same pages.
-	wg.Go(func() {
-		select {
-		case <-st.Damaged():
-			cancel(st.Err())
-		case <-ctx.Done():
-		}
-	})
 	wg.Go(func() { runRetention(ctx, st, cfg, render, log.With("part", "retention")) })
 	wg.Go(func() {
 		if err := poller.Run(ctx); err != nil {
 			cancel(fmt.Errorf("poller: %w", err))
 		}
 	})
-	wg.Go(func() {
-		if err := control.run(ctx); err != nil {
-			log.Warn("control socket unavailable; backup and export need the service stopped", slog.String("error", err.Error()))
-		}
-	})
-	metrics := metricsHandler(st, log.With("part", "metrics"))
-	if metricsOnWeb(cfg) {
-		log.Info("CANHBAO_METRICS_ADDR is the dashboard's address, which serves /metrics already")
-	} else if cfg.MetricsAddr != "" {
-		wg.Go(func() {
-			if err := serveMetrics(ctx, cfg.MetricsAddr, metrics, log.With("part", "metrics")); err != nil {
-				cancel(fmt.Errorf("CANHBAO_METRICS_ADDR: %w", err))
-			}
-		})
-	}
 	if cfg.SummaryAt != "" && cfg.AdminChat != 0 {
 		weekly := &summary.Schedule{Store: st, At: cfg.SummaryAt, Loc: render.Loc, DeptChat: cfg.AdminChat,
 			Wake: sender.Wake, Log: log.With("part", "summary")}
 		wg.Go(func() { weekly.Run(ctx) })
 	}
-	if cfg.HTTPAddr != "" {
-		site := &web.Server{Store: st, Render: render, AdminIDs: cfg.AdminIDs, PublicURL: cfg.PublicURL,
-			Deadlines: b.Deadlines, Log: log.With("part", "web"), Ready: readiness(st, updatesAPI, sendsAPI), Metrics: metrics}
-		wg.Go(func() {
-			if err := serveWeb(ctx, cfg, site, log.With("part", "web")); err != nil {
-				log.Warn("dashboard unavailable (CANHBAO_HTTP_ADDR); alerts keep flowing", slog.String("error", err.Error()))
-			}
-		})
-	}
 	wg.Go(func() {
-		if err := api.Connect(ctx, log); err != nil {
+		if err := w.api.Connect(ctx, log); err != nil {
 			if ctx.Err() == nil {
 				cancel(err)
 			}
 			return
 		}
-		b.Username = api.Self.UserName
+		b.Username = w.api.Self.UserName
 		b.RegisterCommands(ctx)
 		var inner sync.WaitGroup
 		inner.Go(func() { _ = sender.Run(ctx) })
@@ -150,23 +237,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		inner.Go(func() { (&bot.LetterWatch{Bot: b, Every: orDefault(cfg.letterEvery, time.Minute)}).Run(ctx) })
 		inner.Wait()
 	})
-	if len(cfg.AdminIDs) == 0 || cfg.AdminChat == 0 {
-		log.Warn("CANHBAO_ADMIN_IDS or CANHBAO_ADMIN_CHAT_ID is not set: nobody can approve subscriptions and the department is told of nothing; send /id to the bot to find the ids")
-	}
-	log.Info("canhbao started", slog.String("version", version), slog.String("db", cfg.DB),
-		slog.Int("sources", len(cfg.Feeds)), slog.Duration("poll", cfg.PollInterval))
 	<-ctx.Done()
-	stopped := make(chan struct{})
-	go func() { wg.Wait(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-time.After(shutdownGrace):
-		log.Warn("some parts did not stop in time")
-	}
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	wg.Wait()
+	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
 		return err
 	}
-	log.Info("canhbao stopped")
 	return nil
 }
 
@@ -255,20 +330,18 @@ func (s *sink) RecordPoll(_ context.Context, name string, r feeds.PollResult) er
 	return err
 }
 
-// loadContacts reads CANHBAO_CONTACTS. A bad file stops nothing: the
-// log and the department's chat name the problem and the built-in
-// contacts stand in.
-func loadContacts(st *store.Store, render *bot.Renderer, cfg Config, log *slog.Logger) error {
+// loadContacts reads CANHBAO_CONTACTS into render. A bad file stops
+// nothing: the built-in contacts stand in, and the returned problem is
+// logged here and told to the department's chat by the active node.
+func loadContacts(render *bot.Renderer, cfg Config, log *slog.Logger) (problem string) {
 	contacts, err := letter.LoadContacts(cfg.ContactsFile)
 	if err == nil {
 		render.Contacts = contacts
-		return nil
+		return ""
 	}
-	problem := "CANHBAO_CONTACTS: " + err.Error() + "; using the built-in contacts"
+	problem = "CANHBAO_CONTACTS: " + err.Error() + "; using the built-in contacts"
 	log.Error(problem)
-	return st.Update(func(tx *store.Tx) error {
-		return tx.Notify(cfg.AdminChat, store.Notice{Event: store.EventConfigProblem, Detail: problem, At: time.Now()}, true)
-	})
+	return problem
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -14,6 +14,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/canhbao/canhbao/bot"
+	"github.com/canhbao/canhbao/cluster"
 	"github.com/canhbao/canhbao/store"
 	"github.com/canhbao/canhbao/web"
 )
@@ -76,19 +77,30 @@ func readiness(st *store.Store, updates, sends *reach) func() error {
 	}
 }
 
+// clusterReadiness puts the node's part first: a standby, or an active
+// node that cannot reach etcd's quorum, is not ready whatever Telegram
+// says.
+func clusterReadiness(node *cluster.Node, active func() error) func() error {
+	return func() error {
+		if err := node.Status(); err != nil {
+			return err
+		}
+		return active()
+	}
+}
+
 // serveWeb runs the dashboard on cfg.HTTPAddr until ctx ends. It is not
 // fatal when the address is taken: alerts keep flowing without it.
 func serveWeb(ctx context.Context, cfg Config, site *web.Server, log *slog.Logger) error {
-	if n, err := site.Store.EndSessionsOf(site.IsStaff, time.Now()); err != nil {
-		return err
-	} else if n > 0 {
-		log.Info("ended the dashboard sessions of people no longer in CANHBAO_ADMIN_IDS", slog.Int("sessions", n))
-	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return err
 	}
 	log.Info("dashboard", slog.String("addr", ln.Addr().String()), slog.String("public", cfg.PublicURL))
+	if cfg.Pprof {
+		site.Pprof = web.PprofHandler()
+		log.Info("profiles at /debug/pprof/ for signed-in department staff (CANHBAO_PPROF)")
+	}
 	return serveHTTP(ctx, ln, site)
 }
 
