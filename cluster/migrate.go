@@ -27,17 +27,21 @@ import (
 
 // ErrActive refuses a migration while a canhbao node leads on the etcd
 // side: its writes would interleave with the copy's.
-var ErrActive = errors.New("cluster: a canhbao node is active on this etcd prefix")
+var ErrActive = errors.New("a canhbao node is active")
 
 // ErrTargetDiffers refuses to replace a target that holds other data than
 // the source: it may be newer (the cluster ran since), and overwriting
 // newer records with older ones loses acknowledgements.
-var ErrTargetDiffers = errors.New("cluster: the target already holds other data")
+var ErrTargetDiffers = errors.New("the target holds other data")
 
 // ErrUnfinished refuses to copy etcd's data out while it is incomplete:
 // a large transaction of the last active node not yet applied, or a
 // migration into etcd that was interrupted.
-var ErrUnfinished = errors.New("cluster: etcd's data is incomplete")
+var ErrUnfinished = errors.New("etcd's data is incomplete")
+
+// ErrNothing refuses a migration from a side that holds no data: it is
+// a wrong file or prefix far more often than a wish to empty the target.
+var ErrNothing = errors.New("nothing to migrate")
 
 // Counts sums up one side of a migration: the records an operator
 // recognises, every record, and a digest of all of them (bucket, key,
@@ -227,7 +231,7 @@ func dumpEtcd(ctx context.Context, kv clientv3.KV, l layout, rev int64, fn func(
 }
 
 func activeErr(prefix, node string) error {
-	return fmt.Errorf("%w: node %q leads under %s; stop every canhbao node before migrating", ErrActive, node, prefix)
+	return fmt.Errorf("%w: node %q leads under %s; stop every node before migrating", ErrActive, node, prefix)
 }
 
 // ToEtcd copies a stopped bbolt database into etcd under prefix, and
@@ -246,6 +250,9 @@ func ToEtcd(ctx context.Context, kv clientv3.KV, prefix string, src *store.Store
 	if res.Source, err = CountStore(src); err != nil {
 		return res, err
 	}
+	if res.Source.Empty() {
+		return res, fmt.Errorf("%w: the database holds no records", ErrNothing)
+	}
 	side, err := readEtcd(ctx, kv, l)
 	if err != nil {
 		return res, err
@@ -263,9 +270,9 @@ func ToEtcd(ctx context.Context, kv clientv3.KV, prefix string, src *store.Store
 		res.Resumed = true
 	case force:
 	case side.migrating != "":
-		return res, fmt.Errorf("%w: a migration of other data into etcd under %s was interrupted and left it incomplete; add -force to replace it with this database", ErrTargetDiffers, prefix)
+		return res, fmt.Errorf("%w: an interrupted migration of other data left etcd under %s incomplete; add -force to replace it with this database", ErrTargetDiffers, prefix)
 	case side.journal > 0 || !side.counts.Empty():
-		return res, fmt.Errorf("%w: etcd under %s holds other data than this database; it may be newer (has the cluster run since?), and replacing it would lose what was recorded there, acknowledgements among them. Check which is current; add -force to replace it", ErrTargetDiffers, prefix)
+		return res, fmt.Errorf("%w: etcd under %s holds other records than the database, and they may be newer (has the cluster run since?): replacing them would lose what was recorded there, acknowledgements among them. Check which is current; add -force to replace them", ErrTargetDiffers, prefix)
 	}
 	w := &etcdWriter{ctx: ctx, kv: kv, l: l}
 	// One transaction marks the migration and clears what was there,
@@ -353,8 +360,9 @@ func (w *etcdWriter) flush() error {
 // that dst then holds exactly the same records. dst becomes a database of
 // its own (a single machine's), no longer a copy that follows etcd.
 //
-// As with ToEtcd, a dst holding the same data is left as it is, and one
-// holding other data is refused unless force.
+// As with ToEtcd, a dst holding the same data is left as it is (unless it
+// is a node's copy, which is made a database of its own), and one holding
+// other data is refused unless force.
 func ToBbolt(ctx context.Context, kv clientv3.KV, prefix string, dst *store.Store, force bool) (Result, error) {
 	l := layout{prefix}
 	var res Result
@@ -367,6 +375,8 @@ func ToBbolt(ctx context.Context, kv clientv3.KV, prefix string, dst *store.Stor
 		return res, activeErr(prefix, side.leader)
 	}
 	switch {
+	case side.counts.Empty():
+		return res, fmt.Errorf("%w: etcd holds no canhbao records under %s (check CANHBAO_ETCD_PREFIX)", ErrNothing, prefix)
 	case side.migrating != "":
 		return res, fmt.Errorf("%w: a migration into etcd under %s was interrupted; finish it (run it again) first", ErrUnfinished, prefix)
 	case side.journal > 0:
@@ -375,12 +385,19 @@ func ToBbolt(ctx context.Context, kv clientv3.KV, prefix string, dst *store.Stor
 	if res.Before, err = CountStore(dst); err != nil {
 		return res, err
 	}
+	_, origin, err := dst.Replica()
+	if err != nil {
+		return res, err
+	}
 	switch {
-	case res.Before == res.Source:
+	case res.Before == res.Source && origin == "":
 		res.Unchanged, res.After = true, res.Before
 		return res, nil
+	case res.Before == res.Source:
+		// A node's copy holding the same data: made a database of its
+		// own below.
 	case !res.Before.Empty() && !force:
-		return res, fmt.Errorf("%w: the file holds other data than etcd under %s; it may be newer, and replacing it would lose what was recorded there, acknowledgements among them. Check which is current; add -force to replace it", ErrTargetDiffers, prefix)
+		return res, fmt.Errorf("%w: the file holds other records than etcd under %s, and they may be newer: replacing them would lose what was recorded there, acknowledgements among them. Check which is current; add -force to replace them", ErrTargetDiffers, prefix)
 	}
 	err = dst.Reset("", 0, func(put func(store.Change) error) error {
 		return dumpEtcd(ctx, kv, l, side.rev, put)

@@ -339,14 +339,20 @@ func TestMigrateToBboltTarget(t *testing.T) {
 		name      string
 		etcd      func(t *testing.T, p string)
 		file      *store.Store // copied into the target first
+		origin    string       // the cluster the file says it follows
 		force     bool
 		err       error
 		unchanged bool
 	}{
 		{name: "new file"},
 		{name: "same data: second run", file: a, unchanged: true},
+		{name: "same data in a node's copy", file: a, origin: "etcd 1 /p/"},
 		{name: "other data", file: b, err: ErrTargetDiffers},
 		{name: "other data, forced", file: b, force: true},
+		{name: "no data in etcd", etcd: func(t *testing.T, p string) {
+			_, err := cli.Delete(ctx, p, clientv3.WithPrefix())
+			must(t, err)
+		}, force: true, err: ErrNothing},
 		{name: "a node leads", etcd: func(t *testing.T, p string) {
 			_, err := cli.Put(ctx, p+"leader/694d7a", "node-b")
 			must(t, err)
@@ -373,7 +379,7 @@ func TestMigrateToBboltTarget(t *testing.T) {
 			must(t, err)
 			defer dst.Close()
 			if tc.file != nil {
-				mustCopy(t, tc.file, dst)
+				must(t, dst.Reset(tc.origin, 7, func(put func(store.Change) error) error { return tc.file.Dump(put) }))
 			}
 			before, file := storetest.Records(t, dst), readFile(t, path)
 			res, err := ToBbolt(ctx, cli, p, dst, tc.force)
@@ -393,14 +399,27 @@ func TestMigrateToBboltTarget(t *testing.T) {
 			if got := storetest.Records(t, dst); !slices.Equal(got, want) {
 				t.Errorf("the file holds %d records, want %d", len(got), len(want))
 			}
+			if _, origin, _ := dst.Replica(); tc.err == nil && origin != "" {
+				t.Errorf("the file still follows %q", origin)
+			}
 		})
 	}
 }
 
-// mustCopy makes dst a copy of src, record for record.
-func mustCopy(t *testing.T, src, dst *store.Store) {
-	t.Helper()
-	must(t, dst.Reset("", 0, func(put func(store.Change) error) error { return src.Dump(put) }))
+// TestMigrateNothing: an empty side is a wrong file or prefix; it never
+// empties the other.
+func TestMigrateNothing(t *testing.T) {
+	ctx := context.Background()
+	cli := client(t, shared.Endpoints())
+	p := newPrefix()
+	_, err := cli.Put(ctx, p+"data/chats/x", "1")
+	must(t, err)
+	if _, err := ToEtcd(ctx, cli, p, openStore(t), true); !errors.Is(err, ErrNothing) {
+		t.Errorf("ToEtcd from an empty database = %v, want ErrNothing", err)
+	}
+	if r, err := cli.Get(ctx, p+"data/chats/x"); err != nil || len(r.Kvs) != 1 {
+		t.Errorf("etcd's record is gone: %v %v", r, err)
+	}
 }
 
 // TestCountsTellDataApart: any record, value or sequence that differs
