@@ -71,7 +71,7 @@ type Sender struct {
 	// its card for every group (see card).
 	alerts  store.AlertCache
 	cardsMu sync.Mutex
-	cards   map[*store.Alert]string
+	cards   map[*store.Alert]renderedCard
 
 	// batches and recorded count store.Complete calls and the results
 	// they wrote, so that tests can see that disk syncs are batched.
