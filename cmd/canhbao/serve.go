@@ -102,7 +102,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		})
 	}
 	if node != nil {
-		wg.Go(func() { _ = node.Run(ctx) })
+		wg.Go(func() {
+			if err := node.Run(ctx); err != nil {
+				cancel(err)
+			}
+		})
 	} else {
 		wg.Go(func() {
 			if err := work.run(ctx); err != nil && ctx.Err() == nil {
