@@ -409,9 +409,17 @@ func (b *Bot) cmdDecide(to store.ChatStatus) handler {
 			if len(bad) > 0 {
 				return q.reply(tx, b.Render.T("tag.bad", Esc(strings.Join(bad, " "))))
 			}
+			c, known, err := tx.Chat(id)
+			if err != nil {
+				return err
+			}
 			msg, err := b.decide(tx, id, to, q.from, q.chat)
 			if err != nil {
 				return err
+			}
+			if known && c.MigratedTo == 0 && b.readsOtherAgency(q, id) {
+				// The department's chat is told with the name (decide).
+				msg = b.Render.T("admin.decided_elsewhere", id)
 			}
 			if err := q.reply(tx, msg); err != nil {
 				return err

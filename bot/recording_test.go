@@ -11,17 +11,23 @@ import (
 	"github.com/canhbao/canhbao/store"
 )
 
-// runPatientBot runs the update loop like runBot, but a reply waits up to
-// an hour for the message it answers to be recorded: a reply held for
-// nothing is then never answered within the test.
-func (r *rig) runPatientBot() {
+// runBotWith runs the update loop like runBot, with the test's changes
+// to the bot (staff, a longer wait) made before it starts.
+func (r *rig) runBotWith(change func(b *Bot)) {
 	b := &Bot{API: r.s.API, Store: r.st, Render: r.s.Render, Sender: r.s, Log: r.s.Log,
-		Config: Config{AdminChat: deptChat, PollTimeout: time.Second}, Username: r.tg.Bot().UserName,
-		recordWait: time.Hour}
+		Config: Config{AdminChat: deptChat, PollTimeout: time.Second}, Username: r.tg.Bot().UserName}
+	change(b)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = b.Run(ctx) }()
 	r.tb.Cleanup(func() { cancel(); <-done })
+}
+
+// runPatientBot runs the update loop with replies waiting up to an hour
+// for the message they answer to be recorded: a reply held for nothing is
+// then never answered within the test.
+func (r *rig) runPatientBot() {
+	r.runBotWith(func(b *Bot) { b.recordWait = time.Hour })
 }
 
 // TestReplyIsNotHeldByOtherQueuedCards: a reply to the bot's fresh

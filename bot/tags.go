@@ -76,8 +76,28 @@ func (b *Bot) retag(q *request, add bool) func(tx *store.Tx) error {
 		if err := q.audit(tx, verb, fmt.Sprintf("%s (%d): %s", c.Name(), c.ID, strings.Join(tags, " ")), now); err != nil {
 			return err
 		}
-		return q.reply(tx, r.T("tag.done", Esc(c.Name()), c.ID, r.tagList(c.Tags)))
+		done := r.T("tag.done", Esc(c.Name()), c.ID, r.tagList(c.Tags))
+		if !b.readsOtherAgency(q, c.ID) {
+			return q.reply(tx, done)
+		}
+		// Typed in an agency's group about another chat: that agency
+		// must not read the other's name; the department's chat does.
+		if b.Config.AdminChat != 0 {
+			if err := tx.Reply(b.Config.AdminChat, 0, done); err != nil {
+				return err
+			}
+		}
+		return q.reply(tx, r.T("tag.done_elsewhere", c.ID))
 	}
+}
+
+// readsOtherAgency reports whether the answer to q is read by an agency
+// other than the one of chat target: a department command typed in an
+// agency's group ("any chat" commands such as /tag and /approve) about
+// another group. The department's chat and a private chat with the bot
+// may read any agency's name.
+func (b *Bot) readsOtherAgency(q *request, target int64) bool {
+	return !q.m.Chat.IsPrivate() && q.chat != b.Config.AdminChat && q.chat != target
 }
 
 // mergeTags adds tags to list, keeping it sorted and without repeats.
