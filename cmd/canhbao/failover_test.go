@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -173,7 +171,18 @@ func newFaultRig(t testing.TB, o rigOptions) *faultRig {
 		r.groups[id] = true
 		chats = append(chats, store.Chat{ID: id, Agency: fmt.Sprintf("Đơn vị %d", i+1), Status: store.ChatApproved})
 	}
-	seedCluster(t, r.etcd.Endpoints(), r.prefix, chats)
+	seed := filepath.Join(t.TempDir(), "seed.db")
+	clusterOf.Store(seed, cluster.Config{Endpoints: r.etcd.Endpoints(), Prefix: r.prefix, NodeName: "seed", LeaseTTL: 2 * time.Second})
+	seedStore(t, seed, func(st *store.Store) error {
+		return st.Update(func(tx *store.Tx) error {
+			for _, c := range chats {
+				if err := tx.PutChat(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
 	var opts []telegramtest.Option
 	if o.flood {
 		opts = append(opts, telegramtest.WithFloodControl(o.rate))
@@ -197,50 +206,6 @@ func newFaultRig(t testing.TB, o rigOptions) *faultRig {
 		r.env = append(r.env, "CANHBAO_ETCD_LEASE_TTL="+o.leaseTTL)
 	}
 	return r
-}
-
-// seedCluster approves the groups the way the service writes: through a
-// node elected for the purpose, whose one write is fenced and journalled
-// like the service's.
-func seedCluster(t testing.TB, endpoints []string, prefix string, chats []store.Chat) {
-	t.Helper()
-	cfg := cluster.Config{Endpoints: endpoints, Prefix: prefix, NodeName: "seed", LeaseTTL: 2 * time.Second}
-	cli, err := cluster.Connect(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	st, err := store.Open(filepath.Join(t.TempDir(), "seed.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	written := make(chan error, 1)
-	node := &cluster.Node{Client: cli, Store: st, Config: cfg, Log: slog.New(slog.DiscardHandler),
-		Lead: func(ctx context.Context) error {
-			written <- st.Update(func(tx *store.Tx) error {
-				for _, c := range chats {
-					if err := tx.PutChat(c); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			<-ctx.Done()
-			return nil
-		}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = node.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	select {
-	case err := <-written:
-		if err != nil {
-			t.Fatalf("approving the groups in etcd: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the seeding node did not lead within 30 s: %v", node.Status())
-	}
 }
 
 // node adds a node reaching etcd at endpoints; it is not started.
@@ -421,13 +386,32 @@ func (r *faultRig) checkLogs(t testing.TB, nodes ...*clusterNode) {
 // their outcome recorded: the most a node's death can make arrive twice.
 func crashBound() int { return (&bot.Sender{Workers: senderWorkers}).CrashBound() }
 
-// TestFailoverKillLeader kills the active node (kill -9) a third of the
-// way through a fan-out to 300 groups paced at 50 messages a second, with
+// TestFailover runs the fault tests on one etcd cluster, each on its own
+// prefix (the quorum test restores the members it stops).
+func TestFailover(t *testing.T) {
+	if testCluster != nil {
+		t.Skip("the fault tests start their own etcd cluster, and ran in the run on bbolt")
+	}
+	shared := rigOptions{bin: buildBinary(t), etcd: etcdtest.Start(t, 3)}
+	t.Run("KillLeader", func(t *testing.T) { failoverKillLeader(t, shared) })
+	t.Run("PausedLeader", func(t *testing.T) { failoverPausedLeader(t, shared) })
+	t.Run("EtcdQuorum", func(t *testing.T) { failoverEtcdQuorum(t, shared) })
+	t.Run("SlowEtcd", func(t *testing.T) { failoverSlowEtcd(t, shared) })
+}
+
+// with is o on the binary and cluster of shared.
+func (shared rigOptions) with(o rigOptions) rigOptions {
+	o.bin, o.etcd = shared.bin, shared.etcd
+	return o
+}
+
+// failoverKillLeader kills the active node (kill -9) a third of the
+// way through a fan-out to 200 groups paced at 50 messages a second, with
 // the default 5 s lease: the standby must send within 10 s, every group
 // must get the alert, and only the messages in flight at the kill may
 // come twice.
-func TestFailoverKillLeader(t *testing.T) {
-	r, a, b := pairUnderFanOut(t, rigOptions{groups: 300, rate: 50, flood: true}, 100)
+func failoverKillLeader(t *testing.T, shared rigOptions) {
+	r, a, b := pairUnderFanOut(t, shared.with(rigOptions{groups: 200, rate: 50, flood: true}), 70)
 	killed := time.Now()
 	a.kill(t)
 	atKill := r.sent()
@@ -447,12 +431,12 @@ func TestFailoverKillLeader(t *testing.T) {
 	r.checkLogs(t, a)
 }
 
-// TestFailoverPausedLeader stops the active node (SIGSTOP) mid fan-out
+// failoverPausedLeader stops the active node (SIGSTOP) mid fan-out
 // for longer than its 2 s lease, lets the standby take over and finish,
 // then resumes it (SIGCONT): the resumed process must not hand Telegram a
 // single request, and must find itself on standby.
-func TestFailoverPausedLeader(t *testing.T) {
-	r, a, b := pairUnderFanOut(t, rigOptions{groups: 300, rate: 50, flood: true, leaseTTL: "2s"}, 100)
+func failoverPausedLeader(t *testing.T, shared rigOptions) {
+	r, a, b := pairUnderFanOut(t, shared.with(rigOptions{groups: 200, rate: 50, flood: true, leaseTTL: "2s"}), 70)
 	a.signal(t, syscall.SIGSTOP)
 	paused := time.Now()
 	atPause := r.sent()
@@ -478,12 +462,12 @@ func TestFailoverPausedLeader(t *testing.T) {
 	r.stop(t, a, b)
 }
 
-// TestFailoverEtcdQuorum stops etcd members under a fan-out: one of three
+// failoverEtcdQuorum stops etcd members under a fan-out: one of three
 // changes nothing; two stop the sending, and the active node says why in
 // its log and /readyz; restarted, the cluster has sending resume by
 // itself, and the fan-out completes.
-func TestFailoverEtcdQuorum(t *testing.T) {
-	r, a, b := pairUnderFanOut(t, rigOptions{groups: 250, rate: 25, flood: true, leaseTTL: "2s"}, 40)
+func failoverEtcdQuorum(t *testing.T, shared rigOptions) {
+	r, a, b := pairUnderFanOut(t, shared.with(rigOptions{groups: 200, rate: 25, flood: true, leaseTTL: "2s"}), 30)
 
 	n, stopping := r.sent(), time.Now()
 	r.etcd.Kill(2)
@@ -539,12 +523,12 @@ func TestFailoverEtcdQuorum(t *testing.T) {
 	r.stop(t, a, b)
 }
 
-// TestFailoverSlowEtcd delays the active node's link to etcd by 50 ms
+// failoverSlowEtcd delays the active node's link to etcd by 50 ms
 // each way and sends one alert to 200 groups as fast as the fake
 // answers: the fan-out completes without loss or duplicate. The rate it
 // logs, against other delays: BenchmarkSlowEtcd.
-func TestFailoverSlowEtcd(t *testing.T) {
-	rate := slowFanOut(t, buildBinary(t), etcdtest.Start(t, 3), 50*time.Millisecond)
+func failoverSlowEtcd(t *testing.T, shared rigOptions) {
+	rate := slowFanOut(t, shared.bin, shared.etcd, 50*time.Millisecond)
 	t.Logf("etcd round trip +100 ms: %.0f messages/s", rate)
 }
 
