@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,11 +59,16 @@ func TestStandbyServesPagesAndTakesOver(t *testing.T) {
 	// A session opened on the active node reads the standby's pages.
 	admin := telegramtest.NewUser(adminID, "Phạm Quản Trị")
 	link := askLink(t, tg, admin)
-	if code, _ := post(t, c, link); code >= 400 {
-		t.Fatalf("sign-in on the active node: %d", code)
+	if code, body := post(t, c, link); code >= 400 || len(c.Jar.Cookies(mustURL(t, cfgA.PublicURL))) == 0 {
+		t.Fatalf("sign-in on the active node: %d %.500s", code, body)
 	}
+	// The standby may see the session a moment after the active node
+	// made it, and clears a cookie it does not know: offer it each time.
+	cookies := c.Jar.Cookies(mustURL(t, cfgA.PublicURL))
 	tg.WaitFor(t, 10*time.Second, func() bool {
-		code, body := get(t, c, cfgB.PublicURL+"/")
+		fresh := browser(t)
+		fresh.Jar.SetCookies(mustURL(t, cfgB.PublicURL), cookies)
+		code, body := get(t, fresh, cfgB.PublicURL+"/")
 		return code == http.StatusOK && strings.Contains(body, "Sở Nội vụ")
 	}, "the standby's overview to show the active node's data")
 
@@ -82,4 +88,13 @@ func TestStandbyServesPagesAndTakesOver(t *testing.T) {
 	if !strings.Contains(b.logs.String(), "leading: this node is now the active one") {
 		t.Errorf("the standby's log does not say it took over:\n%s", b.logs.String())
 	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
