@@ -54,6 +54,17 @@ func (p *Proxy) Endpoints() []string { return append([]string(nil), p.endpoints.
 // SetDelay sets the one-way delay from now on; 0 forwards at once.
 func (p *Proxy) SetDelay(d time.Duration) { p.delay.Store(int64(d)) }
 
+// Cut closes every connection through the proxy, as a member's crash or
+// a network failure resets its clients' connections; new connections are
+// accepted as before.
+func (p *Proxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		c.Close()
+	}
+}
+
 // Close stops the proxy and cuts every connection through it.
 func (p *Proxy) Close() {
 	p.mu.Lock()
