@@ -76,6 +76,30 @@ func markup(rows [][]store.Button) any {
 // a person who sent several commands at once sees where each answer starts.
 const answerSeparator = "\n\n┈┈┈┈┈┈┈┈┈┈\n\n"
 
+// card renders an alert's card. A card nobody has acknowledged yet is
+// the same for every group of a fan-out: it is rendered once per version
+// of the alert (CachedAlert keeps the pointer while the record is the
+// same).
+func (s *Sender) card(a *store.Alert, acks []store.Ack) string {
+	if len(acks) > 0 {
+		return s.Render.Card(a, acks)
+	}
+	s.cardsMu.Lock()
+	text, ok := s.cards[a]
+	s.cardsMu.Unlock()
+	if ok {
+		return text
+	}
+	text = s.Render.Card(a, nil)
+	s.cardsMu.Lock()
+	if s.cards == nil || len(s.cards) >= 64 {
+		s.cards = make(map[*store.Alert]string)
+	}
+	s.cards[a] = text
+	s.cardsMu.Unlock()
+	return text
+}
+
 // build renders an outbox entry (or merged notices) into a request.
 func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chattable, error) {
 	var (
@@ -111,14 +135,14 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 	case store.OutNotice:
 		text, keyboard = r.Notices(merged)
 	case store.OutAlert, store.OutFollowUp:
-		var a, ref store.Alert
+		var a, ref *store.Alert
 		var acks []store.Ack
 		err = s.Store.View(func(tx *store.Tx) error {
-			if a, err = tx.Alert(o.AlertIDs[0]); err != nil {
+			if a, err = tx.CachedAlert(&s.alerts, o.AlertIDs[0]); err != nil {
 				return err
 			}
 			if o.Ref != 0 {
-				if ref, err = tx.Alert(o.Ref); err != nil {
+				if ref, err = tx.CachedAlert(&s.alerts, o.Ref); err != nil {
 					return err
 				}
 			}
@@ -129,12 +153,12 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 			return nil, err
 		}
 		if o.Kind == store.OutAlert {
-			text = r.Card(&a, acks)
+			text = s.card(a, acks)
 			if a.Severity == store.SeverityCritical {
 				text = withLine(text, s.onDutyLine(o.ChatID, time.Now()))
 			}
 		} else {
-			text = r.FollowUp(&a, &ref)
+			text = r.FollowUp(a, ref)
 		}
 		keyboard = r.keyboard(o.Kind, a.ID, acks)
 	case store.OutReminder:

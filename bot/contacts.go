@@ -2,8 +2,12 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
 	"strings"
 
+	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -49,4 +53,61 @@ func (r *Renderer) HelpLine() string {
 		return ""
 	}
 	return r.T("contacts.help", Esc(line))
+}
+
+// LoadContacts reads the contacts file at path (CANHBAO_CONTACTS) into r.
+// A bad file stops nothing: the built-in contacts stand in, the parser's
+// detail goes to the log, and the returned problem says in r's language
+// which line and field to correct, for the department's chat.
+func (r *Renderer) LoadContacts(path string, log *slog.Logger) (problem string) {
+	contacts, err := letter.LoadContacts(path)
+	if err == nil {
+		r.Contacts = contacts
+		return ""
+	}
+	log.Error("CANHBAO_CONTACTS: " + err.Error() + "; using the built-in contacts")
+	return r.ContactsProblem(path, err)
+}
+
+// ContactsProblem tells the department what is wrong in the contacts file
+// at path: plain text (a notice's detail), in r's language, without the
+// parser's English.
+func (r *Renderer) ContactsProblem(path string, err error) string {
+	var ce *letter.ContactsError
+	if !errors.As(err, &ce) {
+		ce = &letter.ContactsError{Mistake: letter.Unreadable, Err: err}
+	}
+	value := cutText(ce.Value, 80)
+	var what string
+	switch ce.Mistake {
+	case letter.Unreadable:
+		what = r.T("contacts.unreadable")
+		if errors.Is(ce.Err, fs.ErrNotExist) {
+			what = r.T("contacts.missing")
+		}
+	case letter.BadBlockName:
+		what = r.T("contacts.bad_block")
+	case letter.NotKeyValue:
+		what = r.T("contacts.not_key_value")
+	case letter.BeforeFirstBlock:
+		what = r.T("contacts.before_block")
+	case letter.KeyTwice:
+		what = r.T("contacts.key_twice", ce.Key, cutText(ce.Block, 80))
+	case letter.UnknownKey:
+		what = r.T("contacts.unknown_key", cutText(ce.Key, 40), strings.Join(letter.ContactKeys(), ", "))
+	case letter.NotPhone:
+		what = r.T("contacts.not_phone", ce.Key, value)
+	case letter.NotEmail:
+		what = r.T("contacts.not_email", ce.Key, value)
+	case letter.NotYesNo:
+		what = r.T("contacts.not_yes_no", ce.Key, value)
+	case letter.HelpTwice:
+		what = r.T("contacts.help_twice")
+	case letter.NoContact:
+		what = r.T("contacts.no_contact")
+	}
+	if ce.Line > 0 {
+		what = r.T("contacts.at_line", ce.Line, what)
+	}
+	return r.T("contacts.problem", path, what)
 }

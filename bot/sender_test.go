@@ -3,6 +3,7 @@ package bot
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -883,5 +884,26 @@ func TestUnrenderableEntryFailsAlone(t *testing.T) {
 	r.waitOutboxEmpty(10 * time.Second)
 	if n := r.count(group, "tin tiếp theo"); n != 1 {
 		t.Errorf("the next message arrived %d times, want 1", n)
+	}
+}
+
+// TestMessageID reads the message id of Telegram's answers, in the usual
+// layout and any other.
+func TestMessageID(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want int
+	}{
+		{`{"message_id":4711,"from":{"id":1,"is_bot":true},"chat":{"id":-100},"date":1,"text":"x"}`, 4711},
+		{`{"message_id":7}`, 7},
+		{`{ "chat": {"id": -100}, "message_id": 12 }`, 12},
+		{`{"reply_to_message":{"message_id":3},"message_id":9}`, 9},
+		{`{"message_id":12x}`, 0},
+		{`true`, 0},
+		{``, 0},
+	} {
+		if got := messageID(json.RawMessage(tc.raw)); got != tc.want {
+			t.Errorf("messageID(%s) = %d, want %d", tc.raw, got, tc.want)
+		}
 	}
 }

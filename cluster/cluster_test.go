@@ -275,3 +275,21 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestNodeRefusesAStandaloneDatabase: a bbolt database pointed at a
+// cluster without being migrated must not be replaced by etcd's data.
+func TestNodeRefusesAStandaloneDatabase(t *testing.T) {
+	s := openStore(t)
+	must(t, s.Update(func(tx *store.Tx) error { return tx.PutChat(store.Chat{ID: -1, Agency: "Sở Y tế"}) }))
+	n := &Node{Client: client(t, shared.Endpoints()), Store: s, Log: quiet(),
+		Config: Config{Prefix: newPrefix(), NodeName: "a"}, Lead: func(context.Context) error { return nil }}
+	if err := n.Run(context.Background()); !errors.Is(err, ErrNotACopy) {
+		t.Fatalf("Run = %v, want ErrNotACopy", err)
+	}
+	must(t, s.View(func(tx *store.Tx) error {
+		if _, ok, _ := tx.Chat(-1); !ok {
+			t.Error("the database was changed")
+		}
+		return nil
+	}))
+}

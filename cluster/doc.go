@@ -11,6 +11,7 @@
 //	leader/<lease>          the election (concurrency.Election)
 //	journal/<id>/<n>        a transaction too large for one etcd request,
 //	journal/<id>/commit     until it is applied (see Mirror)
+//	migrating               a migration into etcd under way (see ToEtcd)
 //
 // A store transaction becomes one etcd transaction when it fits etcd's
 // limits (128 operations, 1.5 MiB); a larger one (a fan-out to thousands

@@ -111,8 +111,24 @@ func (n *Node) ttl() time.Duration {
 // handing messages to Telegram.
 func (n *Node) margin() time.Duration { return n.ttl() / 5 }
 
-// Run follows and campaigns until ctx ends.
+// ErrNotACopy refuses to start on a database file that holds data but
+// never followed a cluster: following would replace it with etcd's data.
+var ErrNotACopy = errors.New("CANHBAO_DB holds a database that was never part of a cluster; following etcd would replace it. " +
+	"Move it into etcd with `canhbao migrate -to etcd` (service stopped), or point CANHBAO_DB at a new file for this node's copy")
+
+// Run follows and campaigns until ctx ends. It fails at once only when
+// the local file is a database of its own (ErrNotACopy); otherwise etcd
+// being down only delays it.
 func (n *Node) Run(ctx context.Context) error {
+	if _, origin, err := n.Store.Replica(); err != nil {
+		return err
+	} else if origin == "" {
+		if has, err := hasRecords(n.Store); err != nil {
+			return err
+		} else if has {
+			return ErrNotACopy
+		}
+	}
 	n.follower = &Follower{Client: n.Client, Store: n.Store, Prefix: n.Config.Prefix, Log: n.Log.With("part", "follower")}
 	n.Store.SetMirror(nil)
 	var wg sync.WaitGroup
@@ -332,4 +348,15 @@ func (n *Node) Leading() bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.leading
+}
+
+var errFound = errors.New("found")
+
+// hasRecords reports whether s holds any record at all.
+func hasRecords(s *store.Store) (bool, error) {
+	err := s.Dump(func(store.Change) error { return errFound })
+	if errors.Is(err, errFound) {
+		return true, nil
+	}
+	return false, err
 }

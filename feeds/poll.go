@@ -500,6 +500,9 @@ func (p *Poller) fetchParse(ctx context.Context, src store.Source, known memo, s
 	if err != nil {
 		return nil, nil, "", err
 	}
+	// Parsed: the document (up to MaxBody) is not held while the alerts
+	// are stored.
+	resp.Body = nil
 	for i := range alerts {
 		alerts[i].Source = src.Name
 	}

@@ -2,10 +2,10 @@ package letter
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -66,13 +66,13 @@ var contactKeys = []string{"about", "person", "phone", "hotline", "email", "help
 //
 // One block per contact point, in the order shown. help = yes names the
 // contact of the help line (else the first block with a hotline or phone);
-// department = yes marks the department's own contact point. Errors name
-// the line and what is wrong.
+// department = yes marks the department's own contact point. An error is
+// a *ContactsError: which line and field is wrong, and how.
 func ParseContacts(r io.Reader) (Contacts, error) {
 	var out Contacts
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(r)
-	n := 0
+	n, help := 0, 0
 	for sc.Scan() {
 		n++
 		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\uFEFF"))
@@ -81,7 +81,7 @@ func ParseContacts(r io.Reader) (Contacts, error) {
 		}
 		if strings.HasPrefix(line, "[") {
 			if !strings.HasSuffix(line, "]") || strings.TrimSpace(line[1:len(line)-1]) == "" {
-				return nil, fmt.Errorf("line %d: a block starts with [name], got %q", n, line)
+				return nil, &ContactsError{Line: n, Mistake: BadBlockName, Value: line}
 			}
 			out = append(out, Contact{Name: strings.TrimSpace(line[1 : len(line)-1])})
 			seen = map[string]bool{}
@@ -89,87 +89,156 @@ func ParseContacts(r io.Reader) (Contacts, error) {
 		}
 		key, value, ok := strings.Cut(line, "=")
 		if !ok {
-			return nil, fmt.Errorf("line %d: expected key = value, got %q", n, line)
+			return nil, &ContactsError{Line: n, Mistake: NotKeyValue, Value: line}
 		}
 		if len(out) == 0 {
-			return nil, fmt.Errorf("line %d: %q comes before the first [name]", n, line)
+			return nil, &ContactsError{Line: n, Mistake: BeforeFirstBlock, Value: line}
 		}
 		key, value = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(value)
+		c := &out[len(out)-1]
+		wrong := &ContactsError{Line: n, Key: key, Value: value, Block: c.Name}
 		if seen[key] {
-			return nil, fmt.Errorf("line %d: %s given twice in [%s]", n, key, out[len(out)-1].Name)
+			wrong.Mistake = KeyTwice
+			return nil, wrong
 		}
 		seen[key] = true
-		c := &out[len(out)-1]
-		var err error
+		ok = true
 		switch key {
 		case "about":
 			c.About = value
 		case "person":
 			c.Person = value
 		case "phone":
-			c.Phone, err = phone(value)
+			c.Phone, ok = phone(value)
+			wrong.Mistake = NotPhone
 		case "hotline":
-			c.Hotline, err = phone(value)
+			c.Hotline, ok = phone(value)
+			wrong.Mistake = NotPhone
 		case "email":
-			if value != "" && (!strings.Contains(value, "@") || strings.ContainsAny(value, " ,;")) {
-				err = fmt.Errorf("%q is not an e-mail address", value)
-			}
-			c.Email = value
+			ok = value == "" || strings.Contains(value, "@") && !strings.ContainsAny(value, " ,;")
+			c.Email, wrong.Mistake = value, NotEmail
 		case "help":
-			c.Help, err = yes(value)
+			c.Help, ok = yes(value)
+			wrong.Mistake = NotYesNo
+			if c.Help {
+				help++
+			}
+			if help > 1 {
+				ok, wrong.Mistake = false, HelpTwice
+			}
 		case "department":
-			c.Department, err = yes(value)
+			c.Department, ok = yes(value)
+			wrong.Mistake = NotYesNo
 		default:
-			return nil, fmt.Errorf("line %d: unknown key %q (known: %s)", n, key, strings.Join(contactKeys, ", "))
+			ok, wrong.Mistake = false, UnknownKey
 		}
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %s: %w", n, key, err)
+		if !ok {
+			return nil, wrong
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return nil, &ContactsError{Mistake: Unreadable, Err: err}
 	}
 	if len(out) == 0 {
-		return nil, errors.New("no contact point: the file needs at least one [name] block")
-	}
-	helps := 0
-	for _, c := range out {
-		if c.Help {
-			helps++
-		}
-	}
-	if helps > 1 {
-		return nil, errors.New("help = yes is set on more than one contact point")
+		return nil, &ContactsError{Mistake: NoContact}
 	}
 	return out, nil
 }
 
 // LoadContacts reads the contacts file at path; an empty path gives the
-// defaults.
+// defaults. An error is a *ContactsError naming the path.
 func LoadContacts(path string) (Contacts, error) {
 	if path == "" {
 		return DefaultContacts(), nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, &ContactsError{Path: path, Mistake: Unreadable, Err: err}
 	}
 	defer f.Close()
 	c, err := ParseContacts(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if ce, ok := err.(*ContactsError); ok {
+		ce.Path = path
 	}
-	return c, nil
+	return c, err
 }
+
+// ContactsMistake is the kind of mistake in a contacts file, so that the
+// department can be told it in its own language.
+type ContactsMistake int
+
+// The mistakes a contacts file can hold.
+const (
+	Unreadable       ContactsMistake = iota // the file cannot be opened or read (Err)
+	BadBlockName                            // a line starting with "[" that is not "[name]"
+	NotKeyValue                             // a line that is not "key = value"
+	BeforeFirstBlock                        // "key = value" before the first [name]
+	KeyTwice                                // a key given twice in one block
+	UnknownKey                              // a key the format does not have
+	NotPhone                                // phone or hotline that is not a phone number
+	NotEmail                                // email that is not an e-mail address
+	NotYesNo                                // help or department that is not yes or no
+	HelpTwice                               // help = yes on a second contact point
+	NoContact                               // no [name] block at all
+)
+
+// ContactsError says where the contacts file is wrong and how. Error is
+// the detail for the log, in English.
+type ContactsError struct {
+	Path    string
+	Line    int    // 1-based; 0 when the mistake is not on one line
+	Key     string // the field, when one is wrong
+	Value   string // the field's value, or the whole line
+	Block   string // the [name] the field belongs to
+	Mistake ContactsMistake
+	Err     error // why the file could not be read
+}
+
+// ContactKeys are the keys a block of the contacts file may set.
+func ContactKeys() []string { return slices.Clone(contactKeys) }
+
+func (e *ContactsError) Error() string {
+	var detail string
+	switch e.Mistake {
+	case Unreadable:
+		detail = e.Err.Error()
+	case BadBlockName:
+		detail = fmt.Sprintf("a block starts with [name], got %q", e.Value)
+	case NotKeyValue:
+		detail = fmt.Sprintf("expected key = value, got %q", e.Value)
+	case BeforeFirstBlock:
+		detail = fmt.Sprintf("%q comes before the first [name]", e.Value)
+	case KeyTwice:
+		detail = fmt.Sprintf("%s given twice in [%s]", e.Key, e.Block)
+	case UnknownKey:
+		detail = fmt.Sprintf("unknown key %q (known: %s)", e.Key, strings.Join(contactKeys, ", "))
+	case NotPhone:
+		detail = fmt.Sprintf("%s: %q is not a phone number", e.Key, e.Value)
+	case NotEmail:
+		detail = fmt.Sprintf("%s: %q is not an e-mail address", e.Key, e.Value)
+	case NotYesNo:
+		detail = fmt.Sprintf("%s: %q is not yes or no", e.Key, e.Value)
+	case HelpTwice:
+		detail = "help = yes is set on more than one contact point"
+	case NoContact:
+		detail = "no contact point: the file needs at least one [name] block"
+	}
+	if e.Line > 0 {
+		detail = fmt.Sprintf("line %d: %s", e.Line, detail)
+	}
+	if e.Path != "" && e.Mistake != Unreadable {
+		detail = e.Path + ": " + detail
+	}
+	return detail
+}
+
+func (e *ContactsError) Unwrap() error { return e.Err }
 
 // phone accepts what people write for Vietnamese phone numbers: digits
 // with dots, spaces, dashes, parentheses and a leading +.
-func phone(v string) (string, error) {
+func phone(v string) (string, bool) {
 	digits, ok := phoneDigits(v)
-	if !ok || v != "" && (digits < 3 || digits > 15) {
-		return "", fmt.Errorf("%q is not a phone number", v)
-	}
-	return v, nil
+	return v, ok && (v == "" || digits >= 3 && digits <= 15)
 }
 
 // phoneDigits counts the digits of a phone number as written; ok is false
@@ -188,14 +257,14 @@ func phoneDigits(v string) (digits int, ok bool) {
 	return digits, true
 }
 
-func yes(v string) (bool, error) {
+func yes(v string) (value, ok bool) {
 	switch strings.ToLower(v) {
 	case "yes", "true", "1", "có", "co":
-		return true, nil
+		return true, true
 	case "no", "false", "0", "không", "khong", "":
-		return false, nil
+		return false, true
 	}
-	return false, fmt.Errorf("%q is not yes or no", v)
+	return false, false
 }
 
 // HelpLine is the contact named under critical alerts and incident

@@ -114,9 +114,9 @@ func Yes(text string) (yes, ok bool) {
 // spaces, dots, dashes, parentheses or a leading +.
 func Phone(text string) (string, bool) {
 	text = strings.TrimSpace(text)
-	p, err := phone(text)
+	p, ok := phone(text)
 	digits, _ := phoneDigits(text)
-	return p, err == nil && digits >= 8
+	return p, ok && digits >= 8
 }
 
 // incidentRef finds "SC-7" in a message.

@@ -620,6 +620,9 @@ func (s *Store) queueWeeklySummary(chat int64, q ExportQuery, now time.Time, sen
 // escaped, so a key's quoted name cannot appear inside a value.
 func quickDelivery(v []byte) (slimDelivery, bool) {
 	var d slimDelivery
+	if len(v) == 0 || v[0] != '{' {
+		return d, false // the compact form: decodeCompactRecord reads it
+	}
 	state, ok := quickValue(v, keyState)
 	switch {
 	case ok && string(state) == string(DeliverySent):

@@ -28,7 +28,7 @@ func (t *Tx) sameVulnerability(a *Alert, candidates []uint64) ([]uint64, error) 
 // medium follow-up).
 func (t *Tx) wantsFollowUp(c Chat, a *Alert, earlier []uint64) bool {
 	for _, id := range earlier {
-		if t.receivedEarlier([]uint64{id}, c.ID) == 0 {
+		if t.receivedEarlier([]uint64{id}, c.ID, nil) == 0 {
 			continue
 		}
 		old, err := t.Alert(id)

@@ -94,13 +94,18 @@ func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestR
 	if _, err := s.finishFanOuts(); err != nil {
 		return res, fmt.Errorf("store: ingest %s: %w", source, err)
 	}
+	// Every stored alert goes into res.New once, in room made for all of
+	// them: a poll of 10,000 items is not copied chunk by chunk.
+	res.New = make([]Alert, 0, len(push)+len(rest))
 	if len(push) > 0 {
 		var more bool
 		err := s.Update(func(tx *Tx) error {
-			stored, err := tx.storeItems(source, items, push, true, opt)
-			if err != nil {
+			before := len(res.New)
+			var err error
+			if res.New, err = tx.storeItems(source, items, push, true, opt, res.New); err != nil {
 				return err
 			}
+			stored := res.New[before:]
 			f := fanOut{Now: opt.Now, DigestOver: opt.DigestOver, FollowUpWindow: opt.FollowUpWindow}
 			f.Alerts = make([]uint64, len(stored))
 			f.stored = make([]*Alert, len(stored))
@@ -108,7 +113,7 @@ func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestR
 				f.Alerts[i], f.stored[i] = stored[i].ID, &stored[i]
 			}
 			n, err := tx.fanOutChunk(f)
-			res.New, res.Pushed, res.Messages = append(res.New, stored...), len(stored), n
+			res.Pushed, res.Messages = len(stored), n
 			more = err == nil && tx.bucket(bucketMeta).Get(fanOutKey(f.Alerts)) != nil
 			return err
 		})
@@ -128,11 +133,10 @@ func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestR
 		rest = rest[len(part):]
 		last := len(rest) == 0
 		err := s.Update(func(tx *Tx) error {
-			stored, err := tx.storeItems(source, items, part, false, opt)
-			if err != nil {
+			var err error
+			if res.New, err = tx.storeItems(source, items, part, false, opt, res.New); err != nil {
 				return err
 			}
-			res.New = append(res.New, stored...)
 			if last && held > 0 {
 				res.Held = held
 				return tx.Notify(opt.DeptChat, Notice{Event: EventIngestHeld, Source: source,
@@ -195,10 +199,11 @@ func pickPushed(items []Alert, push []int, n int) []int {
 }
 
 // storeItems stores the items at idx that are still unknown (another
-// writer may have stored one since the plan) and returns them.
-func (t *Tx) storeItems(source string, items []Alert, idx []int, pushed bool, opt IngestOptions) ([]Alert, error) {
+// writer may have stored one since the plan) and returns out with them
+// appended.
+func (t *Tx) storeItems(source string, items []Alert, idx []int, pushed bool, opt IngestOptions, out []Alert) ([]Alert, error) {
+	t.fillAppended()
 	keys := t.bucket(bucketAlertKeys)
-	out := make([]Alert, 0, len(idx))
 	for _, i := range idx {
 		a := items[i]
 		a.Source = source
@@ -210,10 +215,10 @@ func (t *Tx) storeItems(source string, items []Alert, idx []int, pushed bool, op
 		a.Severity = a.Severity.Normal()
 		a.Pushed = pushed
 		if err := t.addAlert(&a); err != nil {
-			return nil, err
+			return out, err
 		}
 		if err := keys.Put(k, u64(a.ID)); err != nil {
-			return nil, err
+			return out, err
 		}
 		out = append(out, a)
 	}
@@ -375,6 +380,7 @@ func (t *Tx) queueAlerts(alerts []*Alert, opt IngestOptions) (int, error) {
 
 // queueAlertsTo is queueAlerts for some of the chats.
 func (t *Tx) queueAlertsTo(chats []Chat, alerts []*Alert, opt IngestOptions) (int, error) {
+	t.fillAppended()
 	earlier := make(map[uint64][]uint64) // alert id → earlier alerts sharing a CVE
 	if opt.FollowUpWindow > 0 {
 		for _, a := range alerts {
@@ -388,6 +394,7 @@ func (t *Tx) queueAlertsTo(chats []Chat, alerts []*Alert, opt IngestOptions) (in
 		}
 	}
 	messages := 0
+	w := t.newFanOutWriter(min(len(chats)*len(alerts), 2*fanOutWork))
 	for _, c := range chats {
 		if c.Status != ChatApproved {
 			continue
@@ -405,34 +412,32 @@ func (t *Tx) queueAlertsTo(chats []Chat, alerts []*Alert, opt IngestOptions) (in
 			ids := make([]uint64, len(mine))
 			for i, a := range mine {
 				ids[i] = a.ID
-				if err := t.PutDelivery(Delivery{AlertID: a.ID, ChatID: c.ID, State: DeliveryQueued, QueuedAt: opt.Now, Via: "digest"}); err != nil {
-					return 0, err
-				}
+				w.queue(a.ID, c.ID, "digest")
 			}
-			if _, err := t.Enqueue(Outgoing{Kind: OutDigest, ChatID: c.ID, AlertIDs: ids, Created: opt.Now}); err != nil {
+			if err := w.enqueue(Outgoing{Kind: OutDigest, ChatID: c.ID, AlertIDs: ids, Created: opt.Now}); err != nil {
 				return 0, err
 			}
 			messages++
 			continue
 		}
+		queued := len(w.planned)
 		for _, a := range mine {
-			o := Outgoing{Kind: OutAlert, ChatID: c.ID, AlertIDs: []uint64{a.ID}, Created: opt.Now}
-			d := Delivery{AlertID: a.ID, ChatID: c.ID, State: DeliveryQueued, QueuedAt: opt.Now}
+			id := [1]uint64{a.ID}
+			o := Outgoing{Kind: OutAlert, ChatID: c.ID, AlertIDs: id[:], Created: opt.Now}
+			via := ""
 			if a.Copy != nil {
 				o.Kind = OutCopy
-			} else if ref := t.receivedEarlier(earlier[a.ID], c.ID); ref != 0 {
-				o.Kind, o.Ref, d.Via = OutFollowUp, ref, "followup"
+			} else if ref := t.receivedEarlier(earlier[a.ID], c.ID, w.planned[queued:]); ref != 0 {
+				o.Kind, o.Ref, via = OutFollowUp, ref, "followup"
 			}
-			if err := t.PutDelivery(d); err != nil {
-				return 0, err
-			}
-			if _, err := t.Enqueue(o); err != nil {
+			w.queue(a.ID, c.ID, via)
+			if err := w.enqueue(o); err != nil {
 				return 0, err
 			}
 			messages++
 		}
 	}
-	return messages, nil
+	return messages, w.flush(opt.Now)
 }
 
 // earlierByCVE lists alerts first seen since `since` that share a CVE id
@@ -462,9 +467,13 @@ func (t *Tx) earlierByCVE(a *Alert, since time.Time) ([]uint64, error) {
 }
 
 // receivedEarlier returns the newest of candidates that chat received (or
-// has queued), or 0.
-func (t *Tx) receivedEarlier(candidates []uint64, chat int64) uint64 {
+// has queued, in the store or in planned, deliveries not written yet), or
+// 0.
+func (t *Tx) receivedEarlier(candidates []uint64, chat int64, planned []newDelivery) uint64 {
 	for _, id := range candidates {
+		if slices.ContainsFunc(planned, func(d newDelivery) bool { return d.alert == id && d.chat == chat }) {
+			return id
+		}
 		if d, ok, err := t.Delivery(id, chat); err == nil && ok && d.State != DeliveryFailed {
 			return id
 		}

@@ -149,7 +149,7 @@ func TestFanOutIsChunkedAndFinishedAfterAStop(t *testing.T) {
 		items[i], idx[i] = Alert{Key: fmt.Sprint(i), Title: "T", Published: t0}, i
 	}
 	must(t, s.Update(func(tx *Tx) error {
-		stored, err := tx.storeItems("src", items, idx, true, IngestOptions{Now: t0})
+		stored, err := tx.storeItems("src", items, idx, true, IngestOptions{Now: t0}, nil)
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -223,16 +222,6 @@ func walkBucket(b *bolt.Bucket, isJSON bool, name string) error {
 	}
 	touched.Store(uint32(sum))
 	return nil
-}
-
-// readableRecord reports whether v is a JSON document or a compact outbox
-// entry that decodes.
-func readableRecord(v []byte) bool {
-	if len(v) > 0 && v[0] == compactOutgoing {
-		var o Outgoing
-		return o.decodeCompact(v) == nil
-	}
-	return json.Valid(v)
 }
 
 // touched keeps the byte sum of walkBucket so that the reads are done.

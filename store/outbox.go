@@ -43,8 +43,9 @@ type Result struct {
 // told of failures.
 func (s *Store) Complete(deptChat int64, results []Result) error {
 	return s.Update(func(tx *Tx) error {
+		sev := make(severities)
 		for _, r := range results {
-			if err := tx.complete(deptChat, r); err != nil {
+			if err := tx.complete(deptChat, r, sev); err != nil {
 				return fmt.Errorf("store: complete %d: %w", r.ID, err)
 			}
 		}
@@ -52,14 +53,30 @@ func (s *Store) Complete(deptChat int64, results []Result) error {
 	})
 }
 
-func (t *Tx) complete(deptChat int64, r Result) error {
+// severities remembers the severity of the alerts a batch of outcomes
+// read: a fan-out's batch is mostly one alert to many chats.
+type severities map[uint64]Severity
+
+func (t *Tx) severity(id uint64, known severities) (Severity, error) {
+	if s, ok := known[id]; ok {
+		return s, nil
+	}
+	a, err := t.Alert(id)
+	if err != nil {
+		return "", err
+	}
+	known[id] = a.Severity
+	return a.Severity, nil
+}
+
+func (t *Tx) complete(deptChat int64, r Result, sev severities) error {
 	o, ok, err := t.Outgoing(r.ID)
 	if err != nil || !ok {
 		return err // already settled, e.g. its chat went away meanwhile
 	}
 	switch r.Status {
 	case Sent:
-		return t.settleSent(o, r)
+		return t.settleSent(o, r, sev)
 	case Retry:
 		o.Attempts++
 		o.NotBefore, o.LastError = r.RetryAt, r.Error
@@ -86,7 +103,7 @@ func (t *Tx) complete(deptChat int64, r Result) error {
 // waits, so that acknowledgements arriving in the same moment share it.
 const editDelay = 2 * time.Second
 
-func (t *Tx) settleSent(o Outgoing, r Result) error {
+func (t *Tx) settleSent(o Outgoing, r Result, sev severities) error {
 	if err := t.dropOutgoing(o.ID); err != nil {
 		return err
 	}
@@ -112,15 +129,15 @@ func (t *Tx) settleSent(o Outgoing, r Result) error {
 		for _, d := range ds {
 			d.State, d.SentAt, d.MessageID, d.Error = DeliverySent, r.At, r.MessageID, ""
 			d.EditDirty, d.EditQueued = false, dirty
-			if err := t.PutDelivery(d); err != nil {
+			if err := t.updateDelivery(d); err != nil {
 				return err
 			}
 			if !t.Acked(d.AlertID, o.ChatID) {
-				a, err := t.Alert(d.AlertID)
+				severity, err := t.severity(d.AlertID, sev)
 				if err != nil {
 					return err
 				}
-				if err := t.putOpen(d.AlertID, o.ChatID, openEntry{SentAt: r.At, Severity: a.Severity}); err != nil {
+				if err := t.putOpen(d.AlertID, o.ChatID, openEntry{SentAt: r.At, Severity: severity}); err != nil {
 					return err
 				}
 			}
@@ -138,7 +155,7 @@ func (t *Tx) settleSent(o Outgoing, r Result) error {
 		dirty := slices.ContainsFunc(ds, func(d Delivery) bool { return d.EditDirty })
 		for _, d := range ds {
 			d.EditDirty, d.EditQueued = false, dirty
-			if err := t.PutDelivery(d); err != nil {
+			if err := t.updateDelivery(d); err != nil {
 				return err
 			}
 		}
@@ -147,6 +164,13 @@ func (t *Tx) settleSent(o Outgoing, r Result) error {
 		}
 	}
 	return nil
+}
+
+// updateDelivery writes back a delivery read in this transaction: its
+// per-chat index entry is there already.
+func (t *Tx) updateDelivery(d Delivery) error {
+	d.V = schemaVersion
+	return t.put(bucketDeliveries, deliveryKey(d.AlertID, d.ChatID), &d)
 }
 
 // entryDeliveries returns the deliveries of the alerts an entry carries

@@ -202,10 +202,8 @@ func (t *Tx) get(bucket, key []byte, v any) (bool, error) {
 }
 
 func (t *Tx) put(bucket, key []byte, v any) error {
-	if o, ok := v.(*Outgoing); ok {
-		if data, ok := o.appendCompact(make([]byte, 0, 64)); ok { // bbolt keeps the slice: one per entry
-			return t.bucket(bucket).Put(key, data)
-		}
+	if data, ok := appendCompactRecord(v); ok {
+		return t.bucket(bucket).Put(key, data)
 	}
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -282,10 +280,10 @@ func jsonDecode(data []byte, v any) error {
 }
 
 // unmarshalRecord decodes a stored record: JSON, or the compact form of an
-// outbox entry.
+// outbox entry or a delivery.
 func unmarshalRecord(data []byte, v any) error {
-	if o, ok := v.(*Outgoing); ok && len(data) > 0 && data[0] == compactOutgoing {
-		return o.decodeCompact(data)
+	if handled, err := decodeCompactRecord(data, v); handled {
+		return err
 	}
 	return json.Unmarshal(data, v)
 }

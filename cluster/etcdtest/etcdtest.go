@@ -14,12 +14,14 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
 )
 
 // Cluster is an in-process etcd cluster.
 type Cluster struct {
 	dir     string
 	members []*member
+	durable bool
 }
 
 type member struct {
@@ -41,9 +43,16 @@ func Start(t testing.TB, n int) *Cluster {
 	return c
 }
 
-// New starts n members with their data under dir.
-func New(dir string, n int) (*Cluster, error) {
-	c := &Cluster{dir: dir}
+// New starts n members with their data under dir. They do not sync to
+// disk: a test cluster's data dies with the test.
+func New(dir string, n int) (*Cluster, error) { return start(dir, n, false) }
+
+// NewDurable is New with every write synced to disk, as production etcd
+// does, for benchmarks whose figures must mean something.
+func NewDurable(dir string, n int) (*Cluster, error) { return start(dir, n, true) }
+
+func start(dir string, n int, durable bool) (*Cluster, error) {
+	c := &Cluster{dir: dir, durable: durable}
 	var initial []string
 	for i := range n {
 		m := &member{name: fmt.Sprintf("m%d", i), peer: freeURL(), clnt: freeURL()}
@@ -52,7 +61,7 @@ func New(dir string, n int) (*Cluster, error) {
 	}
 	errs := make(chan error, n)
 	for _, m := range c.members {
-		go func() { errs <- m.start(dir, strings.Join(initial, ","), "new") }()
+		go func() { errs <- m.start(dir, strings.Join(initial, ","), "new", durable) }()
 	}
 	for range n {
 		if err := <-errs; err != nil {
@@ -72,18 +81,18 @@ func freeURL() url.URL {
 	return url.URL{Scheme: "http", Host: l.Addr().String()}
 }
 
-func (m *member) start(dir, initial, state string) error {
+func (m *member) start(dir, initial, state string, durable bool) error {
 	cfg := embed.NewConfig()
 	cfg.Name = m.name
 	cfg.Dir = filepath.Join(dir, m.name)
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{m.peer}, []url.URL{m.peer}
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{m.clnt}, []url.URL{m.clnt}
 	cfg.InitialCluster, cfg.InitialClusterToken, cfg.ClusterState = initial, "canhbao-test", state
-	cfg.LogLevel = "error"
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop()) // its shutdown is noisy
 	// Short raft timers keep failover tests short; loaded CI machines
 	// need the election timeout well above the heartbeat.
 	cfg.TickMs, cfg.ElectionMs = 50, 500
-	cfg.UnsafeNoFsync = true // a test cluster's data dies with the test
+	cfg.UnsafeNoFsync = !durable
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return fmt.Errorf("etcd member %s: %w", m.name, err)
@@ -130,7 +139,7 @@ func (c *Cluster) Restart(i int) error {
 	for _, m := range c.members {
 		initial = append(initial, m.name+"="+m.peer.String())
 	}
-	return c.members[i].start(c.dir, strings.Join(initial, ","), "existing")
+	return c.members[i].start(c.dir, strings.Join(initial, ","), "existing", c.durable)
 }
 
 // Close stops every member.

@@ -218,28 +218,23 @@ func TestUnlistedSourcesReported(t *testing.T) {
 	tg := telegramtest.New(t)
 	feed := newFeedServer(t, rssItems(1, 1))
 	cfg := testConfig(t, tg, store.Source{Name: "test", URL: feed.URL, Kind: store.KindFeed, Severity: store.SeverityHigh})
-	st, err := store.Open(cfg.DB, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = st.Update(func(tx *store.Tx) error {
-		for _, s := range []store.Source{
-			{Name: "old", URL: feed.URL + "?old", Kind: store.KindFeed},
-			{Name: "quiet", URL: feed.URL + "?quiet", Kind: store.KindFeed, Paused: true},
-			{Name: "test", URL: feed.URL, Kind: store.KindFeed},
-		} {
-			if err := tx.PutSource(s); err != nil {
-				return err
+	seedStore(t, cfg.DB, func(st *store.Store) error {
+		return st.Update(func(tx *store.Tx) error {
+			for _, s := range []store.Source{
+				{Name: "old", URL: feed.URL + "?old", Kind: store.KindFeed},
+				{Name: "quiet", URL: feed.URL + "?quiet", Kind: store.KindFeed, Paused: true},
+				{Name: "test", URL: feed.URL, Kind: store.KindFeed},
+			} {
+				if err := tx.PutSource(s); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
+			return nil
+		})
 	})
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := start(t, tg, cfg)
-	tg.WaitFor(t, 5*time.Second, func() bool { return strings.Contains(s.logs.String(), "canhbao started") }, "start")
+	// The active node's work reports them, after "canhbao started".
+	tg.WaitFor(t, 5*time.Second, func() bool { return strings.Contains(s.logs.String(), "stored source quiet") }, "the report")
 	logs := s.logs.String()
 	for _, want := range []string{
 		"stored source old is not in CANHBAO_FEEDS: kept and still polled; /source remove old deletes it",

@@ -19,25 +19,19 @@ import (
 // service starts, as if they had subscribed earlier.
 func seedChats(t testing.TB, db string, chats ...store.Chat) {
 	t.Helper()
-	st, err := store.Open(db, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	err = st.Update(func(tx *store.Tx) error {
-		for _, c := range chats {
-			if c.Status == "" {
-				c.Status = store.ChatApproved
+	seedStore(t, db, func(st *store.Store) error {
+		return st.Update(func(tx *store.Tx) error {
+			for _, c := range chats {
+				if c.Status == "" {
+					c.Status = store.ChatApproved
+				}
+				if err := tx.PutChat(c); err != nil {
+					return err
+				}
 			}
-			if err := tx.PutChat(c); err != nil {
-				return err
-			}
-		}
-		return nil
+			return nil
+		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestDepartmentView covers what the department relies on: live cards,

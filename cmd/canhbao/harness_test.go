@@ -107,7 +107,7 @@ const (
 // testConfig is a configuration for the in-process service: fast polls,
 // no backfill so that real (old) documents are pushed.
 func testConfig(t testing.TB, tg *telegramtest.Server, feeds ...store.Source) Config {
-	return Config{
+	return onTestStore(Config{
 		Token: tg.Token(), APIEndpoint: tg.Endpoint(),
 		DB:    filepath.Join(t.TempDir(), "canhbao.db"),
 		Feeds: feeds, PollInterval: time.Second,
@@ -117,7 +117,7 @@ func testConfig(t testing.TB, tg *telegramtest.Server, feeds ...store.Source) Co
 		DigestOver: 5, SourceAlertAfter: 6 * time.Hour, LogLevel: "debug",
 		editDelay: 200 * time.Millisecond, remindEvery: 100 * time.Millisecond, pollTimeout: time.Second,
 		IncidentWithin: 72 * time.Hour, IncidentStale: 24 * time.Hour, letterEvery: 100 * time.Millisecond,
-	}
+	})
 }
 
 // start runs the service until the test ends (or stop is called).

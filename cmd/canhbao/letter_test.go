@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/canhbao/canhbao/bot"
 	"github.com/canhbao/canhbao/bot/telegramtest"
 	"github.com/canhbao/canhbao/store"
 )
@@ -91,20 +92,43 @@ func TestContactsAndTags(t *testing.T) {
 }
 
 // TestBadContactsFile: a contacts file with a mistake names the line and
-// the problem in the department's chat and stops nothing.
+// the field in the department's chat, in its language, and stops nothing;
+// the parser's English detail is in the log only.
 func TestBadContactsFile(t *testing.T) {
-	tg := telegramtest.New(t)
-	cfg := testConfig(t, tg)
-	cfg.ContactsFile = filepath.Join(t.TempDir(), "contacts.txt")
-	if err := os.WriteFile(cfg.ContactsFile, []byte("[VNCERT/CC]\nhotline = 086.9100.317\nfax = 024.1\n"), 0o600); err != nil {
-		t.Fatal(err)
+	tests := map[string]struct {
+		lang           bot.Lang
+		notice, answer []string
+	}{
+		"Vietnamese": {bot.Vietnamese,
+			[]string{"Cấu hình chưa đúng", "CANHBAO_CONTACTS", "dòng 3: không có trường fax", "Đang dùng các đầu mối liên hệ mặc định"},
+			[]string{"VNCERT/CC", "024.3640.4421"}},
+		"English": {bot.English,
+			[]string{"Configuration problem", "CANHBAO_CONTACTS", "line 3: there is no field fax", "The built-in contacts are used"},
+			[]string{"VNCERT/CC", "024.3640.4421"}},
 	}
-	health := telegramtest.Group(-5201, "Sở Y tế")
-	seedChats(t, cfg.DB, store.Chat{ID: health.ID, Agency: "Sở Y tế"})
-	start(t, tg, cfg)
-	waitText(t, tg, deptChat, "Cấu hình chưa đúng", "CANHBAO_CONTACTS", "line 3", `unknown key "fax"`)
-	tg.SendText(health, telegramtest.NewUser(301, "An"), "/contacts")
-	waitText(t, tg, health.ID, "VNCERT/CC", "024.3640.4421")
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			tg := telegramtest.New(t)
+			cfg := testConfig(t, tg)
+			cfg.Lang = tc.lang
+			cfg.ContactsFile = filepath.Join(t.TempDir(), "contacts.txt")
+			if err := os.WriteFile(cfg.ContactsFile, []byte("[VNCERT/CC]\nhotline = 086.9100.317\nfax = 024.1\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			health := telegramtest.Group(-5201, "Sở Y tế")
+			seedChats(t, cfg.DB, store.Chat{ID: health.ID, Agency: "Sở Y tế"})
+			s := start(t, tg, cfg)
+			notice := waitText(t, tg, deptChat, tc.notice...)
+			if strings.Contains(notice.Plain, "unknown key") {
+				t.Errorf("the notice carries the parser's detail:\n%s", notice.Plain)
+			}
+			if !strings.Contains(s.logs.String(), `line 3: unknown key \"fax\"`) {
+				t.Errorf("the log lacks the parser's detail:\n%s", s.logs.String())
+			}
+			tg.SendText(health, telegramtest.NewUser(301, "An"), "/contacts")
+			waitText(t, tg, health.ID, tc.answer...)
+		})
+	}
 }
 
 // TestCustomContacts: the department's own contact point from the file,

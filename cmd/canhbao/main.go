@@ -33,6 +33,11 @@ Usage:
                          workbook (alerts × agencies, agencies, admin log, incidents, duty), to standard output
   canhbao forget USER_ID erase one person's name, id and notes everywhere (works while the service runs)
   canhbao check [FILE]   check the database (or a backup) in full; needs the service stopped
+  canhbao migrate -to etcd [-force] [FILE]
+  canhbao migrate -to bbolt [-force] FILE
+                         copy the stopped database (CANHBAO_DB, or FILE) into etcd
+                         (CANHBAO_ETCD_*), or etcd's data into a new database FILE, and check both
+                         sides record for record; a target holding other data needs -force
   canhbao config         every setting: its effective value (secrets hidden) and where it came from
   canhbao version        print the version
 
@@ -101,6 +106,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		err = check(cfg, args, stdout)
+	case "migrate":
+		a, perr := parseMigrateArgs(args)
+		if perr == nil && len(cfg.Etcd.Endpoints) == 0 {
+			perr = errors.New("CANHBAO_ETCD_ENDPOINTS: required to migrate")
+		}
+		if perr != nil {
+			fmt.Fprintf(stderr, "canhbao: migrate: %v\n", perr)
+			return exitUsage
+		}
+		err = migrate(ctx, cfg, a, stdout)
 	case "export":
 		var q exportArgs
 		if q, err = parseExportArgs(args); err != nil {

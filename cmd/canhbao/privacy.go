@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -59,6 +60,11 @@ func forget(ctx context.Context, cfg Config, args []string, stdout io.Writer) er
 	}
 	if viaService {
 		return nil
+	}
+	if cfg.Store == "etcd" {
+		// The file is only this node's copy: a change to it alone would
+		// be lost, or undone, when the node follows etcd again.
+		return errors.New("forget: on a cluster only the running active node can erase; run this on that node while the service runs, or send /forget to the bot")
 	}
 	if err := withStore(cfg.DB, false, func(st *store.Store) error {
 		return forgetIn(st, bot.NewRenderer(cfg.Lang), user, stdout)

@@ -12,7 +12,6 @@ import (
 	"github.com/canhbao/canhbao/bot"
 	"github.com/canhbao/canhbao/cluster"
 	"github.com/canhbao/canhbao/feeds"
-	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
 	"github.com/canhbao/canhbao/summary"
 	"github.com/canhbao/canhbao/web"
@@ -47,7 +46,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	render := bot.NewRenderer(cfg.Lang)
 	render.DeptName = cfg.DeptName
-	contactsProblem := loadContacts(render, cfg, log)
+	contactsProblem := render.LoadContacts(cfg.ContactsFile, log)
 	api := bot.NewAPI(cfg.Token, cfg.APIEndpoint, 2*time.Minute)
 	// Who reached Telegram last, for /readyz.
 	updatesAPI, sendsAPI := &reach{Telegram: api}, &reach{Telegram: api}
@@ -103,7 +102,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		})
 	}
 	if node != nil {
-		wg.Go(func() { _ = node.Run(ctx) })
+		wg.Go(func() {
+			if err := node.Run(ctx); err != nil {
+				cancel(err)
+			}
+		})
 	} else {
 		wg.Go(func() {
 			if err := work.run(ctx); err != nil && ctx.Err() == nil {
@@ -328,20 +331,6 @@ func (s *sink) RecordPoll(_ context.Context, name string, r feeds.PollResult) er
 		s.cfg.AdminChat, s.cfg.SourceAlertAfter)
 	s.sender.Wake()
 	return err
-}
-
-// loadContacts reads CANHBAO_CONTACTS into render. A bad file stops
-// nothing: the built-in contacts stand in, and the returned problem is
-// logged here and told to the department's chat by the active node.
-func loadContacts(render *bot.Renderer, cfg Config, log *slog.Logger) (problem string) {
-	contacts, err := letter.LoadContacts(cfg.ContactsFile)
-	if err == nil {
-		render.Contacts = contacts
-		return ""
-	}
-	problem = "CANHBAO_CONTACTS: " + err.Error() + "; using the built-in contacts"
-	log.Error(problem)
-	return problem
 }
 
 func orDefault(d, def time.Duration) time.Duration {
