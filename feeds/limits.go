@@ -38,10 +38,13 @@ const (
 	// or objects a JSON document, may have.
 	MaxEntries = 20_000
 	// MaxFieldBytes is the largest one field of an XML feed (a title, a
-	// description, a content, with any markup inside) may be: gofeed reads
-	// each as one string and parses item descriptions as HTML documents
-	// (looking for an image), which for 16 MB of escaped tags took 14 s
-	// and 230 MB. A long advisory is about 100 KB.
+	// description, a content, with any markup inside) or one string of a
+	// JSON document (a title, a content_html, a key) may be, as written in
+	// the document: gofeed reads each as one string and parses item
+	// descriptions as HTML documents (looking for an image), which for 16
+	// MB of escaped tags took 14 s and 230 MB, and every text is cleaned
+	// as HTML after. A long advisory is about 100 KB; the longest string of
+	// the whole KEV catalogue is under 1 KB.
 	MaxFieldBytes = 1 << 20
 )
 
@@ -49,8 +52,8 @@ const (
 // MaxXMLDepth or MaxJSONDepth.
 var ErrTooDeep = errors.New("document nested too deeply")
 
-// ErrFieldTooLarge is wrapped by the error for an XML feed with a field
-// larger than MaxFieldBytes.
+// ErrFieldTooLarge is wrapped by the error for an XML feed with a field,
+// or a JSON document with a string, larger than MaxFieldBytes.
 var ErrFieldTooLarge = errors.New("document field too large")
 
 // ErrTooMany is wrapped by the error for a document with more than
@@ -60,12 +63,12 @@ var ErrTooMany = errors.New("document has too many elements")
 // shapeLimits are what one kind of document is checked against.
 type shapeLimits struct {
 	depth, elements, entries int
-	field                    int64 // XML only
+	field                    int64 // XML fields and JSON strings; 0 for pages
 }
 
 var (
 	xmlLimits  = shapeLimits{MaxXMLDepth, MaxElements, MaxEntries, MaxFieldBytes}
-	jsonLimits = shapeLimits{depth: MaxJSONDepth, elements: MaxElements, entries: MaxEntries}
+	jsonLimits = shapeLimits{MaxJSONDepth, MaxElements, MaxEntries, MaxFieldBytes}
 	pageLimits = shapeLimits{depth: 512, elements: MaxPageElements, entries: MaxEntries} // depth: x/net/html's own
 )
 
@@ -162,11 +165,12 @@ func (c *controlCharFilter) Read(p []byte) (int, error) {
 
 // checkJSONShape counts open objects and arrays outside strings (JSON has
 // no other way to nest), objects (a feed's items), and values by their
-// separators. Go's encoding/json stops at 10,000 levels, but each level
-// and each value still costs the decoder.
+// separators, and measures each string as written (escapes included).
+// Go's encoding/json stops at 10,000 levels, but each level and each
+// value still costs the decoder.
 func checkJSONShape(body []byte, lim shapeLimits) error {
 	depth, values, objects := 0, 1, 0
-	inString, escaped := false, false
+	inString, escaped, stringStart := false, false, 0
 	for i, b := range body {
 		switch {
 		case inString:
@@ -178,9 +182,12 @@ func checkJSONShape(body []byte, lim shapeLimits) error {
 			case b == '"':
 				inString = false
 			}
+			if int64(i-stringStart) > lim.field {
+				return fmt.Errorf("%w: a string of more than %s (at byte %d)", ErrFieldTooLarge, byteSize(lim.field), stringStart)
+			}
 			continue
 		case b == '"':
-			inString = true
+			inString, stringStart = true, i
 		case b == '{' || b == '[':
 			depth++
 			values++
