@@ -31,7 +31,7 @@ type seeded struct {
 	alerts, deliveries, acks, outbox int
 }
 
-func seed(t *testing.T, s *store.Store, groups, alerts int) seeded {
+func seed(t testing.TB, s *store.Store, groups, alerts int) seeded {
 	t.Helper()
 	must(t, s.Update(func(tx *store.Tx) error {
 		for i := range groups {
@@ -488,4 +488,32 @@ func TestCountsSkipReplicaBookkeeping(t *testing.T) {
 	if !c.Empty() {
 		t.Errorf("a copy with only its replica bookkeeping counts %+v", c)
 	}
+}
+
+// BenchmarkMigrate copies a database of 600 groups × 20 alerts (12,000
+// deliveries, half still in the outbox) into etcd and back, and reports
+// records per second each way.
+func BenchmarkMigrate(b *testing.B) {
+	ctx := context.Background()
+	src := openStore(b)
+	seed(b, src, 600, 20)
+	cli := client(b, shared.Endpoints())
+	c, err := CountStore(src)
+	must(b, err)
+	b.ResetTimer()
+	var into, back time.Duration
+	for range b.N {
+		p := newPrefix()
+		start := time.Now()
+		_, err := ToEtcd(ctx, cli, p, src, false)
+		must(b, err)
+		into += time.Since(start)
+		start = time.Now()
+		_, err = ToBbolt(ctx, cli, p, openStore(b), false)
+		must(b, err)
+		back += time.Since(start)
+	}
+	b.ReportMetric(float64(c.Records*b.N)/into.Seconds(), "records/s-into-etcd")
+	b.ReportMetric(float64(c.Records*b.N)/back.Seconds(), "records/s-back")
+	b.ReportMetric(float64(c.Records), "records")
 }

@@ -127,6 +127,7 @@ func TestMigrateCommand(t *testing.T) {
 			return func() {}
 		}, args: []string{"migrate", "-to", "bbolt", back}, code: 1, stderr: "the file holds other records than etcd under /tinh/.* add -force"},
 		{name: "back over it, forced", args: []string{"migrate", "-to", "bbolt", back, "-force"}, stdout: counted},
+		{name: "a file named rather than CANHBAO_DB", args: []string{"migrate", "-to", "etcd", back}, stdout: "already holds the same data as " + regexp.QuoteMeta(back)},
 		{name: "back from an empty prefix", env: map[string]string{"CANHBAO_ETCD_PREFIX": "/khac/"}, args: []string{"migrate", "-to", "bbolt", filepath.Join(dir, "empty.db")}, code: 1, stderr: "holds no canhbao records under /khac/"},
 	}
 	for _, s := range steps {
