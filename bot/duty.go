@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/canhbao/canhbao/letter"
 	"github.com/canhbao/canhbao/store"
@@ -139,7 +140,7 @@ func (b *Bot) askDuty(tx *store.Tx, p *store.DutyPeriod, now time.Time) (int, er
 // registerDuty replaces the group's roster for the period.
 func (b *Bot) registerDuty(tx *store.Tx, q *request, c store.Chat, p store.DutyPeriod, now time.Time) error {
 	r := b.Render
-	entries, err := letter.ParseRoster(q.args, p.From, p.To, r.Loc)
+	entries, err := letter.ParseRoster(q.args, p.From, p.To, r.Loc, rosterMentions(q)...)
 	if err != nil {
 		return q.reply(tx, r.T("duty.bad_roster", Esc(q.args)), r.T("duty.how"))
 	}
@@ -149,7 +150,7 @@ func (b *Bot) registerDuty(tx *store.Tx, q *request, c store.Chat, p store.DutyP
 	dc := p.Chat(q.chat)
 	dc.People = dc.People[:0]
 	for _, e := range entries {
-		person := store.DutyPerson{Day: e.Day, Name: e.Name, Phone: e.Phone}
+		person := store.DutyPerson{Day: e.Day, Name: e.Name, Phone: e.Phone, UserID: e.UserID}
 		if e.Self {
 			person.Name, person.UserID = q.who(), q.from.ID
 		}
@@ -160,6 +161,41 @@ func (b *Bot) registerDuty(tx *store.Tx, q *request, c store.Chat, p store.DutyP
 		return err
 	}
 	return q.reply(tx, r.T("duty.registered", Esc(c.Name()), Esc(p.Title), r.DutyDays(&p))+"\n"+r.roster(dc))
+}
+
+// rosterMentions are the people a /duty message mentions by account:
+// those picked from the group's members in Telegram who have no
+// @username (Telegram sends their name with a text_mention entity), with
+// their place in the command's arguments.
+func rosterMentions(q *request) []letter.Mention {
+	at := strings.Index(q.m.Text, q.args)
+	if q.args == "" || at < 0 {
+		return nil
+	}
+	var out []letter.Mention
+	for _, e := range q.m.Entities {
+		if e.Type != "text_mention" || e.User == nil || e.User.ID == 0 {
+			continue
+		}
+		start, end := utf16ToByte(q.m.Text, e.Offset)-at, utf16ToByte(q.m.Text, e.Offset+e.Length)-at
+		if start >= 0 && end <= len(q.args) {
+			out = append(out, letter.Mention{Start: start, End: end, UserID: e.User.ID})
+		}
+	}
+	return out
+}
+
+// utf16ToByte turns an offset in UTF-16 code units (Telegram's entity
+// offsets) into a byte offset of text.
+func utf16ToByte(text string, units int) int {
+	n := 0
+	for i, r := range text {
+		if n >= units {
+			return i
+		}
+		n += utf16.RuneLen(r)
+	}
+	return len(text)
 }
 
 // dutyStatus shows the department who registered and who has not, for

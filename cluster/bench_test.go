@@ -17,7 +17,7 @@ import (
 // cluster that syncs to disk. Telegram is not involved: this is the
 // store's ceiling, which must stay above any paid broadcast rate.
 func BenchmarkRecordedDeliveries(b *testing.B) {
-	for _, batch := range []int{1, 16} {
+	for _, batch := range []int{1, 16, 128} {
 		b.Run(fmt.Sprintf("bbolt/batch=%d", batch), func(b *testing.B) {
 			s, err := store.Open(filepath.Join(b.TempDir(), "canhbao.db"), store.Options{})
 			if err != nil {
@@ -32,7 +32,7 @@ func BenchmarkRecordedDeliveries(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	for _, batch := range []int{1, 16} {
+	for _, batch := range []int{1, 16, 128} {
 		b.Run(fmt.Sprintf("etcd/batch=%d", batch), func(b *testing.B) {
 			cli, err := Connect(Config{Endpoints: c.Endpoints()})
 			if err != nil {

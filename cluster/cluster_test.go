@@ -211,7 +211,7 @@ func TestJournalRecovery(t *testing.T) {
 		changes = append(changes, store.Change{Bucket: "chats", Key: fmt.Appendf(nil, "%04d", i), Value: []byte("v")})
 	}
 	changes = append(changes, store.Change{Bucket: "chats", Seq: 301})
-	chunks := chunk(changes)
+	chunks := chunkBy(changes, 100, maxBytes) // as a journal of several parts
 	if len(chunks) < 3 {
 		t.Fatalf("300 changes in %d chunks", len(chunks))
 	}

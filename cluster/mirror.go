@@ -94,32 +94,47 @@ func (m *Mirror) fail(err error) error {
 	return err
 }
 
-// viaJournal writes a large transaction in chunks: first to the journal,
-// then one key commits it, then its changes are applied in chunks and
-// the journal entry deleted. A leader that dies before the commit key
-// leaves nothing that counts; one that dies after it leaves a journal
-// the next leader applies (Recover).
+// viaJournal writes a large transaction in steps: first the journal
+// (one key per MiB of changes; for most, the journal and its commit key
+// are one etcd transaction), then the commit key, then its changes in
+// transactions etcd accepts, the last one deleting the journal. A leader
+// that dies before the commit key leaves nothing that counts; one that
+// dies after it leaves a journal the next leader applies (Recover).
 func (m *Mirror) viaJournal(changes []store.Change) (int64, error) {
 	id := fmt.Sprintf("%s-%d", m.tag, m.journals.Add(1))
 	base := m.layout.journal() + id + "/"
-	chunks := chunk(changes)
-	for i, c := range chunks {
-		if _, err := m.txn(clientv3.OpPut(fmt.Sprintf("%s%06d", base, i), encodeChunk(c))); err != nil {
+	parts := chunkBy(changes, 1<<31, maxBytes)
+	commit := clientv3.OpPut(base+"commit", fmt.Sprint(len(parts)))
+	for i, c := range parts {
+		put := clientv3.OpPut(fmt.Sprintf("%s%06d", base, i), encodeChunk(c))
+		ops := []clientv3.Op{put}
+		if len(parts) == 1 {
+			ops = append(ops, commit)
+		}
+		if _, err := m.txn(ops...); err != nil {
 			return 0, err
 		}
 	}
-	if _, err := m.txn(clientv3.OpPut(base+"commit", fmt.Sprint(len(chunks)))); err != nil {
-		return 0, err
+	if len(parts) > 1 {
+		if _, err := m.txn(commit); err != nil {
+			return 0, err
+		}
 	}
-	return m.applyJournal(base, chunks)
+	return m.applyJournal(base, changes)
 }
 
-func (m *Mirror) applyJournal(base string, chunks [][]store.Change) (int64, error) {
+// applyJournal applies a committed journal's changes and deletes it with
+// the last of them.
+func (m *Mirror) applyJournal(base string, changes []store.Change) (int64, error) {
+	chunks := chunkBy(changes, maxOps-1, maxBytes)
 	var rev int64
-	for _, c := range chunks {
-		ops := make([]clientv3.Op, len(c))
+	for i, c := range chunks {
+		ops := make([]clientv3.Op, len(c), len(c)+1)
 		for i, ch := range c {
 			ops[i], _ = m.op(ch)
+		}
+		if i == len(chunks)-1 {
+			ops = append(ops, clientv3.OpDelete(base, clientv3.WithPrefix()))
 		}
 		r, err := m.txn(ops...)
 		if err != nil {
@@ -127,11 +142,7 @@ func (m *Mirror) applyJournal(base string, chunks [][]store.Change) (int64, erro
 		}
 		rev = r
 	}
-	r, err := m.txn(clientv3.OpDelete(base, clientv3.WithPrefix()))
-	if err != nil {
-		return 0, err
-	}
-	return max(rev, r), nil
+	return rev, nil
 }
 
 // Recover finishes what a previous leader left in the journal: a
@@ -165,9 +176,10 @@ func (m *Mirror) Recover(ctx context.Context) (applied int, err error) {
 			}
 			continue
 		}
-		var chunks [][]store.Change
-		for i := 0; ; i++ {
-			data, ok := parts[fmt.Sprintf("%06d", i)]
+		var changes []store.Change
+		n := 0
+		for ; ; n++ {
+			data, ok := parts[fmt.Sprintf("%06d", n)]
 			if !ok {
 				break
 			}
@@ -175,12 +187,12 @@ func (m *Mirror) Recover(ctx context.Context) (applied int, err error) {
 			if err != nil {
 				return applied, fmt.Errorf("cluster: journal %s: %w", id, err)
 			}
-			chunks = append(chunks, c)
+			changes = append(changes, c...)
 		}
-		if fmt.Sprint(len(chunks)) != string(parts["commit"]) {
-			return applied, fmt.Errorf("cluster: journal %s: %d chunks, its commit says %s", id, len(chunks), parts["commit"])
+		if fmt.Sprint(n) != string(parts["commit"]) {
+			return applied, fmt.Errorf("cluster: journal %s: %d parts, its commit says %s", id, n, parts["commit"])
 		}
-		if _, err := m.applyJournal(base, chunks); err != nil {
+		if _, err := m.applyJournal(base, changes); err != nil {
 			return applied, err
 		}
 		applied++
@@ -188,13 +200,14 @@ func (m *Mirror) Recover(ctx context.Context) (applied int, err error) {
 	return applied, nil
 }
 
-// chunk splits changes into runs that each fit one etcd transaction.
-func chunk(changes []store.Change) [][]store.Change {
+// chunkBy splits changes into runs of at most ops changes and about
+// bytes bytes.
+func chunkBy(changes []store.Change, ops, bytes int) [][]store.Change {
 	var out [][]store.Change
 	start, size := 0, 0
 	for i, c := range changes {
 		n := len(c.Bucket) + len(c.Key) + len(c.Value) + 64
-		if i > start && (i-start >= maxOps || size+n > maxBytes) {
+		if i > start && (i-start >= ops || size+n > bytes) {
 			out = append(out, changes[start:i])
 			start, size = i, 0
 		}

@@ -3,6 +3,7 @@ package letter
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -58,16 +59,42 @@ type DutyEntry struct {
 	// Self is set for "tôi" (me): the sender, mentioned by their Telegram
 	// account.
 	Self bool
+	// Username is the @username written in the entry (without "@"):
+	// the text "@username" mentions that person in a group.
+	Username string
+	// UserID is the account of a person picked from the group's members
+	// in Telegram (a mention without username), so that alerts can
+	// mention them.
+	UserID int64
 }
+
+// Mention is a person the /duty message mentions by Telegram account: the
+// bytes [Start, End) of the roster's text that name them.
+type Mention struct {
+	Start, End int
+	UserID     int64
+}
+
+// username matches a Telegram @username: 5 to 32 letters, digits and
+// underscores, a letter first.
+var username = regexp.MustCompile(`^@([A-Za-z][A-Za-z0-9_]{4,31})$`)
 
 // ParseRoster reads who is on duty, as a group writes it after /duty:
 // entries separated by new lines or ";", each a name and a phone
 // ("Nguyễn Văn An 0912 345 678"), or "tôi" (me) with an optional phone,
 // optionally led by a day of the period for groups that rotate
 // ("30/08 Trần Thị Bình 0987 654 321"). Days must fall within [from, to).
-func ParseRoster(text string, from, to time.Time, loc *time.Location) ([]DutyEntry, error) {
+// A person named by @username, or mentioned by account (mentions), can
+// be reached in Telegram: the phone is optional for them too.
+func ParseRoster(text string, from, to time.Time, loc *time.Location, mentions ...Mention) ([]DutyEntry, error) {
 	var out []DutyEntry
-	for _, raw := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == ';' }) {
+	start := 0
+	for end := 0; end <= len(text); end++ {
+		if end < len(text) && text[end] != '\n' && text[end] != ';' {
+			continue
+		}
+		raw, rawStart := text[start:end], start
+		start = end + 1
 		words := strings.Fields(strings.Trim(strings.TrimSpace(raw), ",."))
 		if len(words) == 0 {
 			continue
@@ -96,6 +123,16 @@ func ParseRoster(text string, from, to time.Time, loc *time.Location) ([]DutyEnt
 		case "toi", "me", "minh":
 			e.Self, e.Name = true, ""
 		}
+		for _, w := range words[:cut] {
+			if m := username.FindStringSubmatch(strings.TrimRight(w, ",.:;)")); m != nil && e.Username == "" {
+				e.Username = m[1]
+			}
+		}
+		for _, m := range mentions {
+			if m.Start >= rawStart && m.End <= end && e.UserID == 0 && !e.Self {
+				e.UserID = m.UserID
+			}
+		}
 		if e.Phone != "" {
 			if _, ok := Phone(e.Phone); !ok {
 				return nil, fmt.Errorf("%q is not a phone number", e.Phone)
@@ -104,7 +141,7 @@ func ParseRoster(text string, from, to time.Time, loc *time.Location) ([]DutyEnt
 		switch {
 		case !e.Self && e.Name == "":
 			return nil, fmt.Errorf("%q names nobody", strings.TrimSpace(raw))
-		case !e.Self && e.Phone == "":
+		case !e.Self && e.Phone == "" && e.Username == "" && e.UserID == 0:
 			return nil, fmt.Errorf("%q has no phone number", strings.TrimSpace(raw))
 		}
 		out = append(out, e)

@@ -2,6 +2,7 @@ package letter
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -58,7 +59,7 @@ func TestParseRoster(t *testing.T) {
 			t.Errorf("entry %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	for _, bad := range []string{"Trần Thị Bình", "0912 345 678", "10/09 Trần Thị Bình 0912 345 678", "An 12", ""} {
+	for _, bad := range []string{"Trần Thị Bình", "0912 345 678", "10/09 Trần Thị Bình 0912 345 678", "An 12", "", "@an", "an_nguyen", "email@an_nguyen"} {
 		if _, err := ParseRoster(bad, from, to, hcm); err == nil {
 			t.Errorf("ParseRoster(%q) accepted", bad)
 		}
@@ -107,5 +108,51 @@ func TestIncidentTypeAndPrompt(t *testing.T) {
 	}
 	if IncidentRef("✅ Đã gửi báo cáo sự cố SC-7 tới Sở") != 7 || IncidentRef("#7 · CAO") != 0 {
 		t.Error("IncidentRef")
+	}
+}
+
+// TestParseRosterReachableInTelegram: a person named by @username or
+// mentioned by account needs no phone; the others still do.
+func TestParseRosterReachableInTelegram(t *testing.T) {
+	from, to := time.Date(2026, 8, 29, 0, 0, 0, 0, hcm), time.Date(2026, 9, 5, 0, 0, 0, 0, hcm)
+	text := "@binh_tran; 30/08 Lê Văn Cường; Trần An @an_tran 0912 345 678"
+	cuong := strings.Index(text, "Lê Văn Cường")
+	tests := map[string]struct {
+		mentions []Mention
+		want     []DutyEntry
+		refused  bool
+	}{
+		"a mention by account": {
+			mentions: []Mention{{Start: cuong, End: cuong + len("Lê Văn Cường"), UserID: 303}},
+			want: []DutyEntry{
+				{Name: "@binh_tran", Username: "binh_tran"},
+				{Day: time.Date(2026, 8, 30, 0, 0, 0, 0, hcm), Name: "Lê Văn Cường", UserID: 303},
+				{Name: "Trần An @an_tran", Phone: "0912 345 678", Username: "an_tran"},
+			},
+		},
+		"no mention: a name without a phone": {refused: true},
+		"a mention of another entry's text":  {mentions: []Mention{{Start: 0, End: 3, UserID: 303}}, refused: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := ParseRoster(text, from, to, hcm, tc.mentions...)
+			if tc.refused {
+				if err == nil {
+					t.Fatalf("accepted: %+v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d entries: %+v", len(got), got)
+			}
+			for i, w := range tc.want {
+				if g := got[i]; !g.Day.Equal(w.Day) || g.Name != w.Name || g.Phone != w.Phone || g.Username != w.Username || g.UserID != w.UserID {
+					t.Errorf("entry %d = %+v, want %+v", i, g, w)
+				}
+			}
+		})
 	}
 }

@@ -79,6 +79,15 @@ func (s *Server) SendText(chat tgbotapi.Chat, from tgbotapi.User, text string) t
 	return s.userMessageLocked(chat, from, &message{text: text, entities: commandEntities(text)})
 }
 
+// SendTextWithEntities is SendText with more entities than the command's:
+// a text_mention, which Telegram sets when a member is picked from the
+// group's list and has no @username (offsets in UTF-16 code units).
+func (s *Server) SendTextWithEntities(chat tgbotapi.Chat, from tgbotapi.User, text string, entities ...tgbotapi.MessageEntity) tgbotapi.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.userMessageLocked(chat, from, &message{text: text, entities: append(commandEntities(text), entities...)})
+}
+
 // Reply has from answer message replyTo of chat (the bot's or a user's); the update's
 // reply_to_message is the stored message.
 func (s *Server) Reply(chat tgbotapi.Chat, from tgbotapi.User, replyTo int, text string) tgbotapi.Message {
