@@ -76,28 +76,35 @@ func markup(rows [][]store.Button) any {
 // a person who sent several commands at once sees where each answer starts.
 const answerSeparator = "\n\n┈┈┈┈┈┈┈┈┈┈\n\n"
 
-// card renders an alert's card. A card nobody has acknowledged yet is
-// the same for every group of a fan-out: it is rendered once per version
-// of the alert (CachedAlert keeps the pointer while the record is the
-// same).
-func (s *Sender) card(a *store.Alert, acks []store.Ack) string {
+// card renders an alert's card and its buttons. A card nobody has
+// acknowledged yet is the same for every group of a fan-out: it is
+// rendered once per version of the alert (CachedAlert keeps the pointer
+// while the record is the same), and its buttons are shared by the
+// requests, which only read them.
+func (s *Sender) card(a *store.Alert, acks []store.Ack) (string, tgbotapi.InlineKeyboardMarkup) {
 	if len(acks) > 0 {
-		return s.Render.Card(a, acks)
+		return s.Render.Card(a, acks), s.Render.keyboard(store.OutAlert, a.ID, acks)
 	}
 	s.cardsMu.Lock()
-	text, ok := s.cards[a]
+	c, ok := s.cards[a]
 	s.cardsMu.Unlock()
 	if ok {
-		return text
+		return c.text, c.keyboard
 	}
-	text = s.Render.Card(a, nil)
+	c = renderedCard{s.Render.Card(a, nil), s.Render.keyboard(store.OutAlert, a.ID, nil)}
 	s.cardsMu.Lock()
 	if s.cards == nil || len(s.cards) >= 64 {
-		s.cards = make(map[*store.Alert]string)
+		s.cards = make(map[*store.Alert]renderedCard)
 	}
-	s.cards[a] = text
+	s.cards[a] = c
 	s.cardsMu.Unlock()
-	return text
+	return c.text, c.keyboard
+}
+
+// renderedCard is a card as it is sent before anyone acknowledged it.
+type renderedCard struct {
+	text     string
+	keyboard tgbotapi.InlineKeyboardMarkup
 }
 
 // build renders an outbox entry (or merged notices) into a request.
@@ -153,14 +160,13 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 			return nil, err
 		}
 		if o.Kind == store.OutAlert {
-			text = s.card(a, acks)
+			text, keyboard = s.card(a, acks)
 			if a.Severity == store.SeverityCritical {
 				text = withLine(text, s.onDutyLine(o.ChatID, time.Now()))
 			}
 		} else {
-			text = r.FollowUp(a, ref)
+			text, keyboard = r.FollowUp(a, ref), r.keyboard(o.Kind, a.ID, acks)
 		}
-		keyboard = r.keyboard(o.Kind, a.ID, acks)
 	case store.OutReminder:
 		if text, err = s.reminderText(o); err != nil {
 			return nil, err

@@ -71,7 +71,7 @@ type Sender struct {
 	// its card for every group (see card).
 	alerts  store.AlertCache
 	cardsMu sync.Mutex
-	cards   map[*store.Alert]string
+	cards   map[*store.Alert]renderedCard
 
 	// batches and recorded count store.Complete calls and the results
 	// they wrote, so that tests can see that disk syncs are batched.
@@ -707,7 +707,9 @@ func (d *dispatcher) settle(batch []settled) {
 // a few milliseconds more before a chat is free (its pace holds it for a
 // second anyway). Requests answered within a millisecond leave none out
 // most of the time, so "none out now" alone would end every batch at once.
-// A lone message (an answer to a command) is recorded at once.
+// A lone message (an answer to a command) is recorded at once, and so is
+// a batch that, with the requests out, reaches half the crash bound (the
+// dispatcher stops sending at the bound until outcomes are recorded).
 func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 	linger := time.NewTimer(time.Hour)
 	defer linger.Stop()
@@ -727,8 +729,11 @@ func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 				continue
 			default:
 			}
-			busy := s.out.Load() > 0 || time.Since(time.Unix(0, s.handedAt.Load())) < recordLinger
-			if !busy || len(batch) >= lingerUntil {
+			out := s.out.Load()
+			busy := out > 0 || time.Since(time.Unix(0, s.handedAt.Load())) < recordLinger
+			// Past half the crash bound, the dispatcher would soon have
+			// to wait for this batch before it may send more.
+			if !busy || len(batch) >= lingerUntil || len(batch)+int(out) >= s.CrashBound()/2 {
 				break
 			}
 			select {

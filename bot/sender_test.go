@@ -18,6 +18,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
 	"github.com/canhbao/canhbao/bot/telegramtest"
 	"github.com/canhbao/canhbao/store"
 )
@@ -905,5 +907,53 @@ func TestMessageID(t *testing.T) {
 		if got := messageID(json.RawMessage(tc.raw)); got != tc.want {
 			t.Errorf("messageID(%s) = %d, want %d", tc.raw, got, tc.want)
 		}
+	}
+}
+
+// TestCardRenderedOncePerVersion: the cards of a fan-out share one
+// rendering, but an edited alert, or one acknowledged before its card
+// left, is rendered anew.
+func TestCardRenderedOncePerVersion(t *testing.T) {
+	r := newRig(t)
+	r.approve(-1, -2, -3)
+	a := r.publish("Lỗ hổng trong OpenSSH")
+	entries := map[int64]store.Outgoing{}
+	for _, o := range r.outbox() {
+		entries[o.ChatID] = o
+	}
+	text := func(chat int64) string {
+		t.Helper()
+		req, err := r.s.build(entries[chat], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, ok := req.(tgbotapi.MessageConfig)
+		if !ok {
+			t.Fatalf("request %T", req)
+		}
+		if m.ReplyMarkup == nil {
+			t.Fatalf("card to %d without buttons", chat)
+		}
+		return m.Text
+	}
+	first := text(-1)
+	if !strings.Contains(first, "OpenSSH") || text(-2) != first {
+		t.Fatalf("cards of one fan-out differ or lack the title:\n%s\n%s", first, text(-2))
+	}
+	a.Title = "Lỗ hổng trong OpenSSH (cập nhật: đã có bản vá)"
+	if err := r.st.Update(func(tx *store.Tx) error { return tx.PutAlert(a) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(-3); !strings.Contains(got, "đã có bản vá") {
+		t.Errorf("card after the edit shows the old alert:\n%s", got)
+	}
+	if err := r.st.Update(func(tx *store.Tx) error {
+		_, err := tx.AddAck(store.Ack{AlertID: a.ID, ChatID: -3, UserID: 9, Name: "Nguyễn Văn An", At: time.Now()})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(-3); !strings.Contains(got, "Nguyễn Văn An") {
+		t.Errorf("card of an acknowledged alert does not show who:\n%s", got)
 	}
 }

@@ -164,6 +164,7 @@ type Result struct {
 // one revision.
 type etcdSide struct {
 	rev       int64
+	cluster   uint64 // etcd's cluster id
 	counts    Counts
 	leader    string // the active node's name, "" when none leads
 	journal   int    // committed large transactions not yet applied
@@ -185,7 +186,7 @@ func readEtcd(ctx context.Context, kv clientv3.KV, l layout) (etcdSide, error) {
 	if err != nil {
 		return side, fmt.Errorf("read etcd: %w", err)
 	}
-	side.rev = lead.Header.Revision
+	side.rev, side.cluster = lead.Header.Revision, lead.Header.ClusterId
 	if len(lead.Kvs) > 0 {
 		side.leader = cmp.Or(string(lead.Kvs[0].Value), string(lead.Kvs[0].Key))
 	}
@@ -421,4 +422,57 @@ func ToBbolt(ctx context.Context, kv clientv3.KV, prefix string, dst *store.Stor
 		return res, fmt.Errorf("%w: a node started leading during the migration, so the file may miss its latest records; stop every node and migrate again with -force", ErrActive)
 	}
 	return res, nil
+}
+
+// originName is how a node's copy names the cluster and prefix it follows
+// (see Follower).
+func originName(cluster uint64, prefix string) string {
+	return fmt.Sprintf("etcd %x %s", cluster, prefix)
+}
+
+// Adopt makes s, a database just copied into etcd under prefix, a node's
+// copy of that data. A node refuses to start on a database of its own
+// (ErrNotACopy), since following etcd would replace it; after a migration
+// the file and etcd hold the same records, so the file may be the first
+// node's copy, as the refusal's advice promises. Adopt rewrites s from
+// etcd's data at one revision, once it has checked that both hold the
+// same records, and notes that revision, so that a node follows on from
+// there. A copy that already follows this cluster is left as it is.
+func Adopt(ctx context.Context, kv clientv3.KV, prefix string, s *store.Store) error {
+	l := layout{prefix}
+	side, err := readEtcd(ctx, kv, l)
+	if err != nil {
+		return err
+	}
+	switch {
+	case side.leader != "":
+		return activeErr(prefix, side.leader)
+	case side.migrating != "" || side.journal > 0:
+		return fmt.Errorf("%w: a migration or a large transaction under %s is unfinished", ErrUnfinished, prefix)
+	}
+	mine, err := CountStore(s)
+	if err != nil {
+		return err
+	}
+	if mine != side.counts {
+		return fmt.Errorf("%w: the file and etcd under %s hold other records; only a file just migrated becomes a node's copy", ErrTargetDiffers, prefix)
+	}
+	origin := originName(side.cluster, prefix)
+	if _, have, err := s.Replica(); err != nil || have == origin {
+		return err
+	}
+	err = s.Reset(origin, side.rev, func(put func(store.Change) error) error {
+		return dumpEtcd(ctx, kv, l, side.rev, put)
+	})
+	if err != nil {
+		return fmt.Errorf("make the file a copy of etcd's data: %w", err)
+	}
+	after, err := CountStore(s)
+	if err != nil {
+		return err
+	}
+	if after != side.counts {
+		return fmt.Errorf("cluster: the file does not hold etcd's records after it was made a copy (%d records of %d)", after.Records, side.counts.Records)
+	}
+	return nil
 }

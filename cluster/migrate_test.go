@@ -517,3 +517,68 @@ func BenchmarkMigrate(b *testing.B) {
 	b.ReportMetric(float64(c.Records*b.N)/back.Seconds(), "records/s-back")
 	b.ReportMetric(float64(c.Records), "records")
 }
+
+// TestMigratedFileIsTheFirstNodesCopy: a node refuses a database of its
+// own; once migrated and adopted, the same file is a node's copy, and the
+// node starts on it without reading everything again.
+func TestMigratedFileIsTheFirstNodesCopy(t *testing.T) {
+	ctx := context.Background()
+	p := newPrefix()
+	cli := client(t, shared.Endpoints())
+	src, other := openStore(t), openStore(t)
+	seed(t, src, 20, 5)
+	seed(t, other, 3, 1)
+	want := storetest.Records(t, src)
+	_, err := ToEtcd(ctx, cli, p, src, false)
+	must(t, err)
+	node := func(s *store.Store) *Node {
+		return &Node{Client: cli, Store: s, Log: quiet(), Config: Config{Prefix: p, NodeName: "a", LeaseTTL: 2 * time.Second}}
+	}
+	if err := node(src).Run(ctx); !errors.Is(err, ErrNotACopy) {
+		t.Fatalf("a node on the file before Adopt: %v, want ErrNotACopy", err)
+	}
+	if err := Adopt(ctx, cli, p, other); !errors.Is(err, ErrTargetDiffers) {
+		t.Errorf("Adopt of a file holding other records = %v, want ErrTargetDiffers", err)
+	}
+	if _, origin, _ := other.Replica(); origin != "" {
+		t.Errorf("the other file was made a copy of %q", origin)
+	}
+	must(t, Adopt(ctx, cli, p, src))
+	rev, origin, err := src.Replica()
+	must(t, err)
+	if follows, err := (&Follower{Client: cli, Prefix: p}).origin(ctx); err != nil || origin != follows || rev == 0 {
+		t.Fatalf("the file follows %q at %d, a node's copy follows %q (%v)", origin, rev, follows, err)
+	}
+	if got := storetest.Records(t, src); !slices.Equal(got, want) {
+		t.Fatalf("Adopt changed the records: %d, want %d", len(got), len(want))
+	}
+	_, err = cli.Put(ctx, p+"unrelated", "x") // etcd moves on
+	must(t, err)
+	must(t, Adopt(ctx, cli, p, src))
+	if again, _, _ := src.Replica(); again != rev {
+		t.Errorf("a second Adopt rewrote the copy (revision %d → %d)", rev, again)
+	}
+
+	leading := make(chan struct{}, 1)
+	n := node(src)
+	n.Lead = func(ctx context.Context) error { leading <- struct{}{}; <-ctx.Done(); return nil }
+	nctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- n.Run(nctx) }()
+	defer func() { stop(); <-done }()
+	select {
+	case <-leading:
+	case err := <-done:
+		t.Fatalf("the node on the adopted file stopped: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the node on the adopted file did not lead: %v", n.Status())
+	}
+	if got := storetest.Records(t, src); !slices.Equal(got, want) {
+		t.Errorf("the node's copy differs from the migrated file: %d records, want %d", len(got), len(want))
+	}
+	// Read again in full, the copy would note etcd's revision now, past
+	// the unrelated write.
+	if now, _, _ := src.Replica(); now != rev {
+		t.Errorf("the node read everything again (its copy went from revision %d to %d)", rev, now)
+	}
+}

@@ -167,7 +167,9 @@ func (n *Node) term(ctx context.Context) error {
 		return fmt.Errorf("etcd session: %w", err)
 	}
 	defer session.Orphan()
-	n.renewed(sent.Add(ttl))
+	n.mu.Lock()
+	n.validTill = sent.Add(ttl) // this lease's, not the last term's
+	n.mu.Unlock()
 	tctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	var wg sync.WaitGroup
@@ -184,7 +186,7 @@ func (n *Node) term(ctx context.Context) error {
 	wg.Go(func() { n.watchLeader(tctx, election) })
 	n.setProblem(nil)
 	if err := election.Campaign(tctx, n.Config.NodeName); err != nil {
-		return cmpCause(tctx, fmt.Errorf("campaign: %w", err))
+		return causeOr(tctx, fmt.Errorf("campaign: %w", err))
 	}
 	err = n.lead(tctx, session, election)
 	// Whether shutting down or stepping down, let another node (or this
@@ -195,7 +197,8 @@ func (n *Node) term(ctx context.Context) error {
 	return err
 }
 
-func cmpCause(ctx context.Context, err error) error {
+// causeOr is why ctx ended, when something ended it on purpose, else err.
+func causeOr(ctx context.Context, err error) error {
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		return cause
 	}
@@ -270,7 +273,9 @@ func (n *Node) renew(ctx context.Context, stop context.CancelCauseFunc, id clien
 			n.setProblem(fmt.Errorf("etcd: cannot renew the lease (no quorum?): %w", err))
 		}
 		if !n.leaseValid(time.Now()) {
-			n.Log.Error("etcd lease about to expire: sending paused until etcd answers", slog.String("node", n.Config.NodeName))
+			if n.isLeading() {
+				n.Log.Error("etcd lease about to expire: sending paused until etcd answers", slog.String("node", n.Config.NodeName))
+			}
 			stop(errLeaseEnding)
 			return
 		}
@@ -343,8 +348,7 @@ func (n *Node) Status() error {
 	return fmt.Errorf("standby; the active node is %s", leader)
 }
 
-// Leading reports whether this node is the active one.
-func (n *Node) Leading() bool {
+func (n *Node) isLeading() bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.leading

@@ -3,8 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
-	"fmt"
 )
 
 // compactDelivery is the first byte of a delivery record stored in the
@@ -14,6 +12,41 @@ import (
 // cheaper to write and read. Records written before it are JSON (they
 // start with '{') and are still read.
 const compactDelivery byte = 0x02
+
+// compactSentMessage is the first byte of a message index entry
+// (SentMessage) in the compact form: every card sent writes one. An entry
+// that carries notices stays JSON.
+const compactSentMessage byte = 0x03
+
+// appendCompact appends the compact form of m to b; ok is false when m
+// carries notices or a time the binary form cannot hold.
+func (m *SentMessage) appendCompact(b []byte) (_ []byte, ok bool) {
+	if len(m.Notices) > 0 {
+		return b, false
+	}
+	begin := len(b)
+	b = append(b, compactSentMessage, compactFormVersion)
+	b = appendString(b, string(m.Kind))
+	b = binary.AppendUvarint(b, uint64(len(m.AlertIDs)))
+	for _, id := range m.AlertIDs {
+		b = binary.AppendUvarint(b, id)
+	}
+	b, err := appendTime(b, m.At)
+	if err != nil {
+		return b[:begin], false
+	}
+	return b, true
+}
+
+// decodeCompact reads the compact form of a message index entry into m.
+func (m *SentMessage) decodeCompact(data []byte) error {
+	r, err := openCompact(data, compactSentMessage, "message entry")
+	if err != nil {
+		return err
+	}
+	*m = SentMessage{Kind: kindOf(r.bytes()), AlertIDs: r.ids(), At: r.time()}
+	return r.end("message entry")
+}
 
 // appendCompact appends the compact form of d to b; ok is false when a
 // time in it has a zone offset the binary form cannot hold (then the
@@ -47,13 +80,10 @@ func (d *Delivery) appendCompact(b []byte) (_ []byte, ok bool) {
 
 // decodeCompact reads the compact form of a delivery record into d.
 func (d *Delivery) decodeCompact(data []byte) error {
-	if len(data) < 2 || data[0] != compactDelivery {
-		return errors.New("not a compact delivery record")
+	r, err := openCompact(data, compactDelivery, "delivery record")
+	if err != nil {
+		return err
 	}
-	if data[1] != compactFormVersion {
-		return fmt.Errorf("compact delivery record of unknown version %d", data[1])
-	}
-	r := compactReader{data: data[2:]}
 	*d = Delivery{V: int(r.uvarint()), AlertID: r.uvarint(), ChatID: r.varint(), State: deliveryStateOf(r.bytes())}
 	d.QueuedAt = r.time()
 	d.SentAt = r.time()
@@ -63,13 +93,7 @@ func (d *Delivery) decodeCompact(data []byte) error {
 	d.Via = viaOf(r.bytes())
 	flags := r.byte()
 	d.EditQueued, d.EditDirty = flags&1 != 0, flags&2 != 0
-	if r.err == nil && len(r.data) != 0 {
-		r.err = errors.New("trailing bytes")
-	}
-	if r.err != nil {
-		return fmt.Errorf("compact delivery record: %w", r.err)
-	}
-	return nil
+	return r.end("delivery record")
 }
 
 // deliveryStateOf returns the state spelled by b without an allocation
@@ -94,7 +118,7 @@ func viaOf(b []byte) string {
 }
 
 // appendCompactRecord returns the compact form of the records that have
-// one (outbox entries and deliveries); ok is false for every other value,
+// one (outbox entries, deliveries, message index entries); ok is false for every other value,
 // which is stored as JSON.
 func appendCompactRecord(v any) (data []byte, ok bool) {
 	switch r := v.(type) {
@@ -102,6 +126,8 @@ func appendCompactRecord(v any) (data []byte, ok bool) {
 		return r.appendCompact(make([]byte, 0, 64)) // bbolt keeps the slice: one per record
 	case *Delivery:
 		return r.appendCompact(make([]byte, 0, 64))
+	case *SentMessage:
+		return r.appendCompact(make([]byte, 0, 32))
 	}
 	return nil, false
 }
@@ -119,6 +145,10 @@ func decodeCompactRecord(data []byte, v any) (handled bool, err error) {
 		}
 	case *Delivery:
 		if data[0] == compactDelivery {
+			return true, r.decodeCompact(data)
+		}
+	case *SentMessage:
+		if data[0] == compactSentMessage {
 			return true, r.decodeCompact(data)
 		}
 	case *slimDelivery:
@@ -143,6 +173,9 @@ func readableRecord(v []byte) bool {
 		case compactDelivery:
 			var d Delivery
 			return d.decodeCompact(v) == nil
+		case compactSentMessage:
+			var m SentMessage
+			return m.decodeCompact(v) == nil
 		}
 	}
 	return json.Valid(v)

@@ -143,3 +143,61 @@ func TestCompactDeliveryCoversFields(t *testing.T) {
 		t.Fatalf("Delivery has %d fields, the compact form knows %d: add the new one to appendCompact and decodeCompact", n, known)
 	}
 }
+
+// TestSentMessageForms: the message index entry of a card or digest is
+// compact and reads back whole, one with notices stays JSON, and JSON
+// entries of older databases are still read.
+func TestSentMessageForms(t *testing.T) {
+	at := time.Date(2026, 11, 29, 19, 4, 5, 0, time.FixedZone("", 7*3600))
+	s := openTest(t)
+	for i, m := range []SentMessage{
+		{Kind: OutAlert, AlertIDs: []uint64{42}, At: at},
+		{Kind: OutDigest, AlertIDs: []uint64{1, 2, 1 << 40}, At: at},
+		{Kind: OutNotice, AlertIDs: []uint64{7}, At: at, Notices: []Notice{{Event: EventIngestHeld, Source: "msrc", Count: 3, At: at}}},
+	} {
+		var raw []byte
+		var got SentMessage
+		var ok bool
+		must(t, s.Update(func(tx *Tx) error {
+			if err := tx.indexMessage(-5, i+1, m); err != nil {
+				return err
+			}
+			raw = append(raw, tx.bucket(bucketMessages).Get(messageKey(-5, i+1))...)
+			var err error
+			got, ok, err = tx.SentMessage(-5, i+1)
+			return err
+		}))
+		if compact := raw[0] == compactSentMessage; compact != (len(m.Notices) == 0) {
+			t.Errorf("%s: compact = %v (%q)", m.Kind, compact, raw)
+		}
+		if !ok || !reflect.DeepEqual(got, m) {
+			t.Errorf("%s: read back %+v, want %+v", m.Kind, got, m)
+		}
+	}
+	old := SentMessage{Kind: OutAlert, AlertIDs: []uint64{3}, At: at.UTC()}
+	data, _ := json.Marshal(old)
+	var got SentMessage
+	must(t, s.Update(func(tx *Tx) error {
+		if err := tx.bucket(bucketMessages).Put(messageKey(-6, 1), data); err != nil {
+			return err
+		}
+		var err error
+		got, _, err = tx.SentMessage(-6, 1)
+		return err
+	}))
+	if !reflect.DeepEqual(got, old) {
+		t.Errorf("JSON entry read as %+v", got)
+	}
+	m := SentMessage{Kind: OutDigest, AlertIDs: []uint64{1, 2}, At: at}
+	data, _ = m.appendCompact(nil)
+	damagedCompact(t, data, func(b []byte) error { var got SentMessage; return got.decodeCompact(b) })
+}
+
+// TestCompactSentMessageCoversFields is TestCompactDeliveryCoversFields
+// for the message index.
+func TestCompactSentMessageCoversFields(t *testing.T) {
+	const known = 4
+	if n := reflect.TypeFor[SentMessage]().NumField(); n != known {
+		t.Fatalf("SentMessage has %d fields, the compact form knows %d: add the new one to appendCompact and decodeCompact", n, known)
+	}
+}

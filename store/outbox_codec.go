@@ -75,22 +75,11 @@ func (o *Outgoing) appendCompact(b []byte) (_ []byte, ok bool) {
 
 // decodeCompact reads the compact form of an outbox entry into o.
 func (o *Outgoing) decodeCompact(data []byte) error {
-	if len(data) < 2 || data[0] != compactOutgoing {
-		return errors.New("not a compact outbox entry")
+	r, err := openCompact(data, compactOutgoing, "outbox entry")
+	if err != nil {
+		return err
 	}
-	if data[1] != compactFormVersion {
-		return fmt.Errorf("compact outbox entry of unknown version %d", data[1])
-	}
-	r := compactReader{data: data[2:]}
-	*o = Outgoing{V: int(r.uvarint()), ID: r.uvarint(), Kind: kindOf(r.bytes()), ChatID: r.varint()}
-	if n := r.uvarint(); n > 0 && n <= uint64(len(r.data)) { // each id takes a byte at least
-		o.AlertIDs = make([]uint64, n)
-		for i := range o.AlertIDs {
-			o.AlertIDs[i] = r.uvarint()
-		}
-	} else if n > 0 {
-		r.err = errTruncated
-	}
+	*o = Outgoing{V: int(r.uvarint()), ID: r.uvarint(), Kind: kindOf(r.bytes()), ChatID: r.varint(), AlertIDs: r.ids()}
 	o.Ref = r.uvarint()
 	o.Update = int(r.varint())
 	flags := r.byte()
@@ -100,13 +89,48 @@ func (o *Outgoing) decodeCompact(data []byte) error {
 	o.NotBefore = r.time()
 	o.Attempts = int(r.varint())
 	o.LastError = string(r.bytes())
+	return r.end("outbox entry")
+}
+
+// openCompact checks the marker and version of a compact record and
+// returns a reader of its fields.
+func openCompact(data []byte, marker byte, what string) (*compactReader, error) {
+	if len(data) < 2 || data[0] != marker {
+		return nil, fmt.Errorf("not a compact %s", what)
+	}
+	if data[1] != compactFormVersion {
+		return nil, fmt.Errorf("compact %s of unknown version %d", what, data[1])
+	}
+	return &compactReader{data: data[2:]}, nil
+}
+
+// end is the error of a record read with r: the first read that failed,
+// or bytes left over.
+func (r *compactReader) end(what string) error {
 	if r.err == nil && len(r.data) != 0 {
 		r.err = errors.New("trailing bytes")
 	}
 	if r.err != nil {
-		return fmt.Errorf("compact outbox entry: %w", r.err)
+		return fmt.Errorf("compact %s: %w", what, r.err)
 	}
 	return nil
+}
+
+// ids reads a list of alert ids.
+func (r *compactReader) ids() []uint64 {
+	n := r.uvarint()
+	switch {
+	case n == 0:
+		return nil
+	case n > uint64(len(r.data)): // each id takes a byte at least
+		r.err = errTruncated
+		return nil
+	}
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = r.uvarint()
+	}
+	return ids
 }
 
 // kindOf returns the Kind spelled by b, without an allocation for the

@@ -95,44 +95,59 @@ func migrateToEtcd(ctx context.Context, cli *clientv3.Client, cfg Config, a migr
 	if _, err := os.Stat(file); err != nil {
 		return fmt.Errorf("migrate: no database at %s (check CANHBAO_DB): %w", file, err)
 	}
-	src, err := store.Open(file, store.Options{ReadOnly: true, LockTimeout: time.Second})
-	if err != nil {
-		return fmt.Errorf("migrate: %w", openErr(file, err))
-	}
-	defer src.Close()
-	res, err := cluster.ToEtcd(ctx, cli, cfg.Etcd.Prefix, src, a.force)
+	var res cluster.Result
+	err := openForMigration(file, true, func(src *store.Store) (err error) {
+		res, err = cluster.ToEtcd(ctx, cli, cfg.Etcd.Prefix, src, a.force)
+		return err
+	})
 	printCounts(stdout, res, [4]string{"bbolt", file, "etcd", etcdName}, err)
-	switch {
-	case err != nil:
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
-	case res.Unchanged:
+	}
+	if res.Unchanged {
 		fmt.Fprintf(stdout, "etcd under %s already holds the same data as %s: nothing changed\n", cfg.Etcd.Prefix, file)
-	default:
+	} else {
 		if res.Resumed {
 			fmt.Fprintln(stdout, "an interrupted migration of this database was finished")
 		}
-		fmt.Fprintf(stdout, "copied %s into etcd under %s and checked it record for record; start the nodes with CANHBAO_STORE=etcd\n", file, cfg.Etcd.Prefix)
+		fmt.Fprintf(stdout, "copied %s into etcd under %s and checked it record for record\n", file, cfg.Etcd.Prefix)
 	}
+	// The file becomes a copy of what etcd now holds, so that a node may
+	// start on it (a node refuses a database of its own).
+	err = openForMigration(file, false, func(s *store.Store) error {
+		return cluster.Adopt(ctx, cli, cfg.Etcd.Prefix, s)
+	})
+	if err != nil {
+		return fmt.Errorf("migrate: etcd holds the data, but %s could not be made a node's copy of it (give the nodes a new CANHBAO_DB file): %w", file, err)
+	}
+	fmt.Fprintf(stdout, "%s is now a copy of the cluster's data that a node may start on: start the nodes with CANHBAO_STORE=etcd\n", file)
 	return nil
 }
 
-func migrateToBbolt(ctx context.Context, cli *clientv3.Client, cfg Config, a migrateArgs, etcdName string, stdout io.Writer) (err error) {
+// openForMigration opens a stopped database for fn.
+func openForMigration(file string, readOnly bool, fn func(*store.Store) error) error {
+	s, err := store.Open(file, store.Options{ReadOnly: readOnly, LockTimeout: time.Second})
+	if err != nil {
+		return openErr(file, err)
+	}
+	defer s.Close()
+	return fn(s)
+}
+
+func migrateToBbolt(ctx context.Context, cli *clientv3.Client, cfg Config, a migrateArgs, etcdName string, stdout io.Writer) error {
 	fi, statErr := os.Stat(a.file)
 	existed := statErr == nil
 	if existed && !fi.Mode().IsRegular() {
 		return fmt.Errorf("migrate: %s exists and is not a regular file", a.file)
 	}
-	dst, err := store.Open(a.file, store.Options{LockTimeout: time.Second})
-	if err != nil {
-		return fmt.Errorf("migrate: %w", openErr(a.file, err))
+	var res cluster.Result
+	err := openForMigration(a.file, false, func(dst *store.Store) (err error) {
+		res, err = cluster.ToBbolt(ctx, cli, cfg.Etcd.Prefix, dst, a.force)
+		return err
+	})
+	if err != nil && !existed {
+		os.Remove(a.file) // nothing of a failed copy is left behind
 	}
-	defer func() {
-		dst.Close()
-		if err != nil && !existed {
-			os.Remove(a.file) // nothing of a failed copy is left behind
-		}
-	}()
-	res, err := cluster.ToBbolt(ctx, cli, cfg.Etcd.Prefix, dst, a.force)
 	printCounts(stdout, res, [4]string{"etcd", etcdName, "bbolt", a.file}, err)
 	switch {
 	case err != nil:

@@ -112,7 +112,7 @@ func TestMigrateCommand(t *testing.T) {
 		{name: "unknown flag", args: []string{"migrate", "-to", "etcd", "-dry"}, code: exitUsage, stderr: "unknown flag -dry"},
 		{name: "no database", env: map[string]string{"CANHBAO_DB": filepath.Join(dir, "none.db")}, args: []string{"migrate", "-to", "etcd"}, code: 1, stderr: "no database at"},
 		{name: "the service runs", before: holdOpen(db), args: []string{"migrate", "-to", "etcd"}, code: 1, stderr: "in use by a running service: stop it first"},
-		{name: "into etcd", args: []string{"migrate", "-to", "etcd"}, stdout: counted + `(?s).*copied .* into etcd under /tinh/ and checked it record for record`},
+		{name: "into etcd", args: []string{"migrate", "-to", "etcd"}, stdout: counted + `(?s).*copied .* into etcd under /tinh/ and checked it record for record\n.*canhbao.db is now a copy of the cluster's data that a node may start on`},
 		{name: "again", args: []string{"migrate", "-to", "etcd"}, stdout: counted + `(?s).*already holds the same data .*: nothing changed`},
 		{name: "a node leads", before: put("/tinh/leader/694d7a", "node-b"), args: []string{"migrate", "-to", "etcd", "-force"}, code: 1, stderr: `node "node-b" leads under /tinh/; stop every node before migrating`},
 		{name: "the cluster ran since", before: put("/tinh/data/acks/x", "newer"), args: []string{"migrate", "-to", "etcd"}, code: 1,
@@ -155,6 +155,13 @@ func TestMigrateCommand(t *testing.T) {
 	}
 	if got, want := records(t, back), records(t, db); !slices.Equal(got, want) {
 		t.Errorf("after the round trip the file holds %d records, the database %d", len(got), len(want))
+	}
+	st, err := store.Open(db, store.Options{ReadOnly: true})
+	must(t, err)
+	_, origin, err := st.Replica()
+	st.Close()
+	if err != nil || !strings.HasPrefix(origin, "etcd ") || !strings.HasSuffix(origin, " /tinh/") {
+		t.Errorf("the migrated database is not a node's copy of the cluster: %q %v", origin, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "empty.db")); !os.IsNotExist(err) {
 		t.Errorf("a failed migration left its new file: %v", err)
