@@ -293,3 +293,25 @@ func TestNodeRefusesAStandaloneDatabase(t *testing.T) {
 		return nil
 	}))
 }
+
+// TestNoNodeLeadsDuringAMigration: with a migration into etcd unfinished,
+// a node waits and says why instead of running on half the data.
+func TestNoNodeLeadsDuringAMigration(t *testing.T) {
+	p := newPrefix()
+	cli := client(t, shared.Endpoints())
+	_, err := cli.Put(context.Background(), p+"migrating", "digest")
+	must(t, err)
+	n := startNode(t, p, "a")
+	waitFor(t, "the node to say why it does not lead", func() bool {
+		err := n.Status()
+		return err != nil && strings.Contains(err.Error(), "migration into etcd is unfinished")
+	})
+	select {
+	case <-n.leading:
+		t.Fatal("the node led during a migration")
+	default:
+	}
+	_, err = cli.Delete(context.Background(), p+"migrating")
+	must(t, err)
+	n.waitLeading(t)
+}

@@ -214,6 +214,11 @@ func (n *Node) lead(ctx context.Context, session *concurrency.Session, election 
 		timeout: max(n.ttl()-n.margin(), time.Second),
 		lost:    func(err error) { stepDown(err) }}
 	start := time.Now()
+	if resp, err := n.Client.Get(lctx, layout{n.Config.Prefix}.migrating(), clientv3.WithCountOnly()); err != nil {
+		return err
+	} else if resp.Count > 0 {
+		return errors.New("a migration into etcd is unfinished: run `canhbao migrate -to etcd` again (every node stopped) to finish it")
+	}
 	if done, err := mirror.Recover(lctx); err != nil {
 		return err
 	} else if done > 0 {

@@ -199,17 +199,28 @@ func hasScrap(text string) bool {
 	return false
 }
 
-// dropStub removes a last paragraph that the cut reduced to a stub
-// ("CVSS…", the header of a table that did not fit).
+// dropStub removes a last paragraph that the cut reduced to a stub: a
+// word or two ("CVSS…"), or part of a table ("CVSS | Vendor |
+// Equipment…", the header row of CISA's ICS advisories whose values did
+// not fit), which reads as scrap without the rest. The classification
+// still reads the whole text, table included.
 func dropStub(summary string) string {
 	i := strings.LastIndex(summary, "\n\n")
 	if i < 0 || !strings.HasSuffix(summary, "…") {
 		return summary
 	}
-	if last := summary[i+2:]; len(strings.Fields(last)) <= 2 {
+	if last := summary[i+2:]; len(strings.Fields(last)) <= 2 || isTable(last) {
 		return strings.TrimRight(summary[:i], " \n")
 	}
 	return summary
+}
+
+// isTable reports whether a paragraph of plain text is a table: PlainText
+// starts every table on a paragraph of its own and joins a row's cells
+// with " | ".
+func isTable(paragraph string) bool {
+	first, _, _ := strings.Cut(paragraph, "\n")
+	return strings.Contains(first, " | ")
 }
 
 // itemKey identifies an item within its source: its GUID, else its link,

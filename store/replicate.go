@@ -298,3 +298,20 @@ func (s *Store) Dump(fn func(Change) error) error {
 		})
 	})
 }
+
+// Detach makes a copy that followed a cluster a database of its own
+// again, for one machine: were it later pointed at the cluster with
+// changes made here, it would otherwise pass for an up-to-date copy and
+// keep those changes to itself. detached is false when it was no copy.
+func (s *Store) Detach() (detached bool, err error) {
+	err = s.guarded(func() error {
+		return s.db.Update(func(tx *bolt.Tx) error {
+			if tx.Bucket(bucketReplica) == nil {
+				return nil
+			}
+			detached = true
+			return tx.DeleteBucket(bucketReplica)
+		})
+	})
+	return detached, err
+}

@@ -166,3 +166,18 @@ func TestApplySkipsWhatTheCopyHasAndResetReplacesAll(t *testing.T) {
 		t.Errorf("after Reset the copy holds %v, want only what was loaded", got)
 	}
 }
+
+func TestDetachMakesACopyADatabaseOfItsOwn(t *testing.T) {
+	s := openTest(t)
+	s.SetMirror(nil)
+	if detached, err := s.Detach(); err != nil || detached {
+		t.Fatalf("Detach of a database that never followed a cluster = %v, %v", detached, err)
+	}
+	must(t, s.Reset("etcd x /p/", 7, func(func(Change) error) error { return nil }))
+	if detached, err := s.Detach(); err != nil || !detached {
+		t.Fatalf("Detach of a copy = %v, %v", detached, err)
+	}
+	if rev, origin, err := s.Replica(); err != nil || rev != 0 || origin != "" {
+		t.Errorf("after Detach: revision %d, origin %q, %v", rev, origin, err)
+	}
+}

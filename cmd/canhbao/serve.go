@@ -54,6 +54,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		log: log, contactsProblem: contactsProblem}
 	ready := readiness(st, updatesAPI, sendsAPI)
 	var node *cluster.Node
+	if cfg.Store != "etcd" {
+		if detached, err := st.Detach(); err != nil {
+			return err
+		} else if detached {
+			log.Warn("CANHBAO_DB was a cluster node's copy; it is now a database of its own (CANHBAO_STORE=bbolt). To go back to the cluster, run canhbao migrate -to etcd")
+		}
+	}
 	if cfg.Store == "etcd" {
 		cli, err := cluster.Connect(cfg.Etcd)
 		if err != nil {
