@@ -127,12 +127,16 @@ func (b *bucket) NextSequence() (uint64, error) {
 	return n, err
 }
 
-// wrap gives a bbolt bucket of this transaction its change log.
+// wrap gives a bbolt bucket of this transaction its change log. One
+// wrapper per bucket and transaction: a fan-out asks for the same few
+// buckets thousands of times.
 func (t *Tx) wrap(name []byte, b *bolt.Bucket) *bucket {
 	if b == nil {
 		return nil
 	}
-	return &bucket{b: b, name: string(name), log: t.log}
+	w := &bucket{b: b, name: string(name), log: t.log}
+	t.buckets = append(t.buckets, w)
+	return w
 }
 
 // commitMirror hands the transaction's changes to the mirror and notes

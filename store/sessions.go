@@ -74,6 +74,9 @@ func secretKey(secret string) []byte {
 // writable returns a bucket of the dashboard, created on first use so
 // that databases written before the dashboard existed need no migration.
 func (t *Tx) writable(name []byte) (*bucket, error) {
+	if w := t.bucket(name); w != nil {
+		return w, nil
+	}
 	b, err := t.tx.CreateBucketIfNotExists(name)
 	return t.wrap(name, b), err
 }

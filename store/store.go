@@ -142,6 +142,8 @@ func (s *Store) Path() string { return s.path }
 type Tx struct {
 	tx  *bolt.Tx
 	log *changeLog // the writes, in clustered mode
+	// buckets are the wrappers handed out so far (see wrap).
+	buckets []*bucket
 }
 
 // Update runs fn in a read-write transaction. A panic or memory fault in
@@ -183,7 +185,14 @@ func (s *Store) guarded(fn func() error) error {
 }
 
 // bucket is the named bucket, nil when it was never created.
-func (t *Tx) bucket(name []byte) *bucket { return t.wrap(name, t.tx.Bucket(name)) }
+func (t *Tx) bucket(name []byte) *bucket {
+	for _, w := range t.buckets {
+		if w.name == string(name) {
+			return w
+		}
+	}
+	return t.wrap(name, t.tx.Bucket(name))
+}
 
 // get decodes the value at key into v and reports whether it was there.
 func (t *Tx) get(bucket, key []byte, v any) (bool, error) {
