@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/canhbao/canhbao/bot"
+	"github.com/canhbao/canhbao/bot/telegramtest"
 	"github.com/canhbao/canhbao/cluster/etcdtest"
 	"github.com/canhbao/canhbao/store"
 )
@@ -59,6 +61,90 @@ func BenchmarkRecordedDeliveries(b *testing.B) {
 			recordDeliveries(b, s, batch)
 		})
 	}
+}
+
+// BenchmarkFanOutThroughTelegram sends one alert to 1,000 groups through
+// the sender, the real HTTP client and the fake Bot API with Telegram's
+// limits off (a paid broadcast), on bbolt and on a loopback 3-member etcd
+// cluster that syncs to disk, and reports messages per second delivered
+// and recorded.
+func BenchmarkFanOutThroughTelegram(b *testing.B) {
+	c, err := etcdtest.NewDurable(b.TempDir(), 3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	for _, onEtcd := range []bool{false, true} {
+		name := map[bool]string{false: "bbolt", true: "etcd"}[onEtcd]
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				fanOutOnce(b, c, onEtcd)
+			}
+		})
+	}
+}
+
+func fanOutOnce(b *testing.B, c *etcdtest.Cluster, onEtcd bool) {
+	b.StopTimer()
+	const groups = 1000
+	s, err := store.Open(filepath.Join(b.TempDir(), "canhbao.db"), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if onEtcd {
+		cli, err := Connect(Config{Endpoints: c.Endpoints()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer cli.Close()
+		leading := make(chan struct{})
+		n := &Node{Client: cli, Store: s, Log: quiet(), Config: Config{Prefix: newPrefix(), NodeName: "bench", LeaseTTL: 5 * time.Second},
+			Lead: func(ctx context.Context) error { close(leading); <-ctx.Done(); return nil }}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); n.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+		<-leading
+	}
+	tg := telegramtest.New(b)
+	sender := &bot.Sender{API: bot.NewAPI(tg.Token(), tg.Endpoint(), 10*time.Second), Store: s, Render: bot.NewRenderer(bot.Vietnamese),
+		Log: quiet(), DeptChat: -100, GiveUp: time.Hour, Workers: 12, Rate: 100000}
+	err = s.Update(func(tx *store.Tx) error {
+		for i := range groups {
+			if err := tx.PutChat(store.Chat{ID: -int64(1000000000000 + i), Agency: fmt.Sprint("Đơn vị ", i), Status: store.ChatApproved}); err != nil {
+				return err
+			}
+		}
+		return tx.PutSource(store.Source{Name: "s", LastSuccess: time.Now()})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = sender.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	b.StartTimer()
+	start := time.Now()
+	if _, err := s.Ingest("s", []store.Alert{{Key: "k", Title: "Lỗ hổng nghiêm trọng", Severity: store.SeverityCritical}},
+		store.IngestOptions{Now: time.Now(), Backfill: 1 << 62, DigestOver: 1 << 30, DeptChat: -100}); err != nil {
+		b.Fatal(err)
+	}
+	sender.Wake()
+	tg.WaitMessages(b, 0, groups, 2*time.Minute)
+	for {
+		var left []store.Outgoing
+		if err := s.View(func(tx *store.Tx) (err error) { left, err = tx.Outbox(); return err }); err != nil {
+			b.Fatal(err)
+		}
+		if len(left) == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	b.ReportMetric(groups/time.Since(start).Seconds(), "msgs/s")
+	b.StopTimer()
 }
 
 // recordDeliveries queues b.N deliveries and records them sent, batch

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,6 +45,7 @@ type signInClient struct {
 
 // allow reports whether addr may try to sign in at now.
 func (l *signInLimits) allow(addr string, now time.Time) bool {
+	addr = limitKey(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.swept) >= signInIdle {
@@ -85,4 +88,19 @@ func (l *signInLimits) forgetIdlest() {
 	for _, addr := range all[:max(1, len(all)/10)] {
 		delete(l.clients, addr)
 	}
+}
+
+// limitKey is what one limit covers: an IPv4 address, or the /64 network
+// of an IPv6 address, since one IPv6 client usually holds a whole /64 and
+// could otherwise try from a fresh address each time.
+func limitKey(addr string) string {
+	ip, err := netip.ParseAddr(strings.Trim(addr, "[]"))
+	if err != nil {
+		return addr
+	}
+	if ip = ip.Unmap(); ip.Is4() {
+		return ip.String()
+	}
+	p, _ := ip.WithZone("").Prefix(64)
+	return p.String()
 }

@@ -43,7 +43,7 @@ func TestSignInLimitsStayBounded(t *testing.T) {
 				}
 			}
 			for i := range tc.addresses {
-				addr := fmt.Sprintf("2001:db8::%x", i)
+				addr := fmt.Sprintf("2001:db8:%x:%x::1", i>>16, i&0xffff) // one /64 each
 				if !l.allow(addr, now) {
 					t.Fatalf("first attempt from %s refused", addr)
 				}
@@ -88,5 +88,33 @@ func TestSignInLimitEndsAfterItsWindow(t *testing.T) {
 	f.srv.limits.allow("192.0.2.2", f.now)
 	if n := f.srv.limits.remembered(); n != 1 {
 		t.Errorf("%d addresses remembered after the first stayed away, want 1", n)
+	}
+}
+
+// TestSignInLimitKey: one limit per IPv4 address and per IPv6 /64 (one
+// client's usual share), so that stepping through a /64 gains nothing.
+func TestSignInLimitKey(t *testing.T) {
+	tests := map[string]struct {
+		a, b string
+		same bool
+	}{
+		"two IPv4 addresses":                 {"192.0.2.1", "192.0.2.2", false},
+		"two addresses in one IPv6 /64":      {"[2001:db8:1:2::1]", "2001:db8:1:2:ffff:ffff:ffff:9", true},
+		"two IPv6 /64s":                      {"2001:db8:1:2::1", "2001:db8:1:3::1", false},
+		"an IPv4 address written as IPv6":    {"::ffff:192.0.2.1", "192.0.2.1", true},
+		"an IPv6 address with a zone":        {"fe80::1%eth0", "fe80::2", true},
+		"not an address (kept as it is)":     {"@unix", "@unix", true},
+		"not an address and another address": {"@unix", "192.0.2.1", false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var l signInLimits
+			for range signInBurst {
+				l.allow(tc.a, t0)
+			}
+			if refused := !l.allow(tc.b, t0); refused != tc.same {
+				t.Errorf("%s after %d attempts from %s: refused %v, want %v", tc.b, signInBurst, tc.a, refused, tc.same)
+			}
+		})
 	}
 }
