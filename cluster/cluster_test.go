@@ -169,16 +169,11 @@ func TestDeposedLeaderWritesAreRefused(t *testing.T) {
 	p := newPrefix()
 	cli := client(t, shared.Endpoints())
 	ctx := context.Background()
-	put, err := cli.Put(ctx, p+"leader/1", "a")
-	must(t, err)
-	lost := make(chan error, 1)
-	m := &Mirror{kv: cli, layout: layout{p}, tag: "t", timeout: 5 * time.Second,
-		fence: clientv3.Compare(clientv3.CreateRevision(p+"leader/1"), "=", put.Header.Revision),
-		lost:  func(err error) { lost <- err }}
+	m, lost := leaderMirror(t, cli, p)
 	if _, err := m.Commit([]store.Change{{Bucket: "chats", Key: []byte("x"), Value: []byte("1")}}); err != nil {
 		t.Fatalf("a write while leading: %v", err)
 	}
-	_, err = cli.Delete(ctx, p+"leader/1")
+	_, err := cli.Delete(ctx, p+"leader/1")
 	must(t, err)
 	_, err = cli.Put(ctx, p+"leader/2", "b")
 	must(t, err)

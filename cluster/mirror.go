@@ -11,7 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/canhbao/canhbao/store"
 )
@@ -73,11 +76,17 @@ func (m *Mirror) op(c store.Change) (clientv3.Op, int) {
 	}
 }
 
-// txn commits ops as one fenced etcd transaction.
+// txn commits ops as one fenced etcd transaction. A member that goes
+// away under it (its connection reset, or stopping) leaves the outcome
+// unknown; every write here puts or deletes fixed values under the fence,
+// so it is sent again, to another member, until the timeout.
 func (m *Mirror) txn(ops ...clientv3.Op) (int64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), m.timeout)
 	defer cancel()
 	resp, err := m.kv.Txn(ctx).If(m.fence).Then(ops...).Commit()
+	for err != nil && memberLost(err) && sleep(ctx, 20*time.Millisecond) {
+		resp, err = m.kv.Txn(ctx).If(m.fence).Then(ops...).Commit()
+	}
 	if err != nil {
 		return 0, m.fail(fmt.Errorf("cluster: write to etcd: %w", err))
 	}
@@ -85,6 +94,22 @@ func (m *Mirror) txn(ops ...clientv3.Op) (int64, error) {
 		return 0, m.fail(ErrFenced)
 	}
 	return resp.Header.Revision, nil
+}
+
+// memberLost tells errors of the member a request went to (gone,
+// stopping, without a leader) from those of the request itself. A
+// member stopped under a request answers raft's ErrStopped as is.
+func memberLost(err error) bool {
+	return status.Code(err) == codes.Unavailable || rpctypes.ErrorDesc(err) == "raft: stopped"
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
 }
 
 func (m *Mirror) fail(err error) error {

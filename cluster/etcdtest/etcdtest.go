@@ -29,6 +29,7 @@ type member struct {
 	name       string
 	peer, clnt url.URL
 	etcd       *embed.Etcd
+	closing    chan struct{} // closed when a killed member's Close ended (see Kill)
 }
 
 // Start starts n members and waits until they serve. The cluster stops
@@ -82,6 +83,7 @@ func freeURL() url.URL {
 }
 
 func (m *member) start(dir, initial, state string, durable bool) error {
+	m.waitClosed() // a killed member's ports are free again
 	cfg := embed.NewConfig()
 	cfg.Name = m.name
 	cfg.Dir = filepath.Join(dir, m.name)
@@ -131,6 +133,7 @@ func (c *Cluster) Stop(i int) {
 	if e != nil {
 		e.Close()
 	}
+	m.waitClosed()
 }
 
 // Restart starts a stopped member i again from its data.

@@ -18,7 +18,7 @@ import (
 
 // buildBinary builds cmd/canhbao into a temporary folder, as a release
 // would be built.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the real binary")
@@ -38,7 +38,7 @@ type process struct {
 	done chan error
 }
 
-func startProcess(t *testing.T, bin string, env []string) *process {
+func startProcess(t testing.TB, bin string, env []string) *process {
 	t.Helper()
 	p := &process{cmd: exec.Command(bin, "run"), logs: &syncBuffer{}, done: make(chan error, 1)}
 	p.cmd.Env = env
@@ -58,7 +58,7 @@ func startProcess(t *testing.T, bin string, env []string) *process {
 }
 
 // kill ends the process with SIGKILL: no deferred function, no last write.
-func (p *process) kill(t *testing.T) {
+func (p *process) kill(t testing.TB) {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func (p *process) kill(t *testing.T) {
 
 // term asks the process to stop and checks that it does so cleanly within
 // five seconds.
-func (p *process) term(t *testing.T) {
+func (p *process) term(t testing.TB) {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
