@@ -407,11 +407,14 @@ func (shared rigOptions) with(o rigOptions) rigOptions {
 
 // failoverKillLeader kills the active node (kill -9) a third of the
 // way through a fan-out to 200 groups paced at 50 messages a second, with
-// the default 5 s lease: the standby must send within 10 s, every group
-// must get the alert, and only the messages in flight at the kill may
-// come twice.
+// the default 5 s lease: the standby, silent until then, must send
+// within 10 s, every group must get the alert, and only the messages in
+// flight at the kill may come twice.
 func failoverKillLeader(t *testing.T, shared rigOptions) {
 	r, a, b := pairUnderFanOut(t, shared.with(rigOptions{groups: 200, rate: 50, flood: true}), 70)
+	if early := b.tap.since(time.Time{}); len(early) > 0 {
+		t.Errorf("the standby called Telegram %d times while a was active (first: %s)", len(early), early[0].method)
+	}
 	killed := time.Now()
 	a.kill(t)
 	atKill := r.sent()
