@@ -27,11 +27,15 @@ const futureSlack = 48 * time.Hour
 // normalise turns parsed items into alerts: clean text, absolute links,
 // stable keys, dates, classification; duplicates (same key) are dropped
 // and the rest sorted oldest first, undated items last in document order.
+// It empties items as it goes.
 func normalise(src store.Source, base *url.URL, items []rawItem, now time.Time) []store.Alert {
 	alerts := make([]store.Alert, 0, len(items))
 	seen := make(map[string]struct{}, len(items))
 	for i := range items {
 		a := normaliseItem(src, base, &items[i], now)
+		// The raw item (its HTML) is not needed again: let it go while
+		// the rest of a large document is read.
+		items[i] = rawItem{}
 		if _, dup := seen[a.Key]; dup {
 			continue
 		}

@@ -496,13 +496,15 @@ func (p *Poller) fetchParse(ctx context.Context, src store.Source, known memo, s
 	defer give(sem.work)
 	doc := src
 	doc.URL = resp.URL // relative links resolve against the final URL
-	alerts, err = Parse(doc, resp.Body, resp.ContentType, time.Now())
+	// The document (up to MaxBody) is handed to the parser alone, so that
+	// it can be collected once read, while a large poll's items are
+	// cleaned and classified and its alerts stored.
+	body := resp.Body
+	resp.Body = nil
+	alerts, err = Parse(doc, body, resp.ContentType, time.Now())
 	if err != nil {
 		return nil, nil, "", err
 	}
-	// Parsed: the document (up to MaxBody) is not held while the alerts
-	// are stored.
-	resp.Body = nil
 	for i := range alerts {
 		alerts[i].Source = src.Name
 	}
