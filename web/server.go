@@ -49,6 +49,11 @@ type Server struct {
 	// Ready reports what /readyz checks beyond the database; nil means
 	// nothing more.
 	Ready func() error
+	// Active reports whether this process is the one that sends (always,
+	// on bbolt; the elected node on a cluster), for /activez: a reverse
+	// proxy follows the active node with it even while Telegram is
+	// unreachable, which /readyz reports too. nil means always.
+	Active func() error
 	// Metrics serves /metrics; nil leaves it out.
 	Metrics http.Handler
 	// Pprof serves /debug/pprof/ to signed-in department staff (see
@@ -103,6 +108,7 @@ func (s *Server) init() {
 	m.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(files)))
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	m.HandleFunc("GET /readyz", s.readyz)
+	m.HandleFunc("GET /activez", s.activez)
 	if s.Metrics != nil {
 		m.Handle("GET /metrics", s.Metrics)
 	}
@@ -158,6 +164,21 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	w.Write([]byte("ready\n"))
+}
+
+// activez answers 200 on the active node and 503 with the reason (a
+// standby and who leads; etcd without quorum) elsewhere.
+func (s *Server) activez(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if s.Active != nil {
+		if err := s.Active(); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(err.Error() + "\n"))
+			return
+		}
+	}
+	w.Write([]byte("active\n"))
 }
 
 // ctxKey carries the signed-in session through a request.

@@ -382,6 +382,14 @@ func TestHealthAndReadiness(t *testing.T) {
 	if r := f2.do("GET", "/readyz", nil); r.code != http.StatusServiceUnavailable || !strings.Contains(r.body, "Telegram") {
 		t.Fatalf("%d %s", r.code, r.body)
 	}
+	// The active node stays active for a proxy while Telegram is away.
+	if r := f2.do("GET", "/activez", nil); r.code != http.StatusOK || r.body != "active\n" {
+		t.Fatalf("/activez without Telegram: %d %s", r.code, r.body)
+	}
+	f2.srv.Active = func() error { return errorString("standby; the active node is canhbao1") }
+	if r := f2.do("GET", "/activez", nil); r.code != http.StatusServiceUnavailable || !strings.Contains(r.body, "canhbao1") {
+		t.Fatalf("/activez on a standby: %d %s", r.code, r.body)
+	}
 }
 
 var errTest = errorString("Telegram not reached for 5m0s")

@@ -53,6 +53,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	work := &activeWork{cfg: cfg, st: st, render: render, api: api, updatesAPI: updatesAPI, sendsAPI: sendsAPI,
 		log: log, contactsProblem: contactsProblem}
 	ready := readiness(st, updatesAPI, sendsAPI)
+	var active func() error // nil: this process is the active one
 	var node *cluster.Node
 	if cfg.Store != "etcd" {
 		if detached, err := st.Detach(); err != nil {
@@ -69,7 +70,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		defer cli.Close()
 		node = &cluster.Node{Client: cli, Store: st, Config: cfg.Etcd, Log: log.With("part", "cluster"), Lead: work.run}
 		api.Gate(node.Allow)
-		ready = clusterReadiness(node, ready)
+		ready, active = clusterReadiness(node, ready), node.Status
 	}
 
 	var wg sync.WaitGroup
@@ -100,7 +101,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	if cfg.HTTPAddr != "" {
 		site := &web.Server{Store: st, Render: render, AdminIDs: cfg.AdminIDs, PublicURL: cfg.PublicURL,
-			Deadlines: cfg.deadlines(), Log: log.With("part", "web"), Ready: ready, Metrics: metrics}
+			Deadlines: cfg.deadlines(), Log: log.With("part", "web"), Ready: ready, Active: active, Metrics: metrics}
 		work.site = site
 		wg.Go(func() {
 			if err := serveWeb(ctx, cfg, site, log.With("part", "web")); err != nil {

@@ -55,6 +55,12 @@ func TestStandbyServesPagesAndTakesOver(t *testing.T) {
 	if code, body := get(t, c, cfgA.PublicURL+"/readyz"); code != http.StatusOK {
 		t.Errorf("the active node's /readyz: %d %s", code, body)
 	}
+	if code, body := get(t, c, cfgA.PublicURL+"/activez"); code != http.StatusOK {
+		t.Errorf("the active node's /activez: %d %s", code, body)
+	}
+	if code, body := get(t, c, cfgB.PublicURL+"/activez"); code != http.StatusServiceUnavailable || !strings.Contains(body, "node-a") {
+		t.Errorf("the standby's /activez: %d %s", code, body)
+	}
 
 	// A session opened on the active node reads the standby's pages.
 	admin := telegramtest.NewUser(adminID, "Phạm Quản Trị")
