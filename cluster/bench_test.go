@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/canhbao/canhbao/bot"
 	"github.com/canhbao/canhbao/bot/telegramtest"
 	"github.com/canhbao/canhbao/cluster/etcdtest"
@@ -46,18 +48,7 @@ func BenchmarkRecordedDeliveries(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			leading := make(chan struct{})
-			n := &Node{Client: cli, Store: s, Log: quiet(), Config: Config{Prefix: newPrefix(), NodeName: "bench", LeaseTTL: 5 * time.Second},
-				Lead: func(ctx context.Context) error { close(leading); <-ctx.Done(); return nil }}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() { defer close(done); n.Run(ctx) }()
-			defer func() { cancel(); <-done }()
-			select {
-			case <-leading:
-			case <-time.After(20 * time.Second):
-				b.Fatal("the node did not lead")
-			}
+			defer lead(b, cli, s)()
 			recordDeliveries(b, s, batch)
 		})
 	}
@@ -98,14 +89,7 @@ func fanOutOnce(b *testing.B, c *etcdtest.Cluster, onEtcd bool) {
 			b.Fatal(err)
 		}
 		defer cli.Close()
-		leading := make(chan struct{})
-		n := &Node{Client: cli, Store: s, Log: quiet(), Config: Config{Prefix: newPrefix(), NodeName: "bench", LeaseTTL: 5 * time.Second},
-			Lead: func(ctx context.Context) error { close(leading); <-ctx.Done(); return nil }}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); n.Run(ctx) }()
-		defer func() { cancel(); <-done }()
-		<-leading
+		defer lead(b, cli, s)()
 	}
 	tg := telegramtest.New(b)
 	sender := &bot.Sender{API: bot.NewAPI(tg.Token(), tg.Endpoint(), 10*time.Second), Store: s, Render: bot.NewRenderer(bot.Vietnamese),
@@ -145,6 +129,26 @@ func fanOutOnce(b *testing.B, c *etcdtest.Cluster, onEtcd bool) {
 	}
 	b.ReportMetric(groups/time.Since(start).Seconds(), "msgs/s")
 	b.StopTimer()
+}
+
+// lead runs a node on s under a new prefix until it leads, with the
+// default lease, and returns what stops it.
+func lead(b *testing.B, cli *clientv3.Client, s *store.Store) (stop func()) {
+	b.Helper()
+	leading := make(chan struct{})
+	n := &Node{Client: cli, Store: s, Log: quiet(), Config: Config{Prefix: newPrefix(), NodeName: "bench", LeaseTTL: 5 * time.Second},
+		Lead: func(ctx context.Context) error { close(leading); <-ctx.Done(); return nil }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); n.Run(ctx) }()
+	stop = func() { cancel(); <-done }
+	select {
+	case <-leading:
+	case <-time.After(20 * time.Second):
+		stop()
+		b.Fatal("the node did not lead")
+	}
+	return stop
 }
 
 // recordDeliveries queues b.N deliveries and records them sent, batch

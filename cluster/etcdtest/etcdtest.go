@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 )
@@ -30,6 +31,8 @@ type member struct {
 	peer, clnt url.URL
 	etcd       *embed.Etcd
 	closing    chan struct{} // closed when a killed member's Close ended (see Kill)
+	// tls, when set, makes the member serve clients over TLS only.
+	tls *transport.TLSInfo
 }
 
 // Start starts n members and waits until they serve. The cluster stops
@@ -95,6 +98,9 @@ func (m *member) start(dir, initial, state string, durable bool) error {
 	// need the election timeout well above the heartbeat.
 	cfg.TickMs, cfg.ElectionMs = 50, 500
 	cfg.UnsafeNoFsync = !durable
+	if m.tls != nil {
+		cfg.ClientTLSInfo = *m.tls
+	}
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return fmt.Errorf("etcd member %s: %w", m.name, err)

@@ -7,17 +7,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
 	"math/big"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
-	"go.etcd.io/etcd/server/v3/embed"
-	"go.uber.org/zap"
 )
 
 // Certs are PEM files of a test certificate authority, the server's
@@ -33,28 +29,12 @@ func NewTLS(dir string) (*Cluster, Certs, error) {
 	if err != nil {
 		return nil, certs, err
 	}
-	m := &member{name: "tls0", peer: freeURL(), clnt: freeURL()}
+	m := &member{name: "tls0", peer: freeURL(), clnt: freeURL(), tls: &transport.TLSInfo{CertFile: certs.ServerCert,
+		KeyFile: certs.ServerKey, TrustedCAFile: certs.CA, ClientCertAuth: true}}
 	m.clnt.Scheme = "https"
-	cfg := embed.NewConfig()
-	cfg.Name, cfg.Dir = m.name, filepath.Join(dir, m.name)
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{m.peer}, []url.URL{m.peer}
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{m.clnt}, []url.URL{m.clnt}
-	cfg.InitialCluster = m.name + "=" + m.peer.String()
-	cfg.ClientTLSInfo = transport.TLSInfo{CertFile: certs.ServerCert, KeyFile: certs.ServerKey,
-		TrustedCAFile: certs.CA, ClientCertAuth: true}
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	cfg.UnsafeNoFsync = true
-	e, err := embed.StartEtcd(cfg)
-	if err != nil {
+	if err := m.start(dir, m.name+"="+m.peer.String(), "new", false); err != nil {
 		return nil, certs, err
 	}
-	select {
-	case <-e.Server.ReadyNotify():
-	case <-time.After(60 * time.Second):
-		e.Close()
-		return nil, certs, fmt.Errorf("etcd member with TLS did not start within a minute")
-	}
-	m.etcd = e
 	return &Cluster{dir: dir, members: []*member{m}}, certs, nil
 }
 
