@@ -156,6 +156,21 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	if err == nil && s.Ready != nil {
 		err = s.Ready()
 	}
+	probe(w, err, "ready")
+}
+
+// activez answers 200 on the active node and 503 with the reason (a
+// standby and who leads; etcd without quorum) elsewhere.
+func (s *Server) activez(w http.ResponseWriter, _ *http.Request) {
+	var err error
+	if s.Active != nil {
+		err = s.Active()
+	}
+	probe(w, err, "active")
+}
+
+// probe answers a health check: ok on one line, or 503 and why not.
+func probe(w http.ResponseWriter, err error, ok string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err != nil {
@@ -163,22 +178,7 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte(err.Error() + "\n"))
 		return
 	}
-	w.Write([]byte("ready\n"))
-}
-
-// activez answers 200 on the active node and 503 with the reason (a
-// standby and who leads; etcd without quorum) elsewhere.
-func (s *Server) activez(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if s.Active != nil {
-		if err := s.Active(); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte(err.Error() + "\n"))
-			return
-		}
-	}
-	w.Write([]byte("active\n"))
+	w.Write([]byte(ok + "\n"))
 }
 
 // ctxKey carries the signed-in session through a request.
