@@ -308,6 +308,11 @@ func (s *Store) Dump(fn func(Change) error) error {
 // changes made here, it would otherwise pass for an up-to-date copy and
 // keep those changes to itself. detached is false when it was no copy.
 func (s *Store) Detach() (detached bool, err error) {
+	var copied bool
+	err = s.View(func(t *Tx) error { copied = t.tx.Bucket(bucketReplica) != nil; return nil })
+	if err != nil || !copied {
+		return false, err // the usual start: no write, no disk sync
+	}
 	err = s.guarded(func() error {
 		return s.db.Update(func(tx *bolt.Tx) error {
 			if tx.Bucket(bucketReplica) == nil {
