@@ -54,7 +54,7 @@ func cleanText(s string, oneLine bool) string {
 		w.write(s)
 	}
 	out := w.b.String()
-	if !norm.NFC.IsNormalString(out) {
+	if w.other && !norm.NFC.IsNormalString(out) {
 		out = norm.NFC.String(out) // a mark that followed a tag
 	}
 	return out
@@ -94,6 +94,7 @@ type textWriter struct {
 	plain   bool   // plain-text input: keep its line breaks
 	oneLine bool   // titles: every break is a space
 	last    rune   // last rune written
+	other   bool   // a character other than ASCII was written
 }
 
 func (w *textWriter) brk(level int) {
@@ -106,7 +107,7 @@ func (w *textWriter) brk(level int) {
 // dangerous characters (controls, zero-width spaces, bidi overrides that
 // could disguise a link or a file name in a chat).
 func (w *textWriter) write(s string) {
-	if !norm.NFC.IsNormalString(s) {
+	if !isASCII(s) && !norm.NFC.IsNormalString(s) {
 		// NFC maps the Kelvin sign to "K", the one letter it can make
 		// from a non-letter: mark a gap (a dropped NUL) before it, so
 		// that "<\u212a" cannot become the tag-like "<K".
@@ -114,13 +115,32 @@ func (w *textWriter) write(s string) {
 	}
 	nl := 0     // newlines in the current run of white space (plain text only)
 	gap := true // a token boundary or a dropped character since the last rune
-	for i, r := range s {
+	for i := 0; i < len(s); {
+		if c := s[i]; ' ' < c && c < 0x7f {
+			// A run of printable ASCII, written as it is.
+			j := i + 1
+			for j < len(s) && ' ' < s[j] && s[j] < 0x7f {
+				j++
+			}
+			nl = 0
+			w.flush()
+			if gap && w.last == '<' && tagStart(rune(c)) {
+				w.b.WriteByte(' ')
+			}
+			gap = false
+			w.b.WriteString(s[i:j])
+			w.last = rune(s[j-1])
+			i = j
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
 		if r == utf8.RuneError {
 			// A stray byte of another encoding is read as windows-1252
 			// ("caf\xe9" is "café"); a U+FFFD the source itself sent
 			// stands for a character lost before us: dropped.
-			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
-				r = charmap.Windows1252.DecodeByte(s[i])
+			if n == 1 {
+				r = charmap.Windows1252.DecodeByte(s[i-1])
 			}
 			if r == utf8.RuneError {
 				gap = true
@@ -155,7 +175,23 @@ func (w *textWriter) write(s string) {
 		gap = false
 		w.b.WriteRune(r)
 		w.last = r
+		w.other = w.other || r >= utf8.RuneSelf
 	}
+}
+
+// isASCII reports whether s is all ASCII, and so in NFC.
+func isASCII(s string) bool {
+	for ; len(s) >= 8; s = s[8:] {
+		if (s[0]|s[1]|s[2]|s[3]|s[4]|s[5]|s[6]|s[7])&0x80 != 0 {
+			return false
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func tagStart(r rune) bool {
@@ -182,6 +218,7 @@ func (w *textWriter) flush() {
 		w.b.WriteString(w.prefix)
 		w.prefix = ""
 		w.last = ' '
+		w.other = true // the bullet
 	}
 }
 
