@@ -85,14 +85,17 @@ func toLower(s string) string {
 	if i == len(s) {
 		return s
 	}
-	b := make([]byte, i, len(s)+utf8.UTFMax)
-	copy(b, s)
-	for i < len(s) {
+	b := make([]byte, 0, len(s)+utf8.UTFMax)
+	for from := 0; ; from = i {
+		for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z') {
+			i++
+		}
+		b = append(b, s[from:i]...) // unchanged
+		if i == len(s) {
+			return string(b)
+		}
 		if c := s[i]; c < utf8.RuneSelf {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			b = append(b, c)
+			b = append(b, c+'a'-'A')
 			i++
 			continue
 		}
@@ -100,7 +103,6 @@ func toLower(s string) string {
 		b = utf8.AppendRune(b, unicode.ToLower(r))
 		i += n
 	}
-	return string(b)
 }
 
 // ownCVEs splits the CVE ids of an item into those it is about and those

@@ -12,23 +12,22 @@ type literals struct {
 	// pairs has a bit for the first two bytes of each string: most
 	// positions of a text start none of them and cost one lookup.
 	pairs [1 << 16 / 64]uint64
-	// byPair lists the strings starting with each pair of bytes that
-	// has its bit set.
-	byPair map[uint16][]int
+	// byFirst lists the strings by their first byte.
+	byFirst [256][]int
 }
 
 func newLiterals(lits []string) *literals {
 	if len(lits) > maxLiterals {
 		panic("literals: more than maxLiterals strings")
 	}
-	l := &literals{lits: lits, byPair: map[uint16][]int{}}
+	l := &literals{lits: lits}
 	for i, s := range lits {
 		if len(s) < 2 {
 			panic("literals: " + s + " is shorter than two bytes")
 		}
 		k := pairAt(s, 0)
 		l.pairs[k/64] |= 1 << (k % 64)
-		l.byPair[k] = append(l.byPair[k], i)
+		l.byFirst[s[0]] = append(l.byFirst[s[0]], i)
 	}
 	return l
 }
@@ -47,7 +46,7 @@ func (l *literals) each(s string, fn func(lit, at int)) {
 		if l.pairs[k/64]&(1<<(k%64)) == 0 {
 			continue
 		}
-		for _, j := range l.byPair[k] {
+		for _, j := range l.byFirst[s[i]] {
 			if i >= next[j] && strings.HasPrefix(s[i:], l.lits[j]) {
 				next[j] = i + len(l.lits[j])
 				fn(j, i)
@@ -63,7 +62,7 @@ func (l *literals) in(s string) bool {
 		if l.pairs[k/64]&(1<<(k%64)) == 0 {
 			continue
 		}
-		for _, j := range l.byPair[k] {
+		for _, j := range l.byFirst[s[i]] {
 			if strings.HasPrefix(s[i:], l.lits[j]) {
 				return true
 			}

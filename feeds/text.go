@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -54,7 +55,7 @@ func cleanText(s string, oneLine bool) string {
 		w.write(s)
 	}
 	out := w.b.String()
-	if w.other && !norm.NFC.IsNormalString(out) {
+	if w.other && !isNFC(out) {
 		out = norm.NFC.String(out) // a mark that followed a tag
 	}
 	return out
@@ -107,7 +108,7 @@ func (w *textWriter) brk(level int) {
 // dangerous characters (controls, zero-width spaces, bidi overrides that
 // could disguise a link or a file name in a chat).
 func (w *textWriter) write(s string) {
-	if !isASCII(s) && !norm.NFC.IsNormalString(s) {
+	if !isNFC(s) {
 		// NFC maps the Kelvin sign to "K", the one letter it can make
 		// from a non-letter: mark a gap (a dropped NUL) before it, so
 		// that "<\u212a" cannot become the tag-like "<K".
@@ -179,20 +180,42 @@ func (w *textWriter) write(s string) {
 	}
 }
 
-// isASCII reports whether s is all ASCII, and so in NFC.
-func isASCII(s string) bool {
-	for ; len(s) >= 8; s = s[8:] {
-		if (s[0]|s[1]|s[2]|s[3]|s[4]|s[5]|s[6]|s[7])&0x80 != 0 {
-			return false
+// isNFC is norm.NFC.IsNormalString, answered without it for a text of
+// ASCII and nfcStable characters, as most texts are.
+func isNFC(s string) bool {
+	stable := nfcStable()
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) && (s[i]|s[i+1]|s[i+2]|s[i+3]|s[i+4]|s[i+5]|s[i+6]|s[i+7])&0x80 == 0 {
+			i += 8 // ASCII
+			continue
 		}
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
 		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r > 0xffff || r == utf8.RuneError && n == 1 || stable[r/64]&(1<<(r%64)) == 0 {
+			return norm.NFC.IsNormalString(s)
+		}
+		i += n
 	}
 	return true
 }
+
+// nfcStable has a bit for each character of the Basic Multilingual Plane
+// that is in NFC on its own and combines with no character before it (a
+// starter with a boundary before it): a text of such characters and ASCII
+// ones is in NFC, in any order. Most accented letters, punctuation, CJK
+// characters and kana are; combining marks and conjoining jamo are not.
+var nfcStable = sync.OnceValue(func() *[1 << 16 / 64]uint64 {
+	var t [1 << 16 / 64]uint64
+	for r := rune(utf8.RuneSelf); r <= 0xffff; r++ {
+		if s := string(r); utf8.ValidRune(r) && norm.NFC.IsNormalString(s) && norm.NFC.PropertiesString(s).BoundaryBefore() {
+			t[r/64] |= 1 << (r % 64)
+		}
+	}
+	return &t
+})
 
 func tagStart(r rune) bool {
 	return r == '/' || r == '!' || r == '?' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')
