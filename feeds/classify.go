@@ -964,11 +964,18 @@ func wordRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return wordByte[r]
 	}
+	if r < firstCJK {
+		return unicode.IsLetter(r) || unicode.IsDigit(r)
+	}
 	if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) {
 		return false
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
+
+// firstCJK is the first character of the scripts written without spaces
+// between words (Hangul jamo, U+1100).
+const firstCJK = 0x1100
 
 // wordByte is wordRune of the ASCII characters.
 var wordByte = func() (t [utf8.RuneSelf]bool) {

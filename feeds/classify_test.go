@@ -3,6 +3,7 @@ package feeds
 import (
 	"slices"
 	"testing"
+	"unicode"
 
 	"github.com/canhbao/canhbao/store"
 )
@@ -311,5 +312,17 @@ func TestVendorsOfItems(t *testing.T) {
 				t.Errorf("vendors %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// No character before firstCJK is in the scripts written without spaces.
+func TestFirstCJK(t *testing.T) {
+	for r := rune(0); r < firstCJK; r++ {
+		if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) {
+			t.Fatalf("%U is before firstCJK", r)
+		}
+	}
+	if !unicode.In(firstCJK, unicode.Hangul) {
+		t.Errorf("%U is not Hangul", firstCJK)
 	}
 }

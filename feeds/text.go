@@ -55,7 +55,7 @@ func cleanText(s string, oneLine bool) string {
 		w.write(s)
 	}
 	out := w.b.String()
-	if w.other && !isNFC(out) {
+	if w.unstable && !isNFC(out) {
 		out = norm.NFC.String(out) // a mark that followed a tag
 	}
 	return out
@@ -95,7 +95,10 @@ type textWriter struct {
 	plain   bool   // plain-text input: keep its line breaks
 	oneLine bool   // titles: every break is a space
 	last    rune   // last rune written
-	other   bool   // a character other than ASCII was written
+	// unstable is set when a character that may combine with the one
+	// before it was written (see nfcStable): only then can the text be
+	// out of NFC.
+	unstable bool
 }
 
 func (w *textWriter) brk(level int) {
@@ -176,7 +179,7 @@ func (w *textWriter) write(s string) {
 		gap = false
 		w.b.WriteRune(r)
 		w.last = r
-		w.other = w.other || r >= utf8.RuneSelf
+		w.unstable = w.unstable || !stableRune(r)
 	}
 }
 
@@ -200,6 +203,11 @@ func isNFC(s string) bool {
 		i += n
 	}
 	return true
+}
+
+// stableRune reports whether r is ASCII or nfcStable.
+func stableRune(r rune) bool {
+	return r < utf8.RuneSelf || r <= 0xffff && nfcStable()[r/64]&(1<<(r%64)) != 0
 }
 
 // nfcStable has a bit for each character of the Basic Multilingual Plane
@@ -241,7 +249,9 @@ func (w *textWriter) flush() {
 		w.b.WriteString(w.prefix)
 		w.prefix = ""
 		w.last = ' '
-		w.other = true // the bullet
+		for _, r := range w.prefix {
+			w.unstable = w.unstable || !stableRune(r)
+		}
 	}
 }
 
