@@ -100,10 +100,18 @@ func toLower(s string) string {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		b = utf8.AppendRune(b, unicode.ToLower(r))
+		if caseless(r) {
+			b = append(b, s[i:i+n]...)
+		} else {
+			b = utf8.AppendRune(b, unicode.ToLower(r))
+		}
 		i += n
 	}
 }
+
+// caseless reports characters of scripts without case, their own lower
+// case: kana, CJK ideographs, Hangul syllables, Yi (U+3040 to U+A63F).
+func caseless(r rune) bool { return r >= 0x3040 && r < 0xa640 }
 
 // ownCVEs splits the CVE ids of an item into those it is about and those
 // it only mentions. A KEV entry's title carries its own id while its
@@ -967,6 +975,9 @@ func wordRune(r rune) bool {
 	if r < firstCJK {
 		return unicode.IsLetter(r) || unicode.IsDigit(r)
 	}
+	if 0x3041 <= r && r <= 0x3096 || 0x30a1 <= r && r <= 0x30fa || 0x4e00 <= r && r <= 0x9fff {
+		return false // kana and the common ideographs: checked by TestWordRune
+	}
 	if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) {
 		return false
 	}
@@ -1096,10 +1107,17 @@ func vendorMentions(text string) []vendorMention {
 			}
 		}
 	}
-	// Names in other scripts (Japanese sources write マイクロソフト).
+	// Names in other scripts (Japanese sources write マイクロソフト):
+	// the first mention of each.
 	if slices.ContainsFunc(idx.aliasStarts, func(b byte) bool { return strings.IndexByte(text, b) >= 0 }) {
-		for _, a := range scriptAliases {
-			if i := strings.Index(text, a.name); i >= 0 {
+		var first [len(scriptAliases)]int
+		aliasLiterals.each(text, func(lit, at int) {
+			if first[lit] == 0 {
+				first[lit] = at + 1
+			}
+		})
+		for j, a := range scriptAliases {
+			if i := first[j] - 1; i >= 0 {
 				out = append(out, vendorMention{canon: a.canon, start: i, end: i + len(a.name)})
 			}
 		}
@@ -1124,11 +1142,19 @@ func vendorMentions(text string) []vendorMention {
 }
 
 // scriptAliases are vendor names written in another script.
-var scriptAliases = []struct{ name, canon string }{
+var scriptAliases = [...]struct{ name, canon string }{
 	{"マイクロソフト", "Microsoft"}, {"アップル", "Apple"}, {"グーグル", "Google"}, {"シスコ", "Cisco"},
 	{"フォーティネット", "Fortinet"}, {"アドビ", "Adobe"}, {"オラクル", "Oracle"}, {"ヴイエムウェア", "VMware"},
 	{"ソリトンシステムズ", "Soliton"}, {"エムオーテックス", "MOTEX"}, {"トレンドマイクロ", "Trend Micro"},
 }
+
+var aliasLiterals = func() *literals {
+	var names []string
+	for _, a := range scriptAliases {
+		names = append(names, a.name)
+	}
+	return newLiterals(names)
+}()
 
 // nextWord returns the span of the first word of text at or after byte
 // from, where a word is a run of wordRune characters; an empty span at the
