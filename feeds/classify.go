@@ -3,6 +3,7 @@ package feeds
 import (
 	"bytes"
 	"cmp"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -916,7 +917,7 @@ type vendorTable struct {
 	// no map lookup.
 	firsts [firstKeys / 64]uint64
 	// names are the names appendVendor makes of every canonical name and
-	// parent vendor.
+	// parent vendor, and of those names.
 	names map[string]string
 	// aliasStarts are the first bytes of the scriptAliases.
 	aliasStarts []byte
@@ -955,6 +956,10 @@ var vendorIndex = sync.OnceValue(func() *vendorTable {
 		if !bytes.Contains(t.aliasStarts, []byte{a.name[0]}) {
 			t.aliasStarts = append(t.aliasStarts, a.name[0])
 		}
+	}
+	// The names made are given to appendVendor again (normaliseItem).
+	for _, n := range slices.Collect(maps.Values(t.names)) {
+		t.names[n] = t.vendorName(n)
 	}
 	return t
 })
@@ -1212,7 +1217,11 @@ func (e vendorEntry) matchesAt(text string, start, end int) (int, bool) {
 // appendVendor adds name unless it is already there in any case, using
 // the canonical spelling when the name is a known vendor.
 func appendVendor(list []string, name string) []string {
-	return appendName(list, vendorIndex().vendorName(name))
+	t := vendorIndex()
+	if n, ok := t.names[name]; ok {
+		return appendName(list, n) // known: vendorName(name)
+	}
+	return appendName(list, t.vendorName(name))
 }
 
 // vendorName is name trimmed, in its canonical spelling when it is a known
