@@ -118,10 +118,13 @@ func viaOf(b []byte) string {
 }
 
 // appendCompactRecord returns the compact form of the records that have
-// one (outbox entries, deliveries, message index entries); ok is false for every other value,
-// which is stored as JSON.
+// one (outbox entries, deliveries, message index entries), and the JSON
+// of an alert written without reflection; ok is false for every other
+// value, which encoding/json writes.
 func appendCompactRecord(v any) (data []byte, ok bool) {
 	switch r := v.(type) {
+	case *Alert:
+		return r.appendJSON(make([]byte, 0, 512))
 	case *Outgoing:
 		return r.appendCompact(make([]byte, 0, 64)) // bbolt keeps the slice: one per record
 	case *Delivery:
