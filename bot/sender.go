@@ -81,6 +81,14 @@ type Sender struct {
 	// nanoseconds).
 	out      atomic.Int64
 	handedAt atomic.Int64
+	// answering counts jobs handed to workers and not yet answered by
+	// Telegram. A worker that frees a place tells the dispatcher only when
+	// it asked (roomWanted), and tells the recorder only when a batch is
+	// due (recordNow): waking them for every message cost more CPU than
+	// the message.
+	answering  atomic.Int64
+	roomWanted atomic.Bool
+	recordNow  chan struct{}
 
 	// recording holds, per chat, a channel closed once the message about
 	// alerts on its way there is recorded (recording.go).
@@ -146,7 +154,10 @@ func (s *Sender) Wake() {
 }
 
 func (s *Sender) init() {
-	s.once.Do(func() { s.wake = make(chan struct{}, 1) })
+	s.once.Do(func() {
+		s.wake = make(chan struct{}, 1)
+		s.recordNow = make(chan struct{}, 1)
+	})
 }
 
 // drainTime is how long requests in flight may still finish once the
@@ -165,9 +176,10 @@ func (s *Sender) Run(ctx context.Context) error {
 	defer stopDrain()
 	workers := max(s.Workers, 1)
 	jobs := make(chan job, workers)
-	// freed tells the dispatcher a worker has Telegram's answer: it may
-	// start another request while the outcome waits to be recorded.
-	freed := make(chan struct{}, 2*workers)
+	// freed tells the dispatcher, when it waits for a free worker, that
+	// one has Telegram's answer: it may start another request while the
+	// outcome waits to be recorded.
+	freed := make(chan struct{}, 1)
 	outcomes := make(chan outcome, unrecordedPerWorker*workers)
 	settledCh := make(chan []settled, workers)
 
@@ -187,8 +199,12 @@ func (s *Sender) Run(ctx context.Context) error {
 					if ctx.Err() == nil { // stopping: start nothing new
 						o = s.deliver(reqCtx, j)
 					}
-					freed <- struct{}{}
+					s.answering.Add(-1)
+					if s.roomWanted.CompareAndSwap(true, false) {
+						signal(freed)
+					}
 					outcomes <- o
+					s.mayRecord(len(outcomes))
 				}
 			})
 		}
@@ -227,9 +243,9 @@ type dispatcher struct {
 	paces    map[int64]*pace
 	busy     map[int64]bool  // chats with a message in flight or not yet recorded
 	inflight map[uint64]bool // outbox ids in flight, or whose outcome could not be recorded
-	// running counts requests handed to workers and not yet answered;
-	// unsettled those not yet recorded either, at most maxUnsettled.
-	running, unsettled, maxUnsettled int
+	// unsettled counts jobs handed to workers and not yet recorded, at
+	// most maxUnsettled (Sender.answering counts those not yet answered).
+	unsettled, maxUnsettled int
 
 	// queues is the outbox as last read, less what settled since: each
 	// chat's entries in the order they go (class, then age).
@@ -264,14 +280,14 @@ func (s *Sender) newDispatcher(capacity int) *dispatcher {
 // globalLimiter paces all sends so that any one second of Telegram's
 // clock sees at most `perSecond` requests. A limiter with burst B and rate
 // r lets at most B + r·T requests go in any span T. B is one at
-// Telegram's usual rates and perSecond/200 at high ones (so that the
-// dispatcher is not woken by a timer for every single message), and r is
-// chosen so that even a second stretched by jitterMargin on our side (the
-// network delaying the first request of a second more than the last)
-// holds no more than perSecond: 25/s run at 24.75/s (0.99 of the rate),
-// 1,000/s at 986/s.
+// Telegram's usual rates and perSecond/100 at high ones (the dispatcher
+// sends half of it at a time, see tokensFor), and r is chosen so that
+// even a second stretched by jitterMargin on our side (the network
+// delaying the first request of a second more than the last) holds no
+// more than perSecond: 25/s run at 24.75/s (0.99 of the rate), 1,000/s at
+// 981/s.
 func globalLimiter(perSecond float64) *rate.Limiter {
-	burst := max(1, int(perSecond/200))
+	burst := max(1, int(perSecond/100))
 	if perSecond < 2 {
 		return rate.NewLimiter(rate.Limit(perSecond), 1)
 	}
@@ -303,16 +319,6 @@ func (d *dispatcher) run(ctx context.Context, jobs chan<- job, freed <-chan stru
 			d.stale = true
 		case <-timer.C:
 		case <-freed:
-			d.running--
-		drain:
-			for {
-				select {
-				case <-freed:
-					d.running--
-				default:
-					break drain
-				}
-			}
 		case batch := <-settledCh:
 			d.settle(batch)
 		}
@@ -410,7 +416,7 @@ func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 	if !d.room() {
 		return d.nextLook() // or an answer, or a settled job
 	}
-	replanned := false
+	replanned, first := false, true
 	for d.room() {
 		if d.planPos >= len(d.plan) || d.replan || !now.Before(d.planUntil) ||
 			!now.Before(d.planWake) && now.Sub(d.planAt) >= replanMin {
@@ -433,10 +439,11 @@ func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 		if p := d.paces[c.chat]; p != nil && p.readyAt(now, c.class).After(now) {
 			continue // a 429 since the plan; the next plan sees when
 		}
-		if err := d.global.Wait(ctx); err != nil {
-			return d.wakeAt
+		if at := d.tokensFor(now, first); at.After(now) {
+			d.planPos-- // it goes first when the tokens are there
+			return earliest(at, d.nextLook())
 		}
-		now = time.Now()
+		first = false
 		o := q[i]
 		j := job{entries: []store.Outgoing{o}}
 		if o.Kind == store.OutNotice || o.Kind == store.OutText {
@@ -447,13 +454,43 @@ func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 		}
 		d.busy[o.ChatID] = true
 		d.s.startRecording(o.ChatID, j.entries)
-		d.running++
+		d.s.answering.Add(1)
 		d.unsettled++
 		d.s.out.Add(1)
 		d.s.handedAt.Store(now.UnixNano())
 		jobs <- j // never blocks: jobs holds capacity entries
 	}
 	return d.nextLook()
+}
+
+// tokensFor takes a token of the overall rate for the next message and
+// returns the zero time, or returns when to come back for it. The first
+// message of a pass waits until half the limiter's burst is there, so
+// that at high rates the dispatcher, the workers and the connections wake
+// for a handful of messages at a time (every 5 ms at 1,000/s) rather than
+// for each one: waking threads on idle cores, not the messages
+// themselves, was most of the CPU a paced fan-out cost.
+func (d *dispatcher) tokensFor(now time.Time, first bool) time.Time {
+	lim := d.global
+	if lim.Limit() == rate.Inf {
+		return time.Time{}
+	}
+	need := 1.0
+	if first {
+		need = float64(max(1, lim.Burst()/2))
+	}
+	if have := lim.TokensAt(now); have < need {
+		return now.Add(time.Duration((need - have) / float64(lim.Limit()) * float64(time.Second)))
+	}
+	lim.AllowN(now, 1)
+	return time.Time{}
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // nextLook is when the dispatcher must look again if nothing happens.
@@ -540,7 +577,24 @@ func (d *dispatcher) makePlan(now time.Time) {
 // room reports whether another job may start: a worker is free, and the
 // messages not yet recorded stay within the crash bound.
 func (d *dispatcher) room() bool {
-	return d.running < d.capacity && d.unsettled < d.maxUnsettled
+	if d.unsettled >= d.maxUnsettled {
+		return false // a settled batch wakes the dispatcher
+	}
+	if d.s.answering.Load() < int64(d.capacity) {
+		return true
+	}
+	// Ask to be told, then look again: a worker that freed its place
+	// between the two looks sees the request.
+	d.s.roomWanted.Store(true)
+	return d.s.answering.Load() < int64(d.capacity)
+}
+
+// signal wakes whoever waits on c, at most once until it has looked.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
 }
 
 func (d *dispatcher) pace(chat int64) *pace {
@@ -716,7 +770,16 @@ func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 	for first := range in {
 		s.out.Add(-1)
 		batch := []outcome{first}
-		linger.Reset(recordLinger)
+		if s.busy(0) && !s.batchDue(len(in)) {
+			// Workers add to the channel meanwhile without waking the
+			// recorder; mayRecord ends the wait early when the batch is
+			// due.
+			linger.Reset(recordLinger)
+			select {
+			case <-linger.C:
+			case <-s.recordNow:
+			}
+		}
 	drain:
 		for len(batch) < 512 {
 			select {
@@ -726,24 +789,7 @@ func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 				}
 				s.out.Add(-1)
 				batch = append(batch, o)
-				continue
 			default:
-			}
-			out := s.out.Load()
-			busy := out > 0 || time.Since(time.Unix(0, s.handedAt.Load())) < recordLinger
-			// Past half the crash bound, the dispatcher would soon have
-			// to wait for this batch before it may send more.
-			if !busy || len(batch) >= lingerUntil || len(batch)+int(out) >= s.CrashBound()/2 {
-				break
-			}
-			select {
-			case o, ok := <-in:
-				if !ok {
-					break drain
-				}
-				s.out.Add(-1)
-				batch = append(batch, o)
-			case <-linger.C:
 				break drain
 			}
 		}
@@ -762,6 +808,31 @@ func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 			}
 		}
 		out <- st
+	}
+}
+
+// busy reports whether more outcomes are about to arrive: more than
+// queued jobs are out (handed to workers, outcome not taken by the
+// recorder), or one was handed out within the last recordLinger.
+func (s *Sender) busy(queued int) bool {
+	return s.out.Load() > int64(queued) || time.Since(time.Unix(0, s.handedAt.Load())) < recordLinger
+}
+
+// batchDue reports whether the recorder should write now, queued outcomes
+// waiting besides the one it holds: the batch has lingerUntil outcomes,
+// or with the requests out it reaches half the crash bound (the
+// dispatcher stops sending at the bound until outcomes are recorded).
+func (s *Sender) batchDue(queued int) bool {
+	return queued+1 >= lingerUntil || 1+int(s.out.Load()) >= s.CrashBound()/2
+}
+
+// mayRecord is called by a worker after it queued an outcome, queued
+// being how many wait in the channel: it ends the recorder's wait when the
+// batch is due or nothing else is coming. A stale signal only makes a
+// batch smaller.
+func (s *Sender) mayRecord(queued int) {
+	if s.batchDue(queued) || !s.busy(queued) {
+		signal(s.recordNow)
 	}
 }
 
@@ -877,7 +948,7 @@ func (s *Sender) deliver(ctx context.Context, j job) outcome {
 		timeout = max(timeout, 2*time.Minute) // an upload on a slow line
 	}
 	callCtx, cancel := context.WithTimeout(ctx, timeout)
-	raw, err := s.API.Call(callCtx, req)
+	raw, err := s.API.Call(withMessageIDOnly(callCtx), req)
 	cancel()
 	now = time.Now()
 	if err != nil && ctx.Err() != nil {

@@ -271,6 +271,28 @@ func TestFanOutReachesEveryGroupOnce(t *testing.T) {
 	}
 }
 
+// At a high overall rate the dispatcher sends a few messages per wake
+// (tokensFor); no second of Telegram's clock may see more than the rate.
+func TestOverallRateHoldsInEverySecond(t *testing.T) {
+	r := newRig(t)
+	const rate = 300
+	r.s.Rate, r.s.Workers = rate, 12
+	ids := groups(450)
+	r.approve(ids...)
+	r.start()
+	a := r.publish("Lỗ hổng")
+	r.tg.WaitMessages(t, 0, len(ids), time.Minute)
+	r.waitOutboxEmpty(10 * time.Second)
+	if most := r.tg.MaxSendsWithin(0, time.Second); most > rate {
+		t.Errorf("%d messages within one second, want at most %d", most, rate)
+	}
+	for _, id := range ids {
+		if n := r.count(id, fmt.Sprintf("#%d ·", a.ID)); n != 1 {
+			t.Errorf("chat %d has %d cards, want 1", id, n)
+		}
+	}
+}
+
 func TestOutcomesAreRecordedInBatches(t *testing.T) {
 	r := newRig(t)
 	// A slow disk: whatever is answered while one transaction is being
