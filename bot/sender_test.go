@@ -979,3 +979,32 @@ func TestCardRenderedOncePerVersion(t *testing.T) {
 		t.Errorf("card of an acknowledged alert does not show who:\n%s", got)
 	}
 }
+
+// A job handed to a worker just before its chat's queue was cancelled
+// (the agency unsubscribed) is not sent: the worker sees that queued
+// entries changed since the dispatcher read them and reads them again.
+func TestJobCancelledAfterDispatchIsNotSent(t *testing.T) {
+	r := newRig(t)
+	r.approve(-4001, -4002)
+	r.publish("Lỗ hổng")
+	entries := r.outbox()
+	j := job{entries: entries[:1], gen: r.st.OutboxGeneration()}
+	if got, err := r.s.fresh(j); err != nil || len(got) != 1 {
+		t.Fatalf("before any change: %d entries, %v", len(got), err)
+	}
+	if err := r.st.Update(func(tx *store.Tx) error {
+		_, err := tx.CancelQueued(deptChat, entries[0].ChatID, "unsubscribed", time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.s.fresh(j); err != nil || len(got) != 0 {
+		t.Fatalf("after the cancel: %d entries, %v", len(got), err)
+	}
+	if o := r.s.deliver(context.Background(), j); len(o.results) != 0 || !o.at.IsZero() {
+		t.Errorf("outcome %+v, want nothing sent", o)
+	}
+	if n := len(r.tg.Messages(entries[0].ChatID)); n != 0 {
+		t.Errorf("%d messages reached the cancelled chat", n)
+	}
+}
