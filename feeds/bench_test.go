@@ -25,7 +25,7 @@ const (
 )
 
 // benchPool is every item of the real feed fixtures, as parsed by gofeed.
-func benchPool(b *testing.B) []*gofeed.Item {
+func benchPool(b testing.TB) []*gofeed.Item {
 	b.Helper()
 	var pool []*gofeed.Item
 	for _, name := range []string{
@@ -42,13 +42,13 @@ func benchPool(b *testing.B) []*gofeed.Item {
 	return pool
 }
 
-// benchFeed builds an RSS 2.0 document of benchItems real items (titles,
-// HTML descriptions, dates from the fixtures) with unique GUIDs.
-func benchFeed(pool []*gofeed.Item, k int) []byte {
+// benchFeed builds an RSS 2.0 document of n real items (titles, HTML
+// descriptions, dates from the fixtures) with unique GUIDs.
+func benchFeed(pool []*gofeed.Item, k, n int) []byte {
 	var buf bytes.Buffer
 	esc := func(s string) { xml.EscapeText(&buf, []byte(s)) }
 	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>bench</title><link>https://example.org/</link>`)
-	for i := 0; i < benchItems; i++ {
+	for i := 0; i < n; i++ {
 		it := pool[(k*31+i)%len(pool)]
 		buf.WriteString("<item><title>")
 		esc(it.Title)
@@ -74,7 +74,7 @@ func benchServer(b *testing.B) (*httptest.Server, int64) {
 	docs := make([][]byte, benchFeeds)
 	var size int64
 	for k := range docs {
-		docs[k] = benchFeed(pool, k)
+		docs[k] = benchFeed(pool, k, benchItems)
 		size += int64(len(docs[k]))
 	}
 	mux := http.NewServeMux()

@@ -1,7 +1,9 @@
 package feeds
 
 import (
+	"bytes"
 	"cmp"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -49,18 +51,19 @@ func Classify(title, body string) Classification {
 	if body != "" {
 		text = title + "\n" + body
 	}
-	lower := strings.ToLower(text)
+	lower := toLower(text)
 	lowerTitle := lower[:min(len(title), len(lower))]
 	if len(lower) != len(text) {
-		lowerTitle = strings.ToLower(title) // a letter changed its length
+		lowerTitle = toLower(title) // a letter changed its length
 	}
 	var c Classification
 	c.Score = cvssScore(lower, text)
 	c.Severity = scoreSeverity(c.Score)
+	anchored := near(lower)
 	if c.Severity == store.SeverityUnknown {
-		c.Severity = wordSeverity(lowerTitle, lower)
+		c.Severity = wordSeverity(lowerTitle, lower, anchored)
 	}
-	c.Exploited = exploited(lower)
+	c.Exploited = exploited(lower, anchored)
 	if c.Exploited {
 		c.Severity = c.Severity.Max(store.SeverityHigh)
 	}
@@ -70,6 +73,46 @@ func Classify(title, body string) Classification {
 		len(c.CVEs) == 0 && len(c.Related) == 0 && newsLike(lowerTitle, lower)
 	return c
 }
+
+// toLower is strings.ToLower, without its detour through strings.Map for
+// the ASCII letters of a text that also has others (Vietnamese, French,
+// Japanese): each rune is lowered by unicode.ToLower, and a byte that is
+// not UTF-8 becomes U+FFFD, as strings.ToLower does.
+func toLower(s string) string {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+utf8.UTFMax)
+	for from := 0; ; from = i {
+		for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z') {
+			i++
+		}
+		b = append(b, s[from:i]...) // unchanged
+		if i == len(s) {
+			return string(b)
+		}
+		if c := s[i]; c < utf8.RuneSelf {
+			b = append(b, c+'a'-'A')
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if caseless(r) {
+			b = append(b, s[i:i+n]...)
+		} else {
+			b = utf8.AppendRune(b, unicode.ToLower(r))
+		}
+		i += n
+	}
+}
+
+// caseless reports characters of scripts without case, their own lower
+// case: kana, CJK ideographs, Hangul syllables, Yi (U+3040 to U+A63F).
+func caseless(r rune) bool { return r >= 0x3040 && r < 0xa640 }
 
 // ownCVEs splits the CVE ids of an item into those it is about and those
 // it only mentions. A KEV entry's title carries its own id while its
@@ -145,17 +188,16 @@ var newsWords = []string{"weekly", "bulletin", "newsletter", "conference", "podc
 // news: a news word in a title that names no flaw, or no sign of a
 // vulnerability at all.
 func newsLike(title, lower string) bool {
-	has := func(s string, words []string) bool {
-		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(s, w) })
-	}
 	switch {
-	case has(title, vulnWords):
+	case vulnLiterals.in(title):
 		return false // "Weekly Report: Jenkinsに複数の脆弱性" is about a flaw
-	case has(title, newsWords):
+	case newsLiterals.in(title):
 		return true
 	}
-	return !has(lower, vulnWords)
+	return !vulnLiterals.in(lower)
 }
+
+var vulnLiterals, newsLiterals = newLiterals(vulnWords), newLiterals(newsWords)
 
 // Resolve is the severity an alert gets: the text's own, else the source's
 // default, else unknown.
@@ -446,10 +488,10 @@ func levelWord(w string) store.Severity {
 // wordSeverity is the highest severity named by a severity phrase; "nghiêm
 // trọng" alone counts in a title ("Cảnh báo lỗ hổng nghiêm trọng…") but
 // not in a body, where it also means merely "serious".
-func wordSeverity(title, lower string) store.Severity {
+func wordSeverity(title, lower string, near *[anchorGroups][][2]int) store.Severity {
 	sev := store.SeverityUnknown
-	for _, p := range severityPatterns {
-		for _, r := range near(lower, p.anchors, p.back, p.fwd) {
+	for g, p := range severityPatterns {
+		for _, r := range near[g] {
 			for _, m := range p.re.FindAllStringSubmatch(lower[r[0]:r[1]], -1) {
 				if len(m) > 1 {
 					sev = sev.Max(levelWord(m[1]))
@@ -458,6 +500,9 @@ func wordSeverity(title, lower string) store.Severity {
 				}
 			}
 		}
+	}
+	if !strings.Contains(title, "nghiêm trọng") {
+		return sev // what every match of vnSeriousRe contains
 	}
 	for _, m := range vnSeriousRe.FindAllStringSubmatch(title, -1) {
 		if m[1] == "" {
@@ -480,24 +525,56 @@ var severityPatterns = []struct {
 	{vnCriticalRe, []string{"nghiêm trọng"}, 50, 16},
 }
 
-// near returns the stretches of lower around each occurrence of an anchor,
-// back bytes before and fwd bytes after it, widened to whole words and
-// merged where they overlap. Regular expressions run on these stretches
-// only: RE2 with Unicode classes scans about 1 MB/s, too slow for every
-// byte of every advisory, and anchors are rare.
-func near(lower string, anchors []string, back, fwd int) [][2]int {
-	var rs [][2]int
-	for _, a := range anchors {
-		for from := 0; ; {
-			i := strings.Index(lower[from:], a)
-			if i < 0 {
-				break
-			}
-			i += from
-			rs = append(rs, widen(lower, i-back, i+len(a)+fwd))
-			from = i + len(a)
+// anchorGroups are the groups of anchors of the patterns run on stretches
+// of text only: severityPatterns, then exploitedRe.
+const anchorGroups = 5
+
+// anchorLiterals are the anchors of every group, and anchorGroup the
+// group of each.
+var anchorLiterals, anchorGroup = func() (*literals, []int) {
+	var lits []string
+	var group []int
+	for g, p := range severityPatterns {
+		for _, a := range p.anchors {
+			lits, group = append(lits, a), append(group, g)
 		}
 	}
+	for _, a := range exploitAnchors {
+		lits, group = append(lits, a), append(group, len(severityPatterns))
+	}
+	return newLiterals(lits), group
+}()
+
+// anchorReach is how far a match reaches before and after an anchor of
+// each group.
+var anchorReach = func() (r [anchorGroups][2]int) {
+	for g, p := range severityPatterns {
+		r[g] = [2]int{p.back, p.fwd}
+	}
+	r[len(severityPatterns)] = [2]int{48, 48}
+	return r
+}()
+
+// near returns, for each group, the stretches of lower around each
+// occurrence of an anchor, back bytes before and fwd bytes after it,
+// widened to whole words and merged where they overlap. Regular
+// expressions run on these stretches only: RE2 with Unicode classes scans
+// about 1 MB/s, too slow for every byte of every advisory, and anchors are
+// rare. One pass over the text finds the anchors of every group.
+func near(lower string) *[anchorGroups][][2]int {
+	var out [anchorGroups][][2]int
+	anchorLiterals.each(lower, func(lit, at int) {
+		g := anchorGroup[lit]
+		out[g] = append(out[g], widen(lower, at-anchorReach[g][0], at+len(anchorLiterals.lits[lit])+anchorReach[g][1]))
+	})
+	for g, rs := range out {
+		out[g] = mergeRanges(rs)
+	}
+	return &out
+}
+
+// mergeRanges sorts ranges and merges those that overlap.
+func mergeRanges(rs [][2]int) [][2]int {
 	if len(rs) < 2 {
 		return rs
 	}
@@ -552,6 +629,11 @@ var exploitedRe = regexp.MustCompile(wb + `(?:actively exploited|exploited in[ -
 // exploitAnchors are literals every exploitedRe match contains.
 var exploitAnchors = []string{"exploit", "khai thác", "under active attack", "in the wild", "targeted", "targeting", "lợi dụng"}
 
+// exploitedLiterals are strings of which every match of exploitedRe
+// contains one.
+var exploitedLiterals = newLiterals([]string{"exploited", "exploitation", "in the wild", "under active attack",
+	"targeted", "targeting", "khai thác", "lợi dụng"})
+
 // English words that negate an exploitation phrase later in their clause
 // ("CISA is not aware of active exploitation", "no evidence … exploited").
 var negations = []string{"not", "no", "n't", "never", "unlikely", "nor", "without"}
@@ -575,8 +657,11 @@ var viNegatedHave = []string{"bằng", "dấu", "thông", "ghi", "báo", "tin", 
 // clauseBreaks end a clause for the negation and condition checks.
 var clauseBreaks = []string{" and ", " but ", " however ", " và ", " nhưng ", " tuy nhiên ", " while ", " whereas ", " trong khi "}
 
-func exploited(lower string) bool {
-	for _, r := range near(lower, exploitAnchors, 48, 48) {
+func exploited(lower string, near *[anchorGroups][][2]int) bool {
+	for _, r := range near[len(severityPatterns)] {
+		if !exploitedLiterals.in(lower[r[0]:r[1]]) {
+			continue // no match of exploitedRe here
+		}
 		for _, loc := range exploitedRe.FindAllStringIndex(lower[r[0]:r[1]], -1) {
 			at := r[0] + loc[0]
 			phrase := wordsOf(lower[at : r[0]+loc[1]])
@@ -823,9 +908,32 @@ type vendorEntry struct {
 	strict bool
 }
 
-// vendorIndex maps a lower-case first word to the names starting with it.
-var vendorIndex = sync.OnceValue(func() map[string][]vendorEntry {
-	idx := make(map[string][]vendorEntry)
+// vendorTable finds vendor names in texts.
+type vendorTable struct {
+	// byFirst maps a lower-case first word to the names starting with it.
+	byFirst map[string][]vendorEntry
+	// firsts has a bit for the length, first and last byte of each first
+	// word (see firstKey): most words of a text start no name, and cost
+	// no map lookup.
+	firsts [firstKeys / 64]uint64
+	// names are the names appendVendor makes of every canonical name and
+	// parent vendor, and of those names.
+	names map[string]string
+	// aliasStarts are the first bytes of the scriptAliases.
+	aliasStarts []byte
+}
+
+const firstKeys = 4096
+
+// firstKey hashes the length and the first and last byte, in lower case,
+// of a word of ASCII letters.
+func firstKey(w string) uint {
+	return (uint(w[0]|0x20)*37 + uint(w[len(w)-1]|0x20)*29 + uint(len(w))) % firstKeys
+}
+
+// vendorIndex is built once, from vendorNames.
+var vendorIndex = sync.OnceValue(func() *vendorTable {
+	t := &vendorTable{byFirst: map[string][]vendorEntry{}, names: map[string]string{}}
 	for _, v := range vendorNames {
 		exact := splitWords(v.name)
 		e := vendorEntry{exact: exact, canon: cmp.Or(v.canon, v.name), strict: v.strict, parent: productOf[cmp.Or(v.canon, v.name)]}
@@ -833,22 +941,65 @@ var vendorIndex = sync.OnceValue(func() map[string][]vendorEntry {
 			e.words = append(e.words, strings.ToLower(w))
 			e.upper = append(e.upper, strings.ToUpper(w))
 		}
-		idx[e.words[0]] = append(idx[e.words[0]], e)
+		t.byFirst[e.words[0]] = append(t.byFirst[e.words[0]], e)
+		k := firstKey(e.words[0])
+		t.firsts[k/64] |= 1 << (k % 64)
 	}
-	return idx
+	for _, es := range t.byFirst {
+		for _, e := range es {
+			t.names[e.canon] = t.vendorName(e.canon)
+			t.names[e.parent] = t.vendorName(e.parent)
+		}
+	}
+	for _, a := range scriptAliases {
+		t.names[a.canon] = t.vendorName(a.canon)
+		if !bytes.Contains(t.aliasStarts, []byte{a.name[0]}) {
+			t.aliasStarts = append(t.aliasStarts, a.name[0])
+		}
+	}
+	// The names made are given to appendVendor again (normaliseItem).
+	for _, n := range slices.Collect(maps.Values(t.names)) {
+		t.names[n] = t.vendorName(n)
+	}
+	return t
 })
+
+// mayStart reports whether a word may be the first word of a name; a word
+// it refuses is none.
+func (t *vendorTable) mayStart(w string) bool {
+	k := firstKey(w)
+	return t.firsts[k/64]&(1<<(k%64)) != 0
+}
 
 // wordRune is a rune inside a word. CJK characters are not: Japanese writes
 // "Ivantiの脆弱性" with no space, and "Ivanti" is still a word there.
 func wordRune(r rune) bool {
 	if r < utf8.RuneSelf {
-		return r == '_' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
+		return wordByte[r]
+	}
+	if r < firstCJK {
+		return unicode.IsLetter(r) || unicode.IsDigit(r)
+	}
+	if 0x3041 <= r && r <= 0x3096 || 0x30a1 <= r && r <= 0x30fa || 0x4e00 <= r && r <= 0x9fff {
+		return false // kana and the common ideographs: checked by TestWordRune
 	}
 	if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) {
 		return false
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
+
+// firstCJK is the first character of the scripts written without spaces
+// between words (Hangul jamo, U+1100).
+const firstCJK = 0x1100
+
+// wordByte is wordRune of the ASCII characters.
+var wordByte = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+	}
+	return t
+}()
 
 func splitWords(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return !wordRune(r) })
@@ -866,10 +1017,11 @@ func FindVendors(text string) []string {
 }
 
 func appendMention(out []string, m vendorMention) []string {
+	names := vendorIndex().names
 	if m.parent != "" {
-		out = appendVendor(out, m.parent)
+		out = appendName(out, names[m.parent])
 	}
-	return appendVendor(out, m.canon)
+	return appendName(out, names[m.canon])
 }
 
 // vendorMention is one vendor or product name found in a text.
@@ -929,13 +1081,12 @@ func findVendorsTitleFirst(title, text, lower string) []string {
 // vendorMentions finds the vendor and product names of text.
 func vendorMentions(text string) []vendorMention {
 	idx := vendorIndex()
-	words := wordSpans(text)
 	var out []vendorMention
 	var buf [28]byte
-	for i, w := range words {
-		word := text[w[0]:w[1]]
-		if len(word) > len(buf) {
-			continue // longer than any vendor name
+	for start, end := nextWord(text, 0); start < end; start, end = nextWord(text, end) {
+		word := text[start:end]
+		if len(word) > len(buf) || !idx.mayStart(word) {
+			continue // longer than any vendor name, or starting none
 		}
 		// Vendor names are ASCII: look the word up in lower case
 		// without allocating.
@@ -955,16 +1106,25 @@ func vendorMentions(text string) []vendorMention {
 		if !ascii {
 			continue
 		}
-		for _, e := range idx[string(buf[:n])] {
-			if i+len(e.words) <= len(words) && e.matches(text, words[i:i+len(e.words)]) {
-				out = append(out, vendorMention{canon: e.canon, parent: e.parent, start: w[0], end: words[i+len(e.words)-1][1]})
+		for _, e := range idx.byFirst[string(buf[:n])] {
+			if last, ok := e.matchesAt(text, start, end); ok {
+				out = append(out, vendorMention{canon: e.canon, parent: e.parent, start: start, end: last})
 			}
 		}
 	}
-	// Names in other scripts (Japanese sources write マイクロソフト).
-	for _, a := range scriptAliases {
-		if i := strings.Index(text, a.name); i >= 0 {
-			out = append(out, vendorMention{canon: a.canon, start: i, end: i + len(a.name)})
+	// Names in other scripts (Japanese sources write マイクロソフト):
+	// the first mention of each.
+	if slices.ContainsFunc(idx.aliasStarts, func(b byte) bool { return strings.IndexByte(text, b) >= 0 }) {
+		var first [len(scriptAliases)]int
+		aliasLiterals.each(text, func(lit, at int) {
+			if first[lit] == 0 {
+				first[lit] = at + 1
+			}
+		})
+		for j, a := range scriptAliases {
+			if i := first[j] - 1; i >= 0 {
+				out = append(out, vendorMention{canon: a.canon, start: i, end: i + len(a.name)})
+			}
 		}
 	}
 	if len(out) > 1 {
@@ -987,62 +1147,101 @@ func vendorMentions(text string) []vendorMention {
 }
 
 // scriptAliases are vendor names written in another script.
-var scriptAliases = []struct{ name, canon string }{
+var scriptAliases = [...]struct{ name, canon string }{
 	{"マイクロソフト", "Microsoft"}, {"アップル", "Apple"}, {"グーグル", "Google"}, {"シスコ", "Cisco"},
 	{"フォーティネット", "Fortinet"}, {"アドビ", "Adobe"}, {"オラクル", "Oracle"}, {"ヴイエムウェア", "VMware"},
 	{"ソリトンシステムズ", "Soliton"}, {"エムオーテックス", "MOTEX"}, {"トレンドマイクロ", "Trend Micro"},
 }
 
-// wordSpans returns the byte spans of the words of text.
-func wordSpans(text string) [][2]int {
-	spans := make([][2]int, 0, len(text)/6)
+var aliasLiterals = func() *literals {
+	var names []string
+	for _, a := range scriptAliases {
+		names = append(names, a.name)
+	}
+	return newLiterals(names)
+}()
+
+// nextWord returns the span of the first word of text at or after byte
+// from, where a word is a run of wordRune characters; an empty span at the
+// end of text when there is none.
+func nextWord(text string, from int) (int, int) {
 	start := -1
-	for i, r := range text {
+	for i := from; i < len(text); {
+		c, n := text[i], 1
+		in := false
+		if c < utf8.RuneSelf {
+			in = wordByte[c]
+		} else {
+			var r rune
+			r, n = utf8.DecodeRuneInString(text[i:])
+			in = wordRune(r)
+		}
 		switch {
-		case wordRune(r):
+		case in:
 			if start < 0 {
 				start = i
 			}
 		case start >= 0:
-			spans = append(spans, [2]int{start, i})
-			start = -1
+			return start, i
 		}
+		i += n
 	}
 	if start >= 0 {
-		spans = append(spans, [2]int{start, len(text)})
+		return start, len(text)
 	}
-	return spans
+	return len(text), len(text)
 }
 
-func (e vendorEntry) matches(text string, spans [][2]int) bool {
-	for k, sp := range spans {
-		w := text[sp[0]:sp[1]]
+// matchesAt reports whether the name e starts with the word text[start:end],
+// and where its last word ends in text.
+func (e vendorEntry) matchesAt(text string, start, end int) (int, bool) {
+	for k := range e.words {
+		if k > 0 {
+			if start, end = nextWord(text, end); start == end {
+				return 0, false
+			}
+		}
+		w := text[start:end]
 		switch {
 		case e.strict:
 			if w != e.exact[k] && w != e.upper[k] {
-				return false
+				return 0, false
 			}
 		case !strings.EqualFold(w, e.words[k]):
-			return false
+			return 0, false
 		}
 	}
-	return true
+	return end, true
 }
 
 // appendVendor adds name unless it is already there in any case, using
 // the canonical spelling when the name is a known vendor.
 func appendVendor(list []string, name string) []string {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return list
+	t := vendorIndex()
+	if n, ok := t.names[name]; ok {
+		return appendName(list, n) // known: vendorName(name)
 	}
+	return appendName(list, t.vendorName(name))
+}
+
+// vendorName is name trimmed, in its canonical spelling when it is a known
+// vendor.
+func (t *vendorTable) vendorName(name string) string {
+	name = strings.TrimSpace(name)
 	if ws := splitWords(name); len(ws) > 0 {
-		for _, e := range vendorIndex()[strings.ToLower(ws[0])] {
+		for _, e := range t.byFirst[strings.ToLower(ws[0])] {
 			if len(e.words) == len(ws) && slices.EqualFunc(e.words, ws, strings.EqualFold) {
-				name = e.canon
-				break
+				return e.canon
 			}
 		}
+	}
+	return name
+}
+
+// appendName adds a vendorName unless it is already there in any case.
+func appendName(list []string, name string) []string {
+	if name == "" {
+		return list
 	}
 	for _, v := range list {
 		if strings.EqualFold(v, name) {

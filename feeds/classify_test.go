@@ -3,6 +3,7 @@ package feeds
 import (
 	"slices"
 	"testing"
+	"unicode"
 
 	"github.com/canhbao/canhbao/store"
 )
@@ -311,5 +312,38 @@ func TestVendorsOfItems(t *testing.T) {
 				t.Errorf("vendors %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// No character before firstCJK is in the scripts written without spaces.
+func TestFirstCJK(t *testing.T) {
+	for r := rune(0); r < firstCJK; r++ {
+		if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) {
+			t.Fatalf("%U is before firstCJK", r)
+		}
+	}
+	if !unicode.In(firstCJK, unicode.Hangul) {
+		t.Errorf("%U is not Hangul", firstCJK)
+	}
+}
+
+// caseless characters are their own lower case.
+func TestCaseless(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if caseless(r) && (unicode.ToLower(r) != r || unicode.IsUpper(r)) {
+			t.Fatalf("%U has a case", r)
+		}
+	}
+}
+
+// wordRune's shortcut for kana and ideographs gives what the script check
+// gives.
+func TestWordRune(t *testing.T) {
+	for _, r := range [][2]rune{{0x3041, 0x3096}, {0x30a1, 0x30fa}, {0x4e00, 0x9fff}} {
+		for c := r[0]; c <= r[1]; c++ {
+			if !unicode.In(c, unicode.Han, unicode.Hiragana, unicode.Katakana) {
+				t.Fatalf("%U is not kana or Han", c)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -54,7 +55,7 @@ func cleanText(s string, oneLine bool) string {
 		w.write(s)
 	}
 	out := w.b.String()
-	if !norm.NFC.IsNormalString(out) {
+	if w.unstable && !isNFC(out) {
 		out = norm.NFC.String(out) // a mark that followed a tag
 	}
 	return out
@@ -94,6 +95,10 @@ type textWriter struct {
 	plain   bool   // plain-text input: keep its line breaks
 	oneLine bool   // titles: every break is a space
 	last    rune   // last rune written
+	// unstable is set when a character that may combine with the one
+	// before it was written (see nfcStable): only then can the text be
+	// out of NFC.
+	unstable bool
 }
 
 func (w *textWriter) brk(level int) {
@@ -106,7 +111,7 @@ func (w *textWriter) brk(level int) {
 // dangerous characters (controls, zero-width spaces, bidi overrides that
 // could disguise a link or a file name in a chat).
 func (w *textWriter) write(s string) {
-	if !norm.NFC.IsNormalString(s) {
+	if !isNFC(s) {
 		// NFC maps the Kelvin sign to "K", the one letter it can make
 		// from a non-letter: mark a gap (a dropped NUL) before it, so
 		// that "<\u212a" cannot become the tag-like "<K".
@@ -114,13 +119,32 @@ func (w *textWriter) write(s string) {
 	}
 	nl := 0     // newlines in the current run of white space (plain text only)
 	gap := true // a token boundary or a dropped character since the last rune
-	for i, r := range s {
+	for i := 0; i < len(s); {
+		if c := s[i]; ' ' < c && c < 0x7f {
+			// A run of printable ASCII, written as it is.
+			j := i + 1
+			for j < len(s) && ' ' < s[j] && s[j] < 0x7f {
+				j++
+			}
+			nl = 0
+			w.flush()
+			if gap && w.last == '<' && tagStart(rune(c)) {
+				w.b.WriteByte(' ')
+			}
+			gap = false
+			w.b.WriteString(s[i:j])
+			w.last = rune(s[j-1])
+			i = j
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
 		if r == utf8.RuneError {
 			// A stray byte of another encoding is read as windows-1252
 			// ("caf\xe9" is "café"); a U+FFFD the source itself sent
 			// stands for a character lost before us: dropped.
-			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
-				r = charmap.Windows1252.DecodeByte(s[i])
+			if n == 1 {
+				r = charmap.Windows1252.DecodeByte(s[i-1])
 			}
 			if r == utf8.RuneError {
 				gap = true
@@ -155,8 +179,51 @@ func (w *textWriter) write(s string) {
 		gap = false
 		w.b.WriteRune(r)
 		w.last = r
+		w.unstable = w.unstable || !stableRune(r)
 	}
 }
+
+// isNFC is norm.NFC.IsNormalString, answered without it for a text of
+// ASCII and nfcStable characters, as most texts are.
+func isNFC(s string) bool {
+	stable := nfcStable()
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) && (s[i]|s[i+1]|s[i+2]|s[i+3]|s[i+4]|s[i+5]|s[i+6]|s[i+7])&0x80 == 0 {
+			i += 8 // ASCII
+			continue
+		}
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r > 0xffff || r == utf8.RuneError && n == 1 || stable[r/64]&(1<<(r%64)) == 0 {
+			return norm.NFC.IsNormalString(s)
+		}
+		i += n
+	}
+	return true
+}
+
+// stableRune reports whether r is ASCII or nfcStable.
+func stableRune(r rune) bool {
+	return r < utf8.RuneSelf || r <= 0xffff && nfcStable()[r/64]&(1<<(r%64)) != 0
+}
+
+// nfcStable has a bit for each character of the Basic Multilingual Plane
+// that is in NFC on its own and combines with no character before it (a
+// starter with a boundary before it): a text of such characters and ASCII
+// ones is in NFC, in any order. Most accented letters, punctuation, CJK
+// characters and kana are; combining marks and conjoining jamo are not.
+var nfcStable = sync.OnceValue(func() *[1 << 16 / 64]uint64 {
+	var t [1 << 16 / 64]uint64
+	for r := rune(utf8.RuneSelf); r <= 0xffff; r++ {
+		if s := string(r); utf8.ValidRune(r) && norm.NFC.IsNormalString(s) && norm.NFC.PropertiesString(s).BoundaryBefore() {
+			t[r/64] |= 1 << (r % 64)
+		}
+	}
+	return &t
+})
 
 func tagStart(r rune) bool {
 	return r == '/' || r == '!' || r == '?' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')
@@ -182,6 +249,9 @@ func (w *textWriter) flush() {
 		w.b.WriteString(w.prefix)
 		w.prefix = ""
 		w.last = ' '
+		for _, r := range w.prefix {
+			w.unstable = w.unstable || !stableRune(r)
+		}
 	}
 }
 

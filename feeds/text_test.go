@@ -1,9 +1,12 @@
 package feeds
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestPlainText(t *testing.T) {
@@ -131,4 +134,43 @@ func TestInvisibleCharacters(t *testing.T) {
 			t.Errorf("title %q, summary %q", a.Title, a.Summary)
 		}
 	})
+}
+
+// isNFC answers as norm.NFC.IsNormalString: on texts of stable characters
+// only, and with marks, jamo and other characters among them.
+func TestIsNFC(t *testing.T) {
+	stable := nfcStable()
+	var pool, others []rune
+	for r := rune(0x80); r <= 0xffff; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		if stable[r/64]&(1<<(r%64)) != 0 {
+			pool = append(pool, r)
+		} else {
+			others = append(others, r)
+		}
+	}
+	if len(pool) < 50_000 || len(others) < 1_000 {
+		t.Fatalf("%d stable characters, %d others", len(pool), len(others))
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 20_000 {
+		var b strings.Builder
+		mixed := rnd.IntN(2) == 0
+		for range 1 + rnd.IntN(8) {
+			switch k := rnd.IntN(10); {
+			case k < 3:
+				b.WriteByte(byte('a' + rnd.IntN(26)))
+			case mixed && k < 5:
+				b.WriteRune(others[rnd.IntN(len(others))])
+			default:
+				b.WriteRune(pool[rnd.IntN(len(pool))])
+			}
+		}
+		s := b.String()
+		if got, want := isNFC(s), norm.NFC.IsNormalString(s); got != want {
+			t.Fatalf("isNFC(%+q) = %v, want %v", s, got, want)
+		}
+	}
 }
