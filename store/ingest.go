@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // IngestOptions say how new alerts are queued.
@@ -68,9 +71,11 @@ func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestR
 	}
 	chunk := cmp.Or(opt.Chunk, DefaultChunk)
 	var push, rest []int // indexes into items
+	var since sincePlan
 	err := s.View(func(tx *Tx) error {
 		var err error
 		push, rest, err = tx.planIngest(source, items, opt)
+		since.last = uint64(tx.tx.ID())
 		return err
 	})
 	if err != nil {
@@ -102,7 +107,7 @@ func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestR
 		err := s.Update(func(tx *Tx) error {
 			before := len(res.New)
 			var err error
-			if res.New, err = tx.storeItems(source, items, push, true, opt, res.New); err != nil {
+			if res.New, err = tx.storeItems(source, items, push, true, !since.untouched(tx), opt, res.New); err != nil {
 				return err
 			}
 			stored := res.New[before:]
@@ -134,7 +139,7 @@ func (s *Store) Ingest(source string, items []Alert, opt IngestOptions) (IngestR
 		last := len(rest) == 0
 		err := s.Update(func(tx *Tx) error {
 			var err error
-			if res.New, err = tx.storeItems(source, items, part, false, opt, res.New); err != nil {
+			if res.New, err = tx.storeItems(source, items, part, false, !since.untouched(tx), opt, res.New); err != nil {
 				return err
 			}
 			if last && held > 0 {
@@ -160,14 +165,14 @@ func (t *Tx) planIngest(source string, items []Alert, opt IngestOptions) (push, 
 		return nil, nil, err
 	}
 	first := !known || src.LastSuccess.IsZero()
-	keys := t.bucket(bucketAlertKeys)
+	keys := t.bucket(bucketAlertKeys).Cursor()
 	seen := make(map[string]bool)
 	for i := range items {
 		a := &items[i]
 		if a.Key == "" {
 			return nil, nil, fmt.Errorf("item %q has no key", a.Title)
 		}
-		if seen[a.Key] || keys.Get(alertKey(source, a.Key)) != nil {
+		if seen[a.Key] || holds(keys, alertKey(source, a.Key)) {
 			continue
 		}
 		seen[a.Key] = true
@@ -198,17 +203,21 @@ func pickPushed(items []Alert, push []int, n int) []int {
 	return keep
 }
 
-// storeItems stores the items at idx that are still unknown (another
-// writer may have stored one since the plan) and returns out with them
-// appended.
-func (t *Tx) storeItems(source string, items []Alert, idx []int, pushed bool, opt IngestOptions, out []Alert) ([]Alert, error) {
+// storeItems stores the items at idx and returns out with them appended.
+// With recheck (another writer committed since the plan, and may have
+// stored one of them), those already known are skipped.
+func (t *Tx) storeItems(source string, items []Alert, idx []int, pushed, recheck bool, opt IngestOptions, out []Alert) ([]Alert, error) {
 	t.fillAppended()
 	keys := t.bucket(bucketAlertKeys)
+	var known *bolt.Cursor
+	if recheck {
+		known = keys.Cursor()
+	}
 	for _, i := range idx {
 		a := items[i]
 		a.Source = source
 		k := alertKey(source, a.Key)
-		if keys.Get(k) != nil {
+		if recheck && holds(known, k) {
 			continue
 		}
 		a.FirstSeen = opt.Now
@@ -223,6 +232,34 @@ func (t *Tx) storeItems(source string, items []Alert, idx []int, pushed bool, op
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// holds reports whether c's bucket has key. One cursor serves all the
+// look-ups of a loop, where Get would make one (and its path) each time.
+func holds(c *bolt.Cursor, key []byte) bool {
+	k, _ := c.Seek(key)
+	return k != nil && bytes.Equal(k, key)
+}
+
+// sincePlan follows the write transactions after an ingest's plan. bbolt
+// numbers each write transaction one past the last committed one, so
+// while every transaction since the plan's read is one of the ingest's
+// own, no other writer can have stored one of the items the plan found
+// new, and they need not be looked up again.
+type sincePlan struct {
+	last  uint64 // the transaction the ingest last saw
+	other bool   // another writer committed since the plan
+}
+
+// untouched reports whether nobody but the ingest wrote between the plan
+// and t, a write transaction of the ingest.
+func (p *sincePlan) untouched(t *Tx) bool {
+	id := uint64(t.tx.ID())
+	if id != p.last+1 {
+		p.other = true
+	}
+	p.last = id
+	return !p.other
 }
 
 // fanOutWork bounds the deliveries one transaction of a fan-out writes,
@@ -295,15 +332,25 @@ func (t *Tx) fanOutChunk(f fanOut) (int, error) {
 }
 
 // finishFanOuts carries every stored fan-out to its end, one chunk per
-// transaction, and returns the messages it queued.
+// transaction, and returns the messages it queued. Whether there is one
+// is looked up in a read transaction first: nearly always there is none,
+// and a write transaction that writes nothing still costs a commit (pages
+// written and two disk syncs) on every ingest.
 func (s *Store) finishFanOuts() (int, error) {
+	var pending bool
+	err := s.View(func(tx *Tx) error {
+		pending = tx.pendingFanOut() != nil
+		return nil
+	})
+	if err != nil || !pending {
+		return 0, err
+	}
 	total := 0
 	for {
 		done := true
 		err := s.Update(func(tx *Tx) error {
-			c := tx.bucket(bucketMeta).Cursor()
-			k, v := c.Seek(fanOutPrefix)
-			if k == nil || !hasPrefix(k, fanOutPrefix) {
+			v := tx.pendingFanOut()
+			if v == nil {
 				return nil
 			}
 			done = false
@@ -319,6 +366,16 @@ func (s *Store) finishFanOuts() (int, error) {
 			return total, err
 		}
 	}
+}
+
+// pendingFanOut is the stored progress of the first unfinished fan-out,
+// nil when there is none.
+func (t *Tx) pendingFanOut() []byte {
+	k, v := t.bucket(bucketMeta).Cursor().Seek(fanOutPrefix)
+	if k == nil || !hasPrefix(k, fanOutPrefix) {
+		return nil
+	}
+	return v
 }
 
 // alertKey is the alert_keys key of an item: source, NUL, the item's key.
@@ -383,8 +440,9 @@ func (t *Tx) queueAlertsTo(chats []Chat, alerts []*Alert, opt IngestOptions) (in
 	t.fillAppended()
 	earlier := make(map[uint64][]uint64) // alert id → earlier alerts sharing a CVE
 	if opt.FollowUpWindow > 0 {
+		cves := t.bucket(bucketCVEs).Cursor()
 		for _, a := range alerts {
-			ids, err := t.earlierByCVE(a, opt.Now.Add(-opt.FollowUpWindow))
+			ids, err := t.earlierByCVE(cves, a, opt.Now.Add(-opt.FollowUpWindow))
 			if err != nil {
 				return 0, err
 			}
@@ -395,14 +453,16 @@ func (t *Tx) queueAlertsTo(chats []Chat, alerts []*Alert, opt IngestOptions) (in
 	}
 	messages := 0
 	w := t.newFanOutWriter(min(len(chats)*len(alerts), 2*fanOutWork))
-	for _, c := range chats {
+	var mine []int // the places in alerts of those for one chat
+	for i := range chats {
+		c := &chats[i]
 		if c.Status != ChatApproved {
 			continue
 		}
-		var mine []*Alert
-		for _, a := range alerts {
-			if c.Wants(a) || t.wantsFollowUp(c, a, earlier[a.ID]) {
-				mine = append(mine, a)
+		mine = mine[:0]
+		for j, a := range alerts {
+			if c.Wants(a) || t.wantsFollowUp(*c, a, earlier[a.ID]) {
+				mine = append(mine, j)
 			}
 		}
 		if len(mine) == 0 {
@@ -410,28 +470,29 @@ func (t *Tx) queueAlertsTo(chats []Chat, alerts []*Alert, opt IngestOptions) (in
 		}
 		if opt.DigestOver > 0 && len(mine) > opt.DigestOver {
 			ids := make([]uint64, len(mine))
-			for i, a := range mine {
-				ids[i] = a.ID
-				w.queue(a.ID, c.ID, "digest")
+			for i, j := range mine {
+				ids[i] = alerts[j].ID
+				w.queue(ids[i], j, c.ID, "digest")
 			}
-			if err := w.enqueue(Outgoing{Kind: OutDigest, ChatID: c.ID, AlertIDs: ids, Created: opt.Now}); err != nil {
+			o := Outgoing{Kind: OutDigest, ChatID: c.ID, AlertIDs: ids, Created: opt.Now}
+			if err := w.enqueue(&o); err != nil {
 				return 0, err
 			}
 			messages++
 			continue
 		}
 		queued := len(w.planned)
-		for _, a := range mine {
-			id := [1]uint64{a.ID}
-			o := Outgoing{Kind: OutAlert, ChatID: c.ID, AlertIDs: id[:], Created: opt.Now}
+		for _, j := range mine {
+			a := alerts[j]
+			o := Outgoing{Kind: OutAlert, ChatID: c.ID, AlertIDs: w.single(a.ID), Created: opt.Now}
 			via := ""
 			if a.Copy != nil {
 				o.Kind = OutCopy
 			} else if ref := t.receivedEarlier(earlier[a.ID], c.ID, w.planned[queued:]); ref != 0 {
 				o.Kind, o.Ref, via = OutFollowUp, ref, "followup"
 			}
-			w.queue(a.ID, c.ID, via)
-			if err := w.enqueue(o); err != nil {
+			w.queue(a.ID, j, c.ID, via)
+			if err := w.enqueue(&o); err != nil {
 				return 0, err
 			}
 			messages++
@@ -441,10 +502,9 @@ func (t *Tx) queueAlertsTo(chats []Chat, alerts []*Alert, opt IngestOptions) (in
 }
 
 // earlierByCVE lists alerts first seen since `since` that share a CVE id
-// with a, newest first.
-func (t *Tx) earlierByCVE(a *Alert, since time.Time) ([]uint64, error) {
+// with a, newest first; c is a cursor of the CVE index.
+func (t *Tx) earlierByCVE(c *bolt.Cursor, a *Alert, since time.Time) ([]uint64, error) {
 	var ids []uint64
-	c := t.bucket(bucketCVEs).Cursor()
 	for _, cve := range a.CVEs {
 		prefix := join([]byte(cve), []byte{0})
 		for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {

@@ -149,7 +149,7 @@ func TestFanOutIsChunkedAndFinishedAfterAStop(t *testing.T) {
 		items[i], idx[i] = Alert{Key: fmt.Sprint(i), Title: "T", Published: t0}, i
 	}
 	must(t, s.Update(func(tx *Tx) error {
-		stored, err := tx.storeItems("src", items, idx, true, IngestOptions{Now: t0}, nil)
+		stored, err := tx.storeItems("src", items, idx, true, false, IngestOptions{Now: t0}, nil)
 		if err != nil {
 			return err
 		}
@@ -180,6 +180,47 @@ func TestFanOutIsChunkedAndFinishedAfterAStop(t *testing.T) {
 	must(t, s.View(func(tx *Tx) error {
 		if k, _ := tx.bucket(bucketMeta).Cursor().Seek(fanOutPrefix); k != nil && hasPrefix(k, fanOutPrefix) {
 			t.Error("the finished fan-out is still stored")
+		}
+		return nil
+	}))
+}
+
+// TestIngestLooksItemsUpAgainOnlyAfterAnotherWriter: the items a plan
+// found new are stored without a second look-up while every write since
+// the plan was the ingest's own; once another writer committed (it may
+// have stored one of them), each is looked up again and one already
+// stored is not stored twice.
+func TestIngestLooksItemsUpAgainOnlyAfterAnotherWriter(t *testing.T) {
+	s := openTest(t)
+	markPolled(t, s, "src")
+	var since sincePlan
+	must(t, s.View(func(tx *Tx) error { since.last = uint64(tx.tx.ID()); return nil }))
+	var untouched []bool
+	own := func() {
+		must(t, s.Update(func(tx *Tx) error { untouched = append(untouched, since.untouched(tx)); return nil }))
+	}
+	own()
+	own()
+	must(t, s.Update(func(tx *Tx) error { return tx.SetOffset(1, t0) })) // another writer
+	own()
+	own()
+	if want := []bool{true, true, false, false}; !slices.Equal(untouched, want) {
+		t.Fatalf("untouched %v, want %v", untouched, want)
+	}
+
+	items := []Alert{{Key: "b", Title: "B"}, {Key: "a", Title: "A"}, {Key: "c", Title: "C"}}
+	_, err := s.Ingest("src", items[1:2], IngestOptions{Now: t0}) // "a" stored meanwhile
+	must(t, err)
+	must(t, s.Update(func(tx *Tx) error {
+		stored, err := tx.storeItems("src", items, []int{0, 1, 2}, true, true, IngestOptions{Now: t0}, nil)
+		if len(stored) != 2 || stored[0].Key != "b" || stored[1].Key != "c" {
+			t.Errorf("stored %+v, want b and c", stored)
+		}
+		return err
+	}))
+	must(t, s.View(func(tx *Tx) error {
+		if n := tx.LastAlertID(); n != 3 {
+			t.Errorf("%d alerts stored, want 3", n)
 		}
 		return nil
 	}))
