@@ -1,14 +1,17 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -116,7 +119,59 @@ func (c *ctxClient) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, redact(err, c.token)
 	}
+	if resp.StatusCode == http.StatusOK && c.ctx.Value(messageIDOnly{}) != nil {
+		resp.Body, err = shortAnswer(resp.Body)
+		if err != nil {
+			return nil, redact(err, c.token)
+		}
+	}
 	return resp, nil
+}
+
+// messageIDOnly marks the context of a request whose caller reads nothing
+// of Telegram's answer but the message_id (see withMessageIDOnly).
+type messageIDOnly struct{}
+
+// withMessageIDOnly lets the answer to a send be cut to its message_id
+// before the library decodes it. Telegram echoes the whole message (text,
+// entities, buttons, the chat), and decoding that echo for every message
+// of a fan-out only to read one number cost more than building the
+// request.
+func withMessageIDOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, messageIDOnly{}, true)
+}
+
+// okPrefix is how Telegram starts the answer to a send.
+const okPrefix = `{"ok":true,"result":{"message_id":`
+
+// answerBuffers keeps the buffers answers are read into between requests.
+var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// shortAnswer reads a successful answer and, when it is a message whose
+// message_id comes first (as Telegram writes it), returns just that:
+// {"ok":true,"result":{"message_id":N}}. Any other answer is returned
+// whole, so nothing is lost when the layout differs.
+func shortAnswer(body io.ReadCloser) (io.ReadCloser, error) {
+	defer body.Close()
+	buf := answerBuffers.Get().(*bytes.Buffer)
+	defer answerBuffers.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(body); err != nil {
+		return nil, err
+	}
+	whole := buf.Bytes()
+	if rest, ok := bytes.CutPrefix(whole, []byte(okPrefix)); ok {
+		n := 0
+		for n < len(rest) && n < 20 && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n > 0 && n < len(rest) && (rest[n] == ',' || rest[n] == '}') {
+			short := make([]byte, 0, len(okPrefix)+n+2)
+			short = append(append(append(short, okPrefix...), rest[:n]...), "}}"...)
+			return io.NopCloser(bytes.NewReader(short)), nil
+		}
+	}
+	return io.NopCloser(bytes.NewReader(bytes.Clone(whole))), nil
 }
 
 // redactedError keeps the cause for errors.Is/As but prints without the

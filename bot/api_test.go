@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -259,5 +260,27 @@ func TestErrorsNeverCarryTheToken(t *testing.T) {
 	_, err = api.Call(ctx, tgbotapi.NewMessage(-4001, "x"))
 	if !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), tg.Token()) {
 		t.Errorf("cancelled call: %v", err)
+	}
+}
+
+func TestShortAnswerKeepsOnlyTheMessageID(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"sent message", `{"ok":true,"result":{"message_id":4711,"from":{"id":1,"is_bot":true},"chat":{"id":-100,"type":"supergroup"},"date":1,"text":"C\u1ea3nh b\u00e1o","reply_markup":{"inline_keyboard":[[{"text":"ok","callback_data":"ack:1"}]]}}}`,
+			`{"ok":true,"result":{"message_id":4711}}`},
+		{"edit answered true", `{"ok":true,"result":true}`, `{"ok":true,"result":true}`},
+		{"other layout", `{"ok":true,"result":{"chat":{"id":1},"message_id":5}}`, `{"ok":true,"result":{"chat":{"id":1},"message_id":5}}`},
+		{"not a number", `{"ok":true,"result":{"message_id":"x"}}`, `{"ok":true,"result":{"message_id":"x"}}`},
+		{"cut short", `{"ok":true,"result":{"message_id":12`, `{"ok":true,"result":{"message_id":12`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rc, err := shortAnswer(io.NopCloser(strings.NewReader(tc.body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(rc)
+			if string(got) != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
 	}
 }

@@ -144,6 +144,7 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 	case store.OutAlert, store.OutFollowUp:
 		var a, ref *store.Alert
 		var acks []store.Ack
+		var duty string
 		err = s.Store.View(func(tx *store.Tx) error {
 			if a, err = tx.CachedAlert(&s.alerts, o.AlertIDs[0]); err != nil {
 				return err
@@ -153,6 +154,9 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 					return err
 				}
 			}
+			if o.Kind == store.OutAlert && a.Severity == store.SeverityCritical {
+				duty = s.onDutyLineIn(tx, o.ChatID, time.Now())
+			}
 			acks, err = tx.Acks(a.ID, o.ChatID)
 			return err
 		})
@@ -161,9 +165,7 @@ func (s *Sender) build(o store.Outgoing, merged []store.Outgoing) (tgbotapi.Chat
 		}
 		if o.Kind == store.OutAlert {
 			text, keyboard = s.card(a, acks)
-			if a.Severity == store.SeverityCritical {
-				text = withLine(text, s.onDutyLine(o.ChatID, time.Now()))
-			}
+			text = withLine(text, duty)
 		} else {
 			text, keyboard = r.FollowUp(a, ref), r.keyboard(o.Kind, a.ID, acks)
 		}

@@ -360,16 +360,24 @@ func (r *Renderer) DutyGroupView(p *store.DutyPeriod, chat int64) string {
 // onDutyLine is the line that mentions a group's people on duty under a
 // critical alert or a reminder, while a period runs; "" otherwise.
 func (s *Sender) onDutyLine(chat int64, now time.Time) string {
-	var people []store.DutyPerson
+	var line string
 	_ = s.Store.View(func(tx *store.Tx) error {
-		periods, err := tx.CurrentDuty(now)
-		for _, p := range periods {
-			if dc := p.Chat(chat); dc != nil && p.Active(now) {
-				people = append(people, dc.OnDuty(now, s.Render.Loc)...)
-			}
-		}
-		return err
+		line = s.onDutyLineIn(tx, chat, now)
+		return nil
 	})
+	return line
+}
+
+// onDutyLineIn is onDutyLine within a transaction the caller already
+// reads in (a card reads its alert in the same one).
+func (s *Sender) onDutyLineIn(tx *store.Tx, chat int64, now time.Time) string {
+	var people []store.DutyPerson
+	periods, _ := tx.CurrentDuty(now)
+	for _, p := range periods {
+		if dc := p.Chat(chat); dc != nil && p.Active(now) {
+			people = append(people, dc.OnDuty(now, s.Render.Loc)...)
+		}
+	}
 	if len(people) == 0 {
 		return ""
 	}

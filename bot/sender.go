@@ -81,6 +81,14 @@ type Sender struct {
 	// nanoseconds).
 	out      atomic.Int64
 	handedAt atomic.Int64
+	// answering counts jobs handed to workers and not yet answered by
+	// Telegram. A worker that frees a place tells the dispatcher only when
+	// it asked (roomWanted), and tells the recorder only when a batch is
+	// due (recordNow): waking them for every message cost more CPU than
+	// the message.
+	answering  atomic.Int64
+	roomWanted atomic.Bool
+	recordNow  chan struct{}
 
 	// recording holds, per chat, a channel closed once the message about
 	// alerts on its way there is recorded (recording.go).
@@ -97,11 +105,25 @@ func (s *Sender) CrashBound() int { return (1 + unrecordedPerWorker) * max(s.Wor
 const resync = time.Minute
 
 // recordLinger and lingerUntil bound how long and for how many outcomes
-// the recorder waits before it writes a batch while requests are out.
+// the recorder waits before it writes a batch while requests are out;
+// at low overall rates it waits up to maxLinger (see linger).
 const (
 	recordLinger = 20 * time.Millisecond
+	maxLinger    = 120 * time.Millisecond
 	lingerUntil  = 20
 )
+
+// linger is how long the recorder waits for more outcomes: the time the
+// overall rate takes for three messages, from recordLinger at high rates
+// to maxLinger at Telegram's usual 25/s, so that even then a disk sync
+// records a few messages rather than each one (a chat's pace holds it for
+// a second anyway).
+func (s *Sender) linger() time.Duration {
+	if s.Rate <= 0 {
+		return recordLinger
+	}
+	return min(max(recordLinger, time.Duration(3/s.Rate*float64(time.Second))), maxLinger)
+}
 
 // unrecordedPerWorker: while outcomes wait for their disk write, each
 // worker may already send the next message, up to this many per worker.
@@ -117,6 +139,7 @@ const maxMergedRequests = 20
 // chat merged into one message.
 type job struct {
 	entries []store.Outgoing
+	gen     uint64 // the store's OutboxGeneration when they were read
 }
 
 // outcome is what a worker learned from Telegram about one job.
@@ -146,7 +169,10 @@ func (s *Sender) Wake() {
 }
 
 func (s *Sender) init() {
-	s.once.Do(func() { s.wake = make(chan struct{}, 1) })
+	s.once.Do(func() {
+		s.wake = make(chan struct{}, 1)
+		s.recordNow = make(chan struct{}, 1)
+	})
 }
 
 // drainTime is how long requests in flight may still finish once the
@@ -165,9 +191,10 @@ func (s *Sender) Run(ctx context.Context) error {
 	defer stopDrain()
 	workers := max(s.Workers, 1)
 	jobs := make(chan job, workers)
-	// freed tells the dispatcher a worker has Telegram's answer: it may
-	// start another request while the outcome waits to be recorded.
-	freed := make(chan struct{}, 2*workers)
+	// freed tells the dispatcher, when it waits for a free worker, that
+	// one has Telegram's answer: it may start another request while the
+	// outcome waits to be recorded.
+	freed := make(chan struct{}, 1)
 	outcomes := make(chan outcome, unrecordedPerWorker*workers)
 	settledCh := make(chan []settled, workers)
 
@@ -187,8 +214,12 @@ func (s *Sender) Run(ctx context.Context) error {
 					if ctx.Err() == nil { // stopping: start nothing new
 						o = s.deliver(reqCtx, j)
 					}
-					freed <- struct{}{}
+					s.answering.Add(-1)
+					if s.roomWanted.CompareAndSwap(true, false) {
+						signal(freed)
+					}
 					outcomes <- o
+					s.mayRecord(len(outcomes))
 				}
 			})
 		}
@@ -227,15 +258,21 @@ type dispatcher struct {
 	paces    map[int64]*pace
 	busy     map[int64]bool  // chats with a message in flight or not yet recorded
 	inflight map[uint64]bool // outbox ids in flight, or whose outcome could not be recorded
-	// running counts requests handed to workers and not yet answered;
-	// unsettled those not yet recorded either, at most maxUnsettled.
-	running, unsettled, maxUnsettled int
+	// unsettled counts jobs handed to workers and not yet recorded, at
+	// most maxUnsettled (Sender.answering counts those not yet answered).
+	unsettled, maxUnsettled int
 
 	// queues is the outbox as last read, less what settled since: each
 	// chat's entries in the order they go (class, then age).
 	queues map[int64][]store.Outgoing
 	stale  bool // re-read before the next pass
 	readAt time.Time
+	gen    uint64 // the store's OutboxGeneration before the read
+
+	// reserved tokens of the overall rate may be used from reservedAt on
+	// (see tokensFor).
+	reserved   int
+	reservedAt time.Time
 
 	// plan is the order in which chats that may receive go (makePlan);
 	// passes take from planPos on.
@@ -264,14 +301,14 @@ func (s *Sender) newDispatcher(capacity int) *dispatcher {
 // globalLimiter paces all sends so that any one second of Telegram's
 // clock sees at most `perSecond` requests. A limiter with burst B and rate
 // r lets at most B + r·T requests go in any span T. B is one at
-// Telegram's usual rates and perSecond/200 at high ones (so that the
-// dispatcher is not woken by a timer for every single message), and r is
+// Telegram's usual rates and perSecond/125 at high ones (8 at 1,000/s;
+// the dispatcher sends half of it at a time, see tokensFor), and r is
 // chosen so that even a second stretched by jitterMargin on our side (the
 // network delaying the first request of a second more than the last)
 // holds no more than perSecond: 25/s run at 24.75/s (0.99 of the rate),
-// 1,000/s at 986/s.
+// 1,000/s at 983/s.
 func globalLimiter(perSecond float64) *rate.Limiter {
-	burst := max(1, int(perSecond/200))
+	burst := max(1, int(perSecond/125))
 	if perSecond < 2 {
 		return rate.NewLimiter(rate.Limit(perSecond), 1)
 	}
@@ -288,7 +325,7 @@ func (d *dispatcher) run(ctx context.Context, jobs chan<- job, freed <-chan stru
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		if d.stale || time.Since(d.readAt) >= resync {
+		if d.stale || time.Since(d.readAt) >= resync || d.s.Store.OutboxGeneration() != d.gen {
 			d.read()
 		}
 		wakeAt := d.pass(ctx, jobs)
@@ -303,16 +340,6 @@ func (d *dispatcher) run(ctx context.Context, jobs chan<- job, freed <-chan stru
 			d.stale = true
 		case <-timer.C:
 		case <-freed:
-			d.running--
-		drain:
-			for {
-				select {
-				case <-freed:
-					d.running--
-				default:
-					break drain
-				}
-			}
 		case batch := <-settledCh:
 			d.settle(batch)
 		}
@@ -358,6 +385,7 @@ func inOrder(a, b store.Outgoing) int {
 // read loads the outbox into one queue per chat.
 func (d *dispatcher) read() {
 	var all []store.Outgoing
+	gen := d.s.Store.OutboxGeneration()
 	err := d.s.Store.View(func(tx *store.Tx) (err error) {
 		all, err = tx.Outbox()
 		return err
@@ -375,7 +403,7 @@ func (d *dispatcher) read() {
 	for _, q := range queues {
 		slices.SortFunc(q, inOrder)
 	}
-	d.queues, d.stale, d.replan = queues, false, true
+	d.queues, d.stale, d.replan, d.gen = queues, false, true, gen
 	// Forget the pace of chats that could receive now anyway, so that the
 	// map does not grow with every chat ever written to.
 	for chat, p := range d.paces {
@@ -407,10 +435,13 @@ func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 	if d.pause.After(now) {
 		return d.pause
 	}
+	if d.reserved > 0 && now.Before(d.reservedAt) {
+		return d.reservedAt // nothing may go before (see tokensFor)
+	}
 	if !d.room() {
 		return d.nextLook() // or an answer, or a settled job
 	}
-	replanned := false
+	replanned, first := false, true
 	for d.room() {
 		if d.planPos >= len(d.plan) || d.replan || !now.Before(d.planUntil) ||
 			!now.Before(d.planWake) && now.Sub(d.planAt) >= replanMin {
@@ -433,12 +464,13 @@ func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 		if p := d.paces[c.chat]; p != nil && p.readyAt(now, c.class).After(now) {
 			continue // a 429 since the plan; the next plan sees when
 		}
-		if err := d.global.Wait(ctx); err != nil {
-			return d.wakeAt
+		if at := d.tokensFor(now, first); at.After(now) {
+			d.planPos-- // it goes first when the tokens are there
+			return at
 		}
-		now = time.Now()
+		first = false
 		o := q[i]
-		j := job{entries: []store.Outgoing{o}}
+		j := job{entries: []store.Outgoing{o}, gen: d.gen}
 		if o.Kind == store.OutNotice || o.Kind == store.OutText {
 			j.entries = d.mergeable(q[i:], now)
 		}
@@ -447,13 +479,54 @@ func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
 		}
 		d.busy[o.ChatID] = true
 		d.s.startRecording(o.ChatID, j.entries)
-		d.running++
+		d.s.answering.Add(1)
 		d.unsettled++
 		d.s.out.Add(1)
 		d.s.handedAt.Store(now.UnixNano())
 		jobs <- j // never blocks: jobs holds capacity entries
 	}
 	return d.nextLook()
+}
+
+// tokensFor takes a token of the overall rate for the next message and
+// returns the zero time, or returns when to come back for it. When the
+// first message of a pass finds fewer than half the limiter's burst, it
+// reserves that many at once, so that at high rates the dispatcher, the
+// workers and the connections wake for a handful of messages at a time
+// (four every 4 ms at 1,000/s) rather than for each one: waking threads on
+// idle cores, not the messages themselves, was most of the CPU a paced
+// fan-out cost. A reservation, unlike waiting for tokens to pile up, does
+// not lose the time by which a timer fires late (at 25/s, with a burst of
+// one, that was 2 % of the rate).
+func (d *dispatcher) tokensFor(now time.Time, first bool) time.Time {
+	lim := d.global
+	if lim.Limit() == rate.Inf {
+		return time.Time{}
+	}
+	batch := max(1, lim.Burst()/2)
+	if d.reserved > 0 {
+		if now.Before(d.reservedAt) {
+			return d.reservedAt
+		}
+		// Tokens used long after their time could add to a full burst
+		// and exceed the rate in some second: drop them.
+		if stale := time.Duration(float64(batch) / float64(lim.Limit()) * float64(time.Second)); now.Sub(d.reservedAt) <= stale {
+			d.reserved--
+			return time.Time{}
+		}
+		d.reserved = 0
+	}
+	want := 1
+	if first {
+		want = batch
+	}
+	if lim.TokensAt(now) >= float64(want) {
+		lim.AllowN(now, 1)
+		return time.Time{}
+	}
+	r := lim.ReserveN(now, batch)
+	d.reserved, d.reservedAt = batch, now.Add(r.DelayFrom(now))
+	return d.tokensFor(now, false)
 }
 
 // nextLook is when the dispatcher must look again if nothing happens.
@@ -540,7 +613,24 @@ func (d *dispatcher) makePlan(now time.Time) {
 // room reports whether another job may start: a worker is free, and the
 // messages not yet recorded stay within the crash bound.
 func (d *dispatcher) room() bool {
-	return d.running < d.capacity && d.unsettled < d.maxUnsettled
+	if d.unsettled >= d.maxUnsettled {
+		return false // a settled batch wakes the dispatcher
+	}
+	if d.s.answering.Load() < int64(d.capacity) {
+		return true
+	}
+	// Ask to be told, then look again: a worker that freed its place
+	// between the two looks sees the request.
+	d.s.roomWanted.Store(true)
+	return d.s.answering.Load() < int64(d.capacity)
+}
+
+// signal wakes whoever waits on c, at most once until it has looked.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
 }
 
 func (d *dispatcher) pace(chat int64) *pace {
@@ -700,23 +790,32 @@ func (d *dispatcher) settle(batch []settled) {
 // batch was being written goes into the next transaction, so that a
 // fan-out costs one disk sync per handful of messages.
 //
-// While requests are out or were handed out within the last
-// recordLinger, it waits up to recordLinger for more outcomes to join the
-// batch: at a thousand messages a second this makes a disk sync (two
-// fdatasyncs and the page writes) per 25 messages instead of per four, for
-// a few milliseconds more before a chat is free (its pace holds it for a
-// second anyway). Requests answered within a millisecond leave none out
-// most of the time, so "none out now" alone would end every batch at once.
-// A lone message (an answer to a command) is recorded at once, and so is
-// a batch that, with the requests out, reaches half the crash bound (the
-// dispatcher stops sending at the bound until outcomes are recorded).
+// While requests are out or one was handed out within the last linger,
+// it waits up to linger for more outcomes to join the batch: at a thousand
+// messages a second this makes a disk sync (two fdatasyncs and the page
+// writes) per 20 messages instead of per four, and at 25 a second one per
+// three, for a few milliseconds more before a chat is free (its pace holds
+// it for a second anyway). Requests answered within a millisecond leave
+// none out most of the time, so "none out now" alone would end every batch
+// at once. A message with nothing sent around it is recorded at once, and
+// so is a batch that, with the requests out, reaches half the crash bound
+// (the dispatcher stops sending at the bound until outcomes are recorded).
 func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 	linger := time.NewTimer(time.Hour)
 	defer linger.Stop()
 	for first := range in {
 		s.out.Add(-1)
 		batch := []outcome{first}
-		linger.Reset(recordLinger)
+		if s.busy(0) && !s.batchDue(len(in)) {
+			// Workers add to the channel meanwhile without waking the
+			// recorder; mayRecord ends the wait early when the batch is
+			// due.
+			linger.Reset(s.linger())
+			select {
+			case <-linger.C:
+			case <-s.recordNow:
+			}
+		}
 	drain:
 		for len(batch) < 512 {
 			select {
@@ -726,24 +825,7 @@ func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 				}
 				s.out.Add(-1)
 				batch = append(batch, o)
-				continue
 			default:
-			}
-			out := s.out.Load()
-			busy := out > 0 || time.Since(time.Unix(0, s.handedAt.Load())) < recordLinger
-			// Past half the crash bound, the dispatcher would soon have
-			// to wait for this batch before it may send more.
-			if !busy || len(batch) >= lingerUntil || len(batch)+int(out) >= s.CrashBound()/2 {
-				break
-			}
-			select {
-			case o, ok := <-in:
-				if !ok {
-					break drain
-				}
-				s.out.Add(-1)
-				batch = append(batch, o)
-			case <-linger.C:
 				break drain
 			}
 		}
@@ -762,6 +844,31 @@ func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 			}
 		}
 		out <- st
+	}
+}
+
+// busy reports whether more outcomes are about to arrive: more than
+// queued jobs are out (handed to workers, outcome not taken by the
+// recorder), or one was handed out within the last linger.
+func (s *Sender) busy(queued int) bool {
+	return s.out.Load() > int64(queued) || time.Since(time.Unix(0, s.handedAt.Load())) < s.linger()
+}
+
+// batchDue reports whether the recorder should write now, queued outcomes
+// waiting besides the one it holds: the batch has lingerUntil outcomes,
+// or with the requests out it reaches half the crash bound (the
+// dispatcher stops sending at the bound until outcomes are recorded).
+func (s *Sender) batchDue(queued int) bool {
+	return queued+1 >= lingerUntil || 1+int(s.out.Load()) >= s.CrashBound()/2
+}
+
+// mayRecord is called by a worker after it queued an outcome, queued
+// being how many wait in the channel: it ends the recorder's wait when the
+// batch is due or nothing else is coming. A stale signal only makes a
+// batch smaller.
+func (s *Sender) mayRecord(queued int) {
+	if s.batchDue(queued) || !s.busy(queued) {
+		signal(s.recordNow)
 	}
 }
 
@@ -835,21 +942,7 @@ func (s *Sender) deliver(ctx context.Context, j job) outcome {
 	for _, e := range j.entries {
 		out.ids = append(out.ids, e.ID)
 	}
-	// The entries as they are now: one may have been settled since the
-	// dispatcher read it (the chat unsubscribed, went away, migrated).
-	entries := make([]store.Outgoing, 0, len(j.entries))
-	err := s.Store.View(func(tx *store.Tx) error {
-		for _, e := range j.entries {
-			fresh, ok, err := tx.Outgoing(e.ID)
-			if err != nil {
-				return err
-			}
-			if ok {
-				entries = append(entries, fresh)
-			}
-		}
-		return nil
-	})
+	entries, err := s.fresh(j)
 	if err != nil {
 		s.Log.Error("read outbox entry", slog.Uint64("outbox", j.entries[0].ID), slog.String("error", err.Error()))
 		entries = j.entries
@@ -877,7 +970,7 @@ func (s *Sender) deliver(ctx context.Context, j job) outcome {
 		timeout = max(timeout, 2*time.Minute) // an upload on a slow line
 	}
 	callCtx, cancel := context.WithTimeout(ctx, timeout)
-	raw, err := s.API.Call(callCtx, req)
+	raw, err := s.API.Call(withMessageIDOnly(callCtx), req)
 	cancel()
 	now = time.Now()
 	if err != nil && ctx.Err() != nil {
@@ -907,6 +1000,30 @@ func (s *Sender) deliver(ctx context.Context, j job) outcome {
 			slog.Int64("old", o.ChatID), slog.Int64("new", r.MigrateTo))
 	}
 	return all(r)
+}
+
+// fresh returns a job's entries as they are now: one may have been
+// settled since the dispatcher read it (the chat unsubscribed, went away,
+// migrated). Unless the store says queued entries were rewritten or
+// removed since that read, they are the dispatcher's copies.
+func (s *Sender) fresh(j job) ([]store.Outgoing, error) {
+	if s.Store.OutboxGeneration() == j.gen {
+		return j.entries, nil
+	}
+	entries := make([]store.Outgoing, 0, len(j.entries))
+	err := s.Store.View(func(tx *store.Tx) error {
+		for _, e := range j.entries {
+			fresh, ok, err := tx.Outgoing(e.ID)
+			if err != nil {
+				return err
+			}
+			if ok {
+				entries = append(entries, fresh)
+			}
+		}
+		return nil
+	})
+	return entries, err
 }
 
 // messageID reads the message_id of the Message Telegram answers a send

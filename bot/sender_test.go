@@ -271,6 +271,28 @@ func TestFanOutReachesEveryGroupOnce(t *testing.T) {
 	}
 }
 
+// At a high overall rate the dispatcher sends a few messages per wake
+// (tokensFor); no second of Telegram's clock may see more than the rate.
+func TestOverallRateHoldsInEverySecond(t *testing.T) {
+	r := newRig(t)
+	const rate = 300
+	r.s.Rate, r.s.Workers = rate, 12
+	ids := groups(450)
+	r.approve(ids...)
+	r.start()
+	a := r.publish("Lỗ hổng")
+	r.tg.WaitMessages(t, 0, len(ids), time.Minute)
+	r.waitOutboxEmpty(10 * time.Second)
+	if most := r.tg.MaxSendsWithin(0, time.Second); most > rate {
+		t.Errorf("%d messages within one second, want at most %d", most, rate)
+	}
+	for _, id := range ids {
+		if n := r.count(id, fmt.Sprintf("#%d ·", a.ID)); n != 1 {
+			t.Errorf("chat %d has %d cards, want 1", id, n)
+		}
+	}
+}
+
 func TestOutcomesAreRecordedInBatches(t *testing.T) {
 	r := newRig(t)
 	// A slow disk: whatever is answered while one transaction is being
@@ -955,5 +977,34 @@ func TestCardRenderedOncePerVersion(t *testing.T) {
 	}
 	if got := text(-3); !strings.Contains(got, "Nguyễn Văn An") {
 		t.Errorf("card of an acknowledged alert does not show who:\n%s", got)
+	}
+}
+
+// A job handed to a worker just before its chat's queue was cancelled
+// (the agency unsubscribed) is not sent: the worker sees that queued
+// entries changed since the dispatcher read them and reads them again.
+func TestJobCancelledAfterDispatchIsNotSent(t *testing.T) {
+	r := newRig(t)
+	r.approve(-4001, -4002)
+	r.publish("Lỗ hổng")
+	entries := r.outbox()
+	j := job{entries: entries[:1], gen: r.st.OutboxGeneration()}
+	if got, err := r.s.fresh(j); err != nil || len(got) != 1 {
+		t.Fatalf("before any change: %d entries, %v", len(got), err)
+	}
+	if err := r.st.Update(func(tx *store.Tx) error {
+		_, err := tx.CancelQueued(deptChat, entries[0].ChatID, "unsubscribed", time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.s.fresh(j); err != nil || len(got) != 0 {
+		t.Fatalf("after the cancel: %d entries, %v", len(got), err)
+	}
+	if o := r.s.deliver(context.Background(), j); len(o.results) != 0 || !o.at.IsZero() {
+		t.Errorf("outcome %+v, want nothing sent", o)
+	}
+	if n := len(r.tg.Messages(entries[0].ChatID)); n != 0 {
+		t.Errorf("%d messages reached the cancelled chat", n)
 	}
 }

@@ -49,6 +49,9 @@ func (s *Store) Complete(deptChat int64, results []Result) error {
 				return fmt.Errorf("store: complete %d: %w", r.ID, err)
 			}
 		}
+		// The entries it changed are the sender's own, settled in its
+		// memory too, and belong to chats with nothing else in flight.
+		tx.outboxRewritten = false
 		return nil
 	})
 }

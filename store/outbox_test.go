@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -380,6 +381,49 @@ func TestCancelledQueueTellsOnlyOfRealFailures(t *testing.T) {
 				}
 				return err
 			}))
+		})
+	}
+}
+
+// The sender trusts the entries it read while OutboxGeneration stays put:
+// it must move for every change to queued entries but the sender's own
+// outcomes, and not for new entries.
+func TestOutboxGenerationMovesWhenQueuedEntriesChange(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		moves bool
+		do    func(t *testing.T, s *Store, o Outgoing)
+	}{
+		{"new entries", false, func(t *testing.T, s *Store, o Outgoing) {
+			must(t, s.Update(func(tx *Tx) error { return tx.Reply(o.ChatID, 0, "ok") }))
+		}},
+		{"the sender's outcomes", false, func(t *testing.T, s *Store, o Outgoing) {
+			must(t, s.Complete(dept, []Result{{ID: o.ID, Status: Retry, At: t0, RetryAt: t0.Add(time.Minute), Error: "429"}}))
+		}},
+		{"queue cancelled", true, func(t *testing.T, s *Store, o Outgoing) {
+			must(t, s.Update(func(tx *Tx) error {
+				_, err := tx.CancelQueued(dept, o.ChatID, "unsubscribed", t0)
+				return err
+			}))
+		}},
+		{"chat migrated", true, func(t *testing.T, s *Store, o Outgoing) {
+			must(t, s.Update(func(tx *Tx) error { return tx.MigrateChat(dept, o.ChatID, -1009, t0) }))
+		}},
+		{"failed write", false, func(t *testing.T, s *Store, o Outgoing) {
+			_ = s.Update(func(tx *Tx) error { return errors.New("refused") })
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t)
+			approve(t, s, -1, -2)
+			markPolled(t, s, "src")
+			_, err := s.Ingest("src", []Alert{{Key: "k", Title: "T", Published: t0}}, IngestOptions{Now: t0})
+			must(t, err)
+			before := s.OutboxGeneration()
+			tc.do(t, s, outbox(t, s)[0])
+			if moved := s.OutboxGeneration() != before; moved != tc.moves {
+				t.Errorf("generation moved: %v, want %v", moved, tc.moves)
+			}
 		})
 	}
 }

@@ -123,6 +123,7 @@ func (t *Tx) Forget(user int64, e Erasure) (ForgetReport, error) {
 		names[o.Notice.UserName] = true
 		o.Notice.UserID, o.Notice.UserName = 0, erased
 		rep.Notices++
+		t.outboxRewritten = true
 		return t.put(bucketOutbox, k, o)
 	})
 	if err != nil {

@@ -56,6 +56,10 @@ type Store struct {
 	file *os.File
 	// mirror is set in clustered mode (see SetMirror).
 	mirror atomic.Pointer[mirrorRef]
+	// outboxGen moves whenever a transaction rewrites or removes outbox
+	// entries, other than the sender recording its own outcomes (see
+	// OutboxGeneration).
+	outboxGen atomic.Uint64
 }
 
 // Options tune Open.
@@ -144,26 +148,45 @@ type Tx struct {
 	log *changeLog // the writes, in clustered mode
 	// buckets are the wrappers handed out so far (see wrap).
 	buckets []*bucket
+	// outboxRewritten is set when the transaction changes or removes an
+	// outbox entry (see Store.OutboxGeneration).
+	outboxRewritten bool
 }
 
 // Update runs fn in a read-write transaction. A panic or memory fault in
 // bbolt (a damaged file) rolls it back and returns an ErrDamaged error, as
 // does every transaction after one found damage.
 func (s *Store) Update(fn func(*Tx) error) error {
-	return s.guarded(func() error {
+	rewritten := false
+	err := s.guarded(func() error {
 		return s.db.Update(func(tx *bolt.Tx) error {
 			ref := s.mirror.Load()
-			if ref == nil {
-				return fn(&Tx{tx: tx})
+			t := &Tx{tx: tx}
+			if ref != nil {
+				t.log = &changeLog{}
 			}
-			t := &Tx{tx: tx, log: &changeLog{}}
-			if err := fn(t); err != nil {
+			err := fn(t)
+			if rewritten = t.outboxRewritten; rewritten {
+				s.outboxGen.Add(1) // before the commit, for senders about to send
+			}
+			if err != nil || ref == nil {
 				return err
 			}
 			return t.commitMirror(ref.m)
 		})
 	})
+	if rewritten {
+		s.outboxGen.Add(1) // after it, for a reader that looked in between
+	}
+	return err
 }
+
+// OutboxGeneration changes whenever a transaction rewrites or removes
+// queued entries (an unsubscription, a chat gone, a migration, an erased
+// person), except the sender's own Complete. The sender reads it before it
+// reads the outbox; while it is unchanged, the entries it read are still
+// as stored, and a worker need not read each one again before sending it.
+func (s *Store) OutboxGeneration() uint64 { return s.outboxGen.Load() }
 
 // View runs fn in a read-only transaction, guarded as Update.
 func (s *Store) View(fn func(*Tx) error) error {

@@ -240,8 +240,15 @@ func (t *Tx) Outbox() ([]Outgoing, error) {
 	return out, err
 }
 
-func (t *Tx) putOutgoing(o Outgoing) error { return t.put(bucketOutbox, u64(o.ID), &o) }
-func (t *Tx) dropOutgoing(id uint64) error { return t.bucket(bucketOutbox).Delete(u64(id)) }
+func (t *Tx) putOutgoing(o Outgoing) error {
+	t.outboxRewritten = true
+	return t.put(bucketOutbox, u64(o.ID), &o)
+}
+
+func (t *Tx) dropOutgoing(id uint64) error {
+	t.outboxRewritten = true
+	return t.bucket(bucketOutbox).Delete(u64(id))
+}
 
 // Notify queues a notice for the department chat. A zero chat (no
 // department chat configured) drops it: there is nobody to tell.

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/canhbao/canhbao/bot/telegramtest"
 	"github.com/canhbao/canhbao/store"
 )
 
@@ -71,7 +73,21 @@ func TestCommandsRefuseDamagedDatabase(t *testing.T) {
 // TestServiceStopsOnDamageWhileRunning: pages damaged under the running
 // service stop it with the one line instead of a crash loop in the sender.
 func TestServiceStopsOnDamageWhileRunning(t *testing.T) {
-	_, feed, cfg, s := oneAlertService(t)
+	tg := telegramtest.New(t)
+	feed := newFeedServer(t, rssItems(1, 1))
+	cfg := testConfig(t, tg, store.Source{Name: "test", URL: feed.URL, Kind: store.KindFeed, Severity: store.SeverityHigh})
+	// Enough chats (waiting for approval, so that they receive nothing)
+	// that the chats bucket spans pages of its own: writes after the
+	// damage rewrite the small buckets, but the next poll's fan-out must
+	// read every chat, damaged pages included, whatever the sender
+	// happened to read or write meanwhile.
+	chats := []store.Chat{{ID: -9101, Agency: "Đơn vị"}}
+	for i := range 300 {
+		chats = append(chats, store.Chat{ID: int64(-20000 - i), Agency: fmt.Sprintf("Đơn vị chờ %d", i), Status: store.ChatPending})
+	}
+	seedChats(t, cfg.DB, chats...)
+	s := start(t, tg, cfg)
+	waitText(t, tg, -9101, key(1))
 
 	fillWithFF(t, cfg.DB)
 	feed.set(rssItems(2, 3)) // the next poll stores, the sender reads
