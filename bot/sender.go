@@ -794,12 +794,13 @@ func (d *dispatcher) settle(batch []settled) {
 // it waits up to linger for more outcomes to join the batch: at a thousand
 // messages a second this makes a disk sync (two fdatasyncs and the page
 // writes) per 20 messages instead of per four, and at 25 a second one per
-// three, for a few milliseconds more before a chat is free (its pace holds
-// it for a second anyway). Requests answered within a millisecond leave
+// three, for a little longer before a chat is free (its pace holds it for
+// a second anyway). Requests answered within a millisecond leave
 // none out most of the time, so "none out now" alone would end every batch
-// at once. A message with nothing sent around it is recorded at once, and
-// so is a batch that, with the requests out, reaches half the crash bound
-// (the dispatcher stops sending at the bound until outcomes are recorded).
+// at once. An outcome that arrives when nothing is out and nothing was
+// handed out within the linger is recorded at once, and so is a batch
+// that, with the requests out, reaches half the crash bound (the
+// dispatcher stops sending at the bound until outcomes are recorded).
 func (s *Sender) record(in <-chan outcome, out chan<- []settled) {
 	linger := time.NewTimer(time.Hour)
 	defer linger.Stop()
