@@ -141,8 +141,8 @@ func withMessageIDOnly(ctx context.Context) context.Context {
 	return context.WithValue(ctx, messageIDOnly{}, true)
 }
 
-// okPrefix is how Telegram starts the answer to a send.
-const okPrefix = `{"ok":true,"result":{"message_id":`
+// okPrefix is how Telegram starts a successful answer.
+const okPrefix = `{"ok":true,"result":`
 
 // answerBuffers keeps the buffers answers are read into between requests.
 var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -160,14 +160,9 @@ func shortAnswer(body io.ReadCloser) (io.ReadCloser, error) {
 		return nil, err
 	}
 	whole := buf.Bytes()
-	if rest, ok := bytes.CutPrefix(whole, []byte(okPrefix)); ok {
-		n := 0
-		for n < len(rest) && n < 20 && rest[n] >= '0' && rest[n] <= '9' {
-			n++
-		}
-		if n > 0 && n < len(rest) && (rest[n] == ',' || rest[n] == '}') {
-			short := make([]byte, 0, len(okPrefix)+n+2)
-			short = append(append(append(short, okPrefix...), rest[:n]...), "}}"...)
+	if result, ok := bytes.CutPrefix(whole, []byte(okPrefix)); ok {
+		if digits, ok := leadingMessageID(result); ok {
+			short := fmt.Appendf(nil, `%s{"message_id":%s}}`, okPrefix, digits)
 			return io.NopCloser(bytes.NewReader(short)), nil
 		}
 	}

@@ -328,7 +328,7 @@ func (d *dispatcher) run(ctx context.Context, jobs chan<- job, freed <-chan stru
 		if d.stale || time.Since(d.readAt) >= resync || d.s.Store.OutboxGeneration() != d.gen {
 			d.read()
 		}
-		wakeAt := d.pass(ctx, jobs)
+		wakeAt := d.pass(jobs)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -430,7 +430,7 @@ type candidate struct {
 // under the overall rate then ends with every group's queue emptying
 // together at the rate, not with a tail of groups that can take only one
 // message a second.
-func (d *dispatcher) pass(ctx context.Context, jobs chan<- job) time.Time {
+func (d *dispatcher) pass(jobs chan<- job) time.Time {
 	now := time.Now()
 	if d.pause.After(now) {
 		return d.pause
@@ -1033,17 +1033,9 @@ func (s *Sender) fresh(j job) ([]store.Outgoing, error) {
 // message (which echoes the text, entities and buttons) is left for any
 // other layout.
 func messageID(raw json.RawMessage) int {
-	const prefix = `{"message_id":`
-	if rest, ok := bytes.CutPrefix(raw, []byte(prefix)); ok {
-		n := 0
-		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
-			n++
-		}
-		if n > 0 && n < 19 && n < len(rest) && (rest[n] == ',' || rest[n] == '}') {
-			id, err := strconv.Atoi(string(rest[:n]))
-			if err == nil {
-				return id
-			}
+	if digits, ok := leadingMessageID(raw); ok {
+		if id, err := strconv.Atoi(string(digits)); err == nil {
+			return id
 		}
 	}
 	var m struct {
@@ -1051,6 +1043,24 @@ func messageID(raw json.RawMessage) int {
 	}
 	_ = json.Unmarshal(raw, &m)
 	return m.MessageID
+}
+
+// leadingMessageID returns the digits of message when it starts with its
+// message_id, as Telegram writes a Message: {"message_id":N, or
+// {"message_id":N}. Both the sender and shortAnswer read it there.
+func leadingMessageID(message []byte) (digits []byte, ok bool) {
+	rest, ok := bytes.CutPrefix(message, []byte(`{"message_id":`))
+	if !ok {
+		return nil, false
+	}
+	n := 0
+	for n < len(rest) && n < 19 && rest[n] >= '0' && rest[n] <= '9' {
+		n++
+	}
+	if n == 0 || n == 19 || n == len(rest) || rest[n] != ',' && rest[n] != '}' {
+		return nil, false
+	}
+	return rest[:n], true
 }
 
 // classify turns a Bot API error into what the store should do. Telegram

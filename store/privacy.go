@@ -116,15 +116,14 @@ func (t *Tx) Forget(user int64, e Erasure) (ForgetReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	err = each(t, bucketOutbox, nil, func(k []byte, o *Outgoing) error {
+	err = each(t, bucketOutbox, nil, func(_ []byte, o *Outgoing) error {
 		if o.Notice == nil || o.Notice.UserID != user {
 			return nil
 		}
 		names[o.Notice.UserName] = true
 		o.Notice.UserID, o.Notice.UserName = 0, erased
 		rep.Notices++
-		t.outboxRewritten = true
-		return t.put(bucketOutbox, k, o)
+		return t.putOutgoing(*o)
 	})
 	if err != nil {
 		return rep, err
