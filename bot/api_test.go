@@ -284,3 +284,46 @@ func TestShortAnswerKeepsOnlyTheMessageID(t *testing.T) {
 		})
 	}
 }
+
+// The API's own timeout bounds a request whose context has no deadline,
+// or a later one; an earlier deadline of the caller's wins.
+func TestRequestTimeout(t *testing.T) {
+	tg := telegramtest.New(t)
+	tg.OnRequest(func(string, url.Values) *telegramtest.Fault { return &telegramtest.Fault{Delay: time.Minute} })
+	for _, tc := range []struct {
+		name          string
+		deadline      time.Duration // the caller's; 0 for none
+		timeout, took time.Duration
+	}{
+		{"no deadline", 0, 200 * time.Millisecond, 200 * time.Millisecond},
+		{"a later deadline", time.Hour, 200 * time.Millisecond, 200 * time.Millisecond},
+		{"an earlier deadline", 100 * time.Millisecond, time.Hour, 100 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tc.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.deadline)
+				defer cancel()
+			}
+			api := NewAPI(tg.Token(), tg.Endpoint(), tc.timeout)
+			start := time.Now()
+			done := make(chan error, 1)
+			go func() {
+				_, err := api.Call(ctx, tgbotapi.NewMessage(-4001, "x"))
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("got %v, want the deadline exceeded", err)
+				}
+				if took := time.Since(start); took < tc.took {
+					t.Errorf("gave up after %v, before the %v it was given", took, tc.took)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("the request outlived its timeout")
+			}
+		})
+	}
+}
