@@ -1008,3 +1008,74 @@ func TestJobCancelledAfterDispatchIsNotSent(t *testing.T) {
 		t.Errorf("%d messages reached the cancelled chat", n)
 	}
 }
+
+// tokensFor hands out the overall limiter's tokens a whole burst per wake
+// of the dispatcher (so that the pipeline wakes for eight messages at
+// 1,000/s, not one), keeps the rate when its timer fires a little late,
+// and never lets more than the rate through in any second.
+func TestTokensForGrantsAWholeBurstPerWake(t *testing.T) {
+	for _, tc := range []struct {
+		rate      float64
+		late      time.Duration // how late every timer fires
+		perWake   int           // on time
+		most      int           // in any one wake
+		lowestAll float64       // of the rate, over ten seconds
+	}{
+		{25, 0, 1, 1, 0.98},
+		{25, 5 * time.Millisecond, 1, 2, 0.98},
+		{300, 0, 2, 2, 0.98},
+		{1000, 0, 8, 8, 0.98},
+		// A little late: the wake also takes the tokens of its lateness.
+		{1000, 3 * time.Millisecond, 8, 11, 0.98},
+		// Later than a batch's time: the reservation is dropped rather
+		// than sent on top of the burst that piled up meanwhile.
+		{1000, 20 * time.Millisecond, 8, 8, 0.25},
+	} {
+		t.Run(fmt.Sprintf("rate=%v/late=%v", tc.rate, tc.late), func(t *testing.T) {
+			d := &dispatcher{global: globalLimiter(tc.rate)}
+			start := time.Unix(1_800_000_000, 0)
+			now, end := start, start.Add(10*time.Second)
+			var grants []time.Time
+			for now.Before(end) {
+				n := 0
+				for first := true; ; first = false {
+					at := d.tokensFor(now, first)
+					if at.After(now) {
+						if n > tc.most {
+							t.Fatalf("%d messages in one wake at %v, want at most %d", n, now.Sub(start), tc.most)
+						}
+						now = at.Add(tc.late)
+						break
+					}
+					grants = append(grants, now)
+					n++
+				}
+			}
+			if got := float64(len(grants)) / 10 / tc.rate; got < tc.lowestAll {
+				t.Errorf("%.3f of the rate, want at least %.2f", got, tc.lowestAll)
+			}
+			for i := range grants {
+				j := i
+				for j < len(grants) && grants[j].Sub(grants[i]) < time.Second {
+					j++
+				}
+				if j-i > int(tc.rate) {
+					t.Fatalf("%d messages in the second from %v, want at most %v", j-i, grants[i].Sub(start), tc.rate)
+				}
+			}
+			if tc.late == 0 {
+				// Every wake but the first, which finds the burst full,
+				// hands out exactly a burst.
+				wakes := 0
+				for i := 1; i < len(grants); i++ {
+					if grants[i] != grants[i-1] {
+						wakes++
+					}
+				}
+				if per := float64(len(grants)) / float64(wakes+1); per < float64(tc.perWake)*0.99 {
+					t.Errorf("%.2f messages per wake, want %d", per, tc.perWake)
+				}
+			}
+		})
+	}
+}
