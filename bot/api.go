@@ -57,7 +57,7 @@ func NewAPI(token, endpoint string, timeout time.Duration) *API {
 	// request, which at a thousand messages a second was a tenth of the
 	// sender's CPU. The timeout is applied through the request's context
 	// instead, and only when the caller's own deadline is later.
-	b := &tgbotapi.BotAPI{Token: token, Buffer: 100, Client: &http.Client{Transport: tr}}
+	b := &tgbotapi.BotAPI{Token: token, Buffer: 100, Client: &http.Client{Transport: transportFor(endpoint, tr)}}
 	b.SetAPIEndpoint(endpoint)
 	return &API{bot: b, token: token, timeout: timeout}
 }

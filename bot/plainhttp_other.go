@@ -1,0 +1,9 @@
+//go:build !unix
+
+package bot
+
+import "net"
+
+// aliveAfterIdle cannot look without waiting here, so a connection idle
+// for a while is dialled anew.
+func aliveAfterIdle(net.Conn) bool { return false }
