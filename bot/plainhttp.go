@@ -91,35 +91,83 @@ func (t *plainHTTP) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	stop, err := t.write(c, req)
-	if err != nil && c.reused && ctx.Err() == nil && rewindable(req) {
-		// The server closed the connection while it sat idle; nothing of
-		// the request reached it. Once more, on a new connection.
-		if req, err = rewound(req); err == nil {
-			if c, err = t.dial(ctx, host); err == nil {
-				stop, err = t.write(c, req)
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
+	err = write(c, req)
+	if err != nil && ctx.Err() == nil {
+		if resp, ok := answerAfterFailedWrite(c, req); ok {
+			// The server answered before taking the whole request (a file
+			// over its upload limit) and closed the connection.
+			resp.Body = &plainBody{body: resp.Body, ctx: ctx, t: t, c: c, stop: stop}
+			return resp, nil
+		}
+		if c.reused && rewindable(req) {
+			// The server closed the connection while it sat idle; nothing
+			// of the request reached it. Once more, on a new connection.
+			stop()
+			c.Close()
+			if req, err = rewound(req); err == nil {
+				if c, err = t.dial(ctx, host); err == nil {
+					stop = context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
+					err = write(c, req)
+				}
 			}
 		}
 	}
 	if err == nil {
 		var resp *http.Response
-		for {
-			resp, err = http.ReadResponse(c.br, req)
-			// Informational answers (1xx) come before the real one.
-			if err != nil || resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
-				break
-			}
-		}
-		if err == nil {
+		if resp, err = readAnswer(c, req); err == nil {
 			resp.Body = &plainBody{body: resp.Body, ctx: ctx, t: t, c: c, stop: stop, keep: !resp.Close && !req.Close}
 			return resp, nil
 		}
+	}
+	if c != nil {
 		stop()
 		c.Close()
 	}
 	closeBody(req)
 	return nil, contextCause(ctx, err)
 }
+
+// write sends req on c, with c's deadline that of the request's context.
+func write(c *plainConn, req *http.Request) error {
+	dl, _ := req.Context().Deadline()
+	if err := c.SetDeadline(dl); err != nil {
+		return err
+	}
+	if err := req.Write(c.bw); err != nil {
+		return err
+	}
+	return c.bw.Flush()
+}
+
+// readAnswer reads the answer to req from c, skipping informational
+// (1xx) answers that come before it.
+func readAnswer(c *plainConn, req *http.Request) (*http.Response, error) {
+	for {
+		resp, err := http.ReadResponse(c.br, req)
+		if err != nil || resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+			return resp, err
+		}
+	}
+}
+
+// answerAfterFailedWrite looks, for a moment, for an answer the server
+// sent before it stopped reading the request.
+func answerAfterFailedWrite(c *plainConn, req *http.Request) (*http.Response, bool) {
+	if err := c.SetReadDeadline(time.Now().Add(answerWait)); err != nil {
+		return nil, false
+	}
+	resp, err := readAnswer(c, req)
+	if err != nil {
+		return nil, false
+	}
+	dl, _ := req.Context().Deadline()
+	c.SetReadDeadline(dl)
+	return resp, true
+}
+
+// answerWait is how long an answer is looked for after a failed write.
+const answerWait = 50 * time.Millisecond
 
 // contextCause is ctx's error when the end of ctx made err: the
 // connection's deadline, set from ctx's, can pass a moment before ctx
@@ -132,27 +180,6 @@ func contextCause(ctx context.Context, err error) error {
 		return context.DeadlineExceeded
 	}
 	return err
-}
-
-// write sends req on c. Until the returned stop is called, the end of the
-// request's context cuts c's reads and writes short.
-func (t *plainHTTP) write(c *plainConn, req *http.Request) (stop func() bool, err error) {
-	dl, _ := req.Context().Deadline()
-	if err := c.SetDeadline(dl); err != nil {
-		c.Close()
-		return nil, err
-	}
-	stop = context.AfterFunc(req.Context(), func() { c.SetDeadline(time.Unix(1, 0)) })
-	err = req.Write(c.bw)
-	if err == nil {
-		err = c.bw.Flush()
-	}
-	if err != nil {
-		stop()
-		c.Close()
-		return nil, err
-	}
-	return stop, nil
 }
 
 // conn returns a kept-alive connection to host, or dials one.

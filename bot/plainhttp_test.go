@@ -215,3 +215,27 @@ func TestTransportFor(t *testing.T) {
 		})
 	}
 }
+
+// A server that answers before it has read the whole request (a file over
+// its upload limit) and closes the connection is heard, not reported as a
+// broken connection.
+func TestPlainHTTPHearsAnAnswerBeforeTheWholeRequest(t *testing.T) {
+	srv, _ := countingServer(t, func(s *http.Server) {
+		s.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.CopyN(io.Discard, r.Body, 1<<10)
+			w.Header().Set("Connection", "close")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			io.WriteString(w, `{"ok":false,"error_code":413,"description":"Request Entity Too Large"}`)
+		})
+	})
+	client := &http.Client{Transport: newPlainHTTP(http.DefaultTransport, 4)}
+	resp, err := client.Post(srv.URL+"/sendDocument", "application/octet-stream", strings.NewReader(strings.Repeat("x", 32<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "413") {
+		t.Errorf("%d %s", resp.StatusCode, body)
+	}
+}
