@@ -81,57 +81,74 @@ func (t *plainHTTP) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "http" {
 		return t.fallback.RoundTrip(req)
 	}
+	ctx := req.Context()
+	if err := ctx.Err(); err != nil {
+		closeBody(req)
+		return nil, err
+	}
 	host := req.URL.Host
 	if req.URL.Port() == "" {
 		host = net.JoinHostPort(req.URL.Hostname(), "80")
 	}
-	ctx := req.Context()
 	c, err := t.conn(ctx, host)
 	if err != nil {
 		closeBody(req)
 		return nil, err
 	}
+	resp, wrote, err := t.exchange(c, req)
+	if err != nil && !wrote && c.reused && ctx.Err() == nil && rewindable(req) {
+		// The server closed the connection while it sat idle; nothing of
+		// the request reached it. Once more, on a new connection.
+		var again *http.Request
+		if again, err = rewound(req); err == nil {
+			if c, err = t.dial(ctx, host); err == nil {
+				resp, _, err = t.exchange(c, again)
+			}
+		}
+	}
+	if err != nil {
+		closeBody(req)
+		return nil, contextCause(ctx, err)
+	}
+	return resp, nil
+}
+
+// exchange sends req on c and reads the answer; wrote reports whether
+// the whole request was written. On an error c is closed.
+func (t *plainHTTP) exchange(c *plainConn, req *http.Request) (resp *http.Response, wrote bool, err error) {
+	ctx := req.Context()
 	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-	err = write(c, req)
-	if err != nil && ctx.Err() == nil {
+	defer func() {
+		if err != nil {
+			stop()
+			c.Close()
+		}
+	}()
+	if err = write(c, req); err != nil {
 		if resp, ok := answerAfterFailedWrite(c, req); ok {
 			// The server answered before taking the whole request (a file
 			// over its upload limit) and closed the connection.
 			resp.Body = &plainBody{body: resp.Body, ctx: ctx, t: t, c: c, stop: stop}
-			return resp, nil
+			return resp, false, nil
 		}
-		if c.reused && rewindable(req) {
-			// The server closed the connection while it sat idle; nothing
-			// of the request reached it. Once more, on a new connection.
-			stop()
-			c.Close()
-			if req, err = rewound(req); err == nil {
-				if c, err = t.dial(ctx, host); err == nil {
-					stop = context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-					err = write(c, req)
-				}
-			}
-		}
+		return nil, false, err
 	}
-	if err == nil {
-		var resp *http.Response
-		if resp, err = readAnswer(c, req); err == nil {
-			resp.Body = &plainBody{body: resp.Body, ctx: ctx, t: t, c: c, stop: stop, keep: !resp.Close && !req.Close}
-			return resp, nil
-		}
+	if resp, err = readAnswer(c, req); err != nil {
+		return nil, true, err
 	}
-	if c != nil {
-		stop()
-		c.Close()
-	}
-	closeBody(req)
-	return nil, contextCause(ctx, err)
+	resp.Body = &plainBody{body: resp.Body, ctx: ctx, t: t, c: c, stop: stop, keep: !resp.Close && !req.Close}
+	return resp, true, nil
 }
 
 // write sends req on c, with c's deadline that of the request's context.
 func write(c *plainConn, req *http.Request) error {
 	dl, _ := req.Context().Deadline()
 	if err := c.SetDeadline(dl); err != nil {
+		return err
+	}
+	// Had the context ended before that, setting the deadline would
+	// have undone its cut.
+	if err := req.Context().Err(); err != nil {
 		return err
 	}
 	if err := req.Write(c.bw); err != nil {
@@ -154,15 +171,19 @@ func readAnswer(c *plainConn, req *http.Request) (*http.Response, error) {
 // answerAfterFailedWrite looks, for a moment, for an answer the server
 // sent before it stopped reading the request.
 func answerAfterFailedWrite(c *plainConn, req *http.Request) (*http.Response, bool) {
-	if err := c.SetReadDeadline(time.Now().Add(answerWait)); err != nil {
+	ctx := req.Context()
+	if ctx.Err() != nil || c.SetReadDeadline(time.Now().Add(answerWait)) != nil {
 		return nil, false
 	}
 	resp, err := readAnswer(c, req)
 	if err != nil {
 		return nil, false
 	}
-	dl, _ := req.Context().Deadline()
+	dl, _ := ctx.Deadline()
 	c.SetReadDeadline(dl)
+	if ctx.Err() != nil { // its cut may have been undone
+		return nil, false
+	}
 	return resp, true
 }
 
@@ -215,6 +236,7 @@ func (t *plainHTTP) dial(ctx context.Context, host string) (*plainConn, error) {
 // put keeps c for a later request, or closes it when the pool is full.
 func (t *plainHTTP) put(c *plainConn) {
 	c.idleAt = time.Now()
+	c.SetDeadline(time.Time{}) // the last request's, passed, would fail the idle check
 	t.mu.Lock()
 	if pool := t.idle[c.host]; len(pool) < t.maxIdle {
 		t.idle[c.host] = append(pool, c)
@@ -283,11 +305,14 @@ func (b *plainBody) Close() error {
 		n, err := io.CopyN(io.Discard, b.body, drainLimit)
 		b.eof = err == io.EOF && n < drainLimit
 	}
+	// Bytes after the answer would be read as the next one's.
+	reuse := b.stop() && b.eof && b.keep && c.br.Buffered() == 0
+	if !reuse {
+		c.Close() // first: closing the body would otherwise read the rest
+	}
 	b.body.Close()
-	if b.stop() && b.eof && b.keep {
+	if reuse {
 		b.t.put(c)
-	} else {
-		c.Close()
 	}
 	return nil
 }

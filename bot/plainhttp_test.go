@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,16 +51,21 @@ func TestPlainHTTPConnections(t *testing.T) {
 		configure func(*http.Server)
 		read      func(io.Reader) error
 		chunked   bool
+		requests  int
 		pause     time.Duration // between two requests
-		conns     int64         // made for ten requests
+		deadline  time.Duration // of each request; 0 for none
+		conns     int64         // made for the requests
 	}{
-		{"answers read to the end", nil, readAll, false, 0, 1},
+		{"answers read to the end", nil, readAll, false, 10, 0, 0, 1},
 		// The library's JSON decoder stops at the end of the value,
 		// before the chunked body's last chunk.
-		{"answers decoded", nil, decode, true, 0, 1},
-		{"server closes after each answer", func(s *http.Server) { s.SetKeepAlivesEnabled(false) }, readAll, false, 0, 10},
+		{"answers decoded", nil, decode, true, 10, 0, 0, 1},
+		{"server closes after each answer", func(s *http.Server) { s.SetKeepAlivesEnabled(false) }, readAll, false, 10, 0, 0, 10},
 		// Checked before reuse, found closed, dialled anew.
-		{"server closes idle connections", func(s *http.Server) { s.IdleTimeout = 20 * time.Millisecond }, decode, false, 100 * time.Millisecond, 10},
+		{"server closes idle connections", func(s *http.Server) { s.IdleTimeout = 20 * time.Millisecond }, decode, false, 10, 100 * time.Millisecond, 0, 10},
+		// Checked before reuse and found open, although the deadline of
+		// the request before has passed meanwhile.
+		{"idle connections still open", nil, decode, false, 4, 600 * time.Millisecond, 500 * time.Millisecond, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, conns := countingServer(t, tc.configure)
@@ -70,9 +76,16 @@ func TestPlainHTTPConnections(t *testing.T) {
 			if tc.chunked {
 				path += "?chunked"
 			}
-			for i := range 10 {
+			for i := range tc.requests {
 				time.Sleep(tc.pause)
-				resp, err := client.Post(srv.URL+path, "application/x-www-form-urlencoded", strings.NewReader(fmt.Sprintf("text=%d", i)))
+				ctx, cancel := context.Background(), context.CancelFunc(func() {})
+				if tc.deadline > 0 {
+					ctx, cancel = context.WithTimeout(ctx, tc.deadline)
+				}
+				defer cancel()
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+path, strings.NewReader(fmt.Sprintf("text=%d", i)))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				resp, err := client.Do(req)
 				if err != nil {
 					t.Fatalf("request %d: %v", i, err)
 				}
@@ -82,7 +95,7 @@ func TestPlainHTTPConnections(t *testing.T) {
 				resp.Body.Close()
 			}
 			if got := conns.Load(); got != tc.conns {
-				t.Errorf("%d connections for 10 requests, want %d", got, tc.conns)
+				t.Errorf("%d connections for %d requests, want %d", got, tc.requests, tc.conns)
 			}
 		})
 	}
@@ -136,9 +149,12 @@ func TestPlainHTTPAnswersCutShortByTheContext(t *testing.T) {
 			if err := get(ctx, "/slow"); !errors.Is(err, tc.want) {
 				t.Errorf("got %v, want %v", err, tc.want)
 			}
-			// The connection the answer was cut on is not used again.
+			// The connection the answer was cut on is not used again (it
+			// would wait behind the slow answer).
 			before := conns.Load()
-			if err := get(context.Background(), "/fast"); err != nil {
+			fast, cancelFast := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancelFast()
+			if err := get(fast, "/fast"); err != nil {
 				t.Fatal(err)
 			}
 			if conns.Load() != before+1 {
@@ -164,15 +180,17 @@ func TestAliveAfterIdle(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer ln.Close()
-			done := make(chan struct{})
+			acted, release := make(chan struct{}), make(chan struct{})
+			defer close(release)
 			go func() {
-				defer close(done)
 				c, err := ln.Accept()
 				if err != nil {
+					close(acted)
 					return
 				}
 				tc.server(c)
-				time.Sleep(200 * time.Millisecond)
+				close(acted)
+				<-release
 				c.Close()
 			}()
 			c, err := net.Dial("tcp", ln.Addr().String())
@@ -180,11 +198,12 @@ func TestAliveAfterIdle(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			time.Sleep(50 * time.Millisecond) // the server has acted
+			<-acted
+			// What the server did reaches this end of the connection.
+			time.Sleep(20 * time.Millisecond)
 			if got := aliveAfterIdle(c); got != tc.alive {
 				t.Errorf("alive %v, want %v", got, tc.alive)
 			}
-			<-done
 		})
 	}
 }
@@ -237,5 +256,61 @@ func TestPlainHTTPHearsAnAnswerBeforeTheWholeRequest(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "413") {
 		t.Errorf("%d %s", resp.StatusCode, body)
+	}
+}
+
+// A kept-alive connection the server reset while it sat idle (too briefly
+// for the idle check) fails the write of the next request, which is then
+// made again on a new connection.
+func TestPlainHTTPRetriesAWriteOnAResetConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			first := conns.Add(1) == 1
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					body, _ := io.ReadAll(req.Body)
+					answer := fmt.Sprintf(`{"ok":true,"result":%q}`, body)
+					fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(answer), answer)
+					if first {
+						c.(*net.TCPConn).SetLinger(0) // close with a reset
+						return
+					}
+				}
+			}()
+		}
+	}()
+	tr := newPlainHTTP(http.DefaultTransport, 4)
+	tr.checkAfter = time.Hour // no idle check: the write must find the reset
+	client := &http.Client{Transport: tr}
+	for i := range 2 {
+		resp, err := client.Post("http://"+ln.Addr().String()+"/sendMessage", "text/plain", strings.NewReader(fmt.Sprintf("text=%d", i)))
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := fmt.Sprintf("text=%d", i); !strings.Contains(string(body), want) {
+			t.Errorf("answer %d: %s", i, body)
+		}
+		time.Sleep(50 * time.Millisecond) // the reset arrives
+	}
+	if got := conns.Load(); got != 2 {
+		t.Errorf("%d connections, want 2", got)
 	}
 }
