@@ -217,7 +217,8 @@ func (t *plainHTTP) conn(ctx context.Context, host string) (*plainConn, error) {
 		t.idle[host] = pool[:len(pool)-1]
 		t.mu.Unlock()
 		idle := now.Sub(c.idleAt)
-		if idle < t.checkAfter || idle < t.idleFor && aliveAfterIdle(c.Conn) {
+		// The last request's deadline, passed, would fail the check.
+		if idle < t.checkAfter || idle < t.idleFor && c.SetReadDeadline(time.Time{}) == nil && aliveAfterIdle(c.Conn) {
 			c.reused = true
 			return c, nil
 		}
@@ -236,7 +237,6 @@ func (t *plainHTTP) dial(ctx context.Context, host string) (*plainConn, error) {
 // put keeps c for a later request, or closes it when the pool is full.
 func (t *plainHTTP) put(c *plainConn) {
 	c.idleAt = time.Now()
-	c.SetDeadline(time.Time{}) // the last request's, passed, would fail the idle check
 	t.mu.Lock()
 	if pool := t.idle[c.host]; len(pool) < t.maxIdle {
 		t.idle[c.host] = append(pool, c)
