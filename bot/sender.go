@@ -498,8 +498,8 @@ func (d *dispatcher) pass(jobs chan<- job) time.Time {
 // a paced fan-out cost, and it halved again from four messages a wake to
 // eight. A reservation, unlike waiting for tokens to pile up, does not
 // lose the time by which a timer fires late (at 25/s, with a burst of
-// one, that was 2 % of the rate). Reserved tokens are used at most one
-// batch's time late (8 ms at 1,000/s, inside jitterMargin) or dropped.
+// one, that was 2 % of the rate). Reserved tokens are used at most
+// staleAfter late or dropped.
 func (d *dispatcher) tokensFor(now time.Time, first bool) time.Time {
 	lim := d.global
 	if lim.Limit() == rate.Inf {
@@ -512,11 +512,14 @@ func (d *dispatcher) tokensFor(now time.Time, first bool) time.Time {
 		}
 		// Tokens used long after their time could add to a full burst
 		// and exceed the rate in some second: drop them.
-		if stale := time.Duration(float64(batch) / float64(lim.Limit()) * float64(time.Second)); now.Sub(d.reservedAt) <= stale {
+		if now.Sub(d.reservedAt) <= staleAfter(lim) {
 			d.reserved--
 			return time.Time{}
 		}
 		d.reserved = 0
+		// Take what piled up meanwhile: waiting for a whole burst
+		// again would, with every timer this late, never send.
+		first = false
 	}
 	want := 1
 	if first {
@@ -529,6 +532,14 @@ func (d *dispatcher) tokensFor(now time.Time, first bool) time.Time {
 	r := lim.ReserveN(now, batch)
 	d.reserved, d.reservedAt = batch, now.Add(r.DelayFrom(now))
 	return d.tokensFor(now, false)
+}
+
+// staleAfter is how late reserved tokens may still be used: the time of
+// half a burst (4 ms at 1,000/s, 40 ms at 25/s). Lateness on our side adds
+// to the network's within jitterMargin, so a whole burst's time (8 ms)
+// left the network 2 ms and let 301 through in a second at 300/s.
+func staleAfter(lim *rate.Limiter) time.Duration {
+	return time.Duration(float64(max(1, lim.Burst()/2)) / float64(lim.Limit()) * float64(time.Second))
 }
 
 // nextLook is when the dispatcher must look again if nothing happens.

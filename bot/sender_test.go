@@ -1027,8 +1027,9 @@ func TestTokensForGrantsAWholeBurstPerWake(t *testing.T) {
 		{1000, 0, 8, 8, 0.98},
 		// A little late: the wake also takes the tokens of its lateness.
 		{1000, 3 * time.Millisecond, 8, 11, 0.98},
-		// Later than a batch's time: the reservation is dropped rather
-		// than sent on top of the burst that piled up meanwhile.
+		// Later than half a burst's time (staleAfter): the reservation
+		// is dropped rather than sent on top of what piled up meanwhile.
+		{1000, 6 * time.Millisecond, 8, 8, 0.3},
 		{1000, 20 * time.Millisecond, 8, 8, 0.25},
 	} {
 		t.Run(fmt.Sprintf("rate=%v/late=%v", tc.rate, tc.late), func(t *testing.T) {
