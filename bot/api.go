@@ -54,9 +54,9 @@ func NewAPI(token, endpoint string, timeout time.Duration) *API {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 32
 	// No http.Client.Timeout: it starts a goroutine and a timer for every
-	// request, which at a thousand messages a second was a tenth of the
-	// sender's CPU. The timeout is applied through the request's context
-	// instead, and only when the caller's own deadline is later.
+	// request, one more thread to wake per message at a thousand a second.
+	// The timeout is applied through the request's context instead, and
+	// only when the caller's own deadline is later.
 	b := &tgbotapi.BotAPI{Token: token, Buffer: 100, Client: &http.Client{Transport: transportFor(endpoint, tr)}}
 	b.SetAPIEndpoint(endpoint)
 	return &API{bot: b, token: token, timeout: timeout}

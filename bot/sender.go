@@ -495,8 +495,8 @@ func (d *dispatcher) pass(jobs chan<- job) time.Time {
 // the workers and the connections wake for a handful of messages at a
 // time (eight every 8 ms at 1,000/s) rather than for each one: waking
 // threads on idle cores, not the messages themselves, was most of the CPU
-// a paced fan-out cost, and it halved again from four messages a wake to
-// eight. A reservation, unlike waiting for tokens to pile up, does not
+// a paced fan-out cost, and eight messages a wake share it where four
+// did. A reservation, unlike waiting for tokens to pile up, does not
 // lose the time by which a timer fires late (at 25/s, with a burst of
 // one, that was 2 % of the rate). Reserved tokens are used at most
 // staleAfter late or dropped.
