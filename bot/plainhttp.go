@@ -124,7 +124,7 @@ func (t *plainHTTP) exchange(c *plainConn, req *http.Request) (resp *http.Respon
 			c.Close()
 		}
 	}()
-	if err = write(c, req); err != nil {
+	if wrote, err = send(c, req); !wrote {
 		if resp, ok := answerAfterFailedWrite(c, req); ok {
 			// The server answered before taking the whole request (a file
 			// over its upload limit) and closed the connection.
@@ -133,6 +133,9 @@ func (t *plainHTTP) exchange(c *plainConn, req *http.Request) (resp *http.Respon
 		}
 		return nil, false, err
 	}
+	if err != nil {
+		return nil, true, err
+	}
 	if resp, err = readAnswer(c, req); err != nil {
 		return nil, true, err
 	}
@@ -140,21 +143,30 @@ func (t *plainHTTP) exchange(c *plainConn, req *http.Request) (resp *http.Respon
 	return resp, true, nil
 }
 
-// write sends req on c, with c's deadline that of the request's context.
-func write(c *plainConn, req *http.Request) error {
+// send writes req on c, with c's deadline that of the request's context,
+// and waits until the answer can be read (see awaitAfter); wrote reports
+// whether the whole request was written.
+func send(c *plainConn, req *http.Request) (wrote bool, err error) {
 	dl, _ := req.Context().Deadline()
 	if err := c.SetDeadline(dl); err != nil {
-		return err
+		return false, err
 	}
 	// Had the context ended before that, setting the deadline would
 	// have undone its cut.
 	if err := req.Context().Err(); err != nil {
-		return err
+		return false, err
 	}
-	if err := req.Write(c.bw); err != nil {
-		return err
+	var werr error
+	err = awaitAfter(c, func() error {
+		if werr = req.Write(c.bw); werr == nil {
+			werr = c.bw.Flush()
+		}
+		return werr
+	})
+	if werr != nil {
+		return false, werr
 	}
-	return c.bw.Flush()
+	return true, err
 }
 
 // readAnswer reads the answer to req from c, skipping informational
