@@ -384,21 +384,19 @@ func inOrder(a, b store.Outgoing) int {
 
 // read loads the outbox into one queue per chat.
 func (d *dispatcher) read() {
-	var all []store.Outgoing
+	queues := make(map[int64][]store.Outgoing, len(d.queues))
 	gen := d.s.Store.OutboxGeneration()
 	err := d.s.Store.View(func(tx *store.Tx) (err error) {
-		all, err = tx.Outbox()
-		return err
+		return tx.EachOutgoing(func(o *store.Outgoing) error {
+			queues[o.ChatID] = append(queues[o.ChatID], *o)
+			return nil
+		})
 	})
 	d.readAt = time.Now()
 	if err != nil {
 		d.s.Log.Error("read outbox", slog.String("error", err.Error()))
 		d.readAt = d.readAt.Add(time.Second - resync) // try again in a second
 		return
-	}
-	queues := make(map[int64][]store.Outgoing)
-	for _, o := range all {
-		queues[o.ChatID] = append(queues[o.ChatID], o)
 	}
 	for _, q := range queues {
 		slices.SortFunc(q, inOrder)

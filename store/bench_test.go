@@ -80,3 +80,34 @@ func approveBench(b *testing.B, s *Store, ids []int64) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkEachOutgoing reads a queue of one alert to 5,000 groups into
+// per-chat queues, as the sender does at every start.
+func BenchmarkEachOutgoing(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "x.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ids := make([]int64, 5000)
+	for i := range ids {
+		ids[i] = int64(-1000000000000 - i)
+	}
+	approveBench(b, s, ids)
+	if _, _, err := s.Publish(Alert{Title: "Lỗ hổng nghiêm trọng", Severity: SeverityCritical, Link: "https://example.gov.vn/canh-bao"},
+		time.Now(), AuditEntry{Action: "publish"}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		queues := make(map[int64][]Outgoing)
+		err := s.View(func(tx *Tx) error {
+			return tx.EachOutgoing(func(o *Outgoing) error {
+				queues[o.ChatID] = append(queues[o.ChatID], *o)
+				return nil
+			})
+		})
+		if err != nil || len(queues) != len(ids) {
+			b.Fatal(len(queues), err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -425,5 +426,38 @@ func TestOutboxGenerationMovesWhenQueuedEntriesChange(t *testing.T) {
 				t.Errorf("generation moved: %v, want %v", moved, tc.moves)
 			}
 		})
+	}
+}
+
+// The sender reads the queue through EachOutgoing, keeping a copy of each
+// entry: a copy must not share anything with the next entry decoded into
+// the same value.
+func TestEachOutgoingGivesEntriesThatCanBeKept(t *testing.T) {
+	s := openTest(t)
+	want := []Outgoing{
+		{Kind: OutDigest, ChatID: -1, AlertIDs: []uint64{1, 2, 3}, Created: time.Unix(100, 0).UTC()},
+		{Kind: OutAlert, ChatID: -2, AlertIDs: []uint64{4}, Created: time.Unix(200, 0).UTC()},
+		{Kind: OutText, ChatID: -3, Text: "Đề nghị Quý đơn vị xác nhận.", Buttons: [][]Button{{{Text: "Đã nhận", Data: "ack:0"}}}, Created: time.Unix(300, 0).UTC()},
+		{Kind: OutDigest, ChatID: -1, AlertIDs: []uint64{5, 6}, Created: time.Unix(400, 0).UTC()},
+	}
+	must(t, s.Update(func(tx *Tx) error {
+		for i := range want {
+			id, err := tx.Enqueue(want[i])
+			want[i].ID, want[i].V = id, schemaVersion
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	var got []Outgoing
+	must(t, s.View(func(tx *Tx) error {
+		return tx.EachOutgoing(func(o *Outgoing) error {
+			got = append(got, *o)
+			return nil
+		})
+	}))
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("kept entries:\n%+v\nwant\n%+v", got, want)
 	}
 }

@@ -233,11 +233,35 @@ func (t *Tx) Outgoing(id uint64) (o Outgoing, ok bool, err error) {
 // Outbox returns every entry in the outbox, oldest first.
 func (t *Tx) Outbox() ([]Outgoing, error) {
 	var out []Outgoing
-	err := each(t, bucketOutbox, nil, func(_ []byte, o *Outgoing) error {
+	err := t.EachOutgoing(func(o *Outgoing) error {
 		out = append(out, *o)
 		return nil
 	})
 	return out, err
+}
+
+// EachOutgoing calls fn with every queued entry in the order of Outbox,
+// without a copy of the whole queue: the sender reads a queue of
+// thousands at every start, and growing one slice of them cost more than
+// decoding them. o is reused for the next entry, so fn copies what it
+// keeps; fn must not change the outbox.
+func (t *Tx) EachOutgoing(fn func(o *Outgoing) error) error {
+	b := t.bucket(bucketOutbox)
+	if b == nil {
+		return nil
+	}
+	var o Outgoing
+	c := b.Cursor()
+	for k, data := c.First(); k != nil; k, data = c.Next() {
+		o = Outgoing{}
+		if err := unmarshalRecord(data, &o); err != nil {
+			return fmt.Errorf("store: decode %s/%x: %w", bucketOutbox, k, err)
+		}
+		if err := fn(&o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *Tx) putOutgoing(o Outgoing) error {
