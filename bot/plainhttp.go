@@ -35,6 +35,9 @@ type plainHTTP struct {
 	maxIdle    int
 	checkAfter time.Duration
 	idleFor    time.Duration
+	// awaitFor bounds the wait for an answer's first bytes (see
+	// awaitAfter); past it, the answer is read as usual.
+	awaitFor time.Duration
 
 	mu   sync.Mutex
 	idle map[string][]*plainConn
@@ -48,6 +51,7 @@ func newPlainHTTP(fallback http.RoundTripper, maxIdle int) *plainHTTP {
 		maxIdle:    maxIdle,
 		checkAfter: 50 * time.Millisecond,
 		idleFor:    30 * time.Second,
+		awaitFor:   time.Second,
 		idle:       make(map[string][]*plainConn),
 	}
 }
@@ -124,7 +128,7 @@ func (t *plainHTTP) exchange(c *plainConn, req *http.Request) (resp *http.Respon
 			c.Close()
 		}
 	}()
-	if wrote, err = send(c, req); !wrote {
+	if wrote, err = send(c, req, t.awaitFor); !wrote {
 		if resp, ok := answerAfterFailedWrite(c, req); ok {
 			// The server answered before taking the whole request (a file
 			// over its upload limit) and closed the connection.
@@ -143,17 +147,30 @@ func (t *plainHTTP) exchange(c *plainConn, req *http.Request) (resp *http.Respon
 	return resp, true, nil
 }
 
-// send writes req on c, with c's deadline that of the request's context,
-// and waits until the answer can be read (see awaitAfter); wrote reports
-// whether the whole request was written.
-func send(c *plainConn, req *http.Request) (wrote bool, err error) {
-	dl, _ := req.Context().Deadline()
-	if err := c.SetDeadline(dl); err != nil {
+// send writes req on c, with c's deadlines those of the request's
+// context, and waits up to awaitFor until the answer can be read (see
+// awaitAfter); wrote reports whether the whole request was written.
+//
+// The wait is bounded because arming it forgets what the connection saw
+// before: a server that closed its side while the connection sat idle,
+// and then kept reading, would otherwise be heard only at the deadline.
+// Past awaitFor the answer is read as usual, which finds that close.
+func send(c *plainConn, req *http.Request, awaitFor time.Duration) (wrote bool, err error) {
+	ctx := req.Context()
+	dl, _ := ctx.Deadline()
+	wait := time.Now().Add(awaitFor)
+	if !dl.IsZero() && dl.Before(wait) {
+		wait = dl
+	}
+	if err := c.SetWriteDeadline(dl); err != nil {
 		return false, err
 	}
-	// Had the context ended before that, setting the deadline would
+	if err := c.SetReadDeadline(wait); err != nil {
+		return false, err
+	}
+	// Had the context ended before that, setting the deadlines would
 	// have undone its cut.
-	if err := req.Context().Err(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return false, err
 	}
 	var werr error
@@ -166,7 +183,18 @@ func send(c *plainConn, req *http.Request) (wrote bool, err error) {
 	if werr != nil {
 		return false, werr
 	}
-	return true, err
+	if err != nil && (wait.Equal(dl) || !errors.Is(err, os.ErrDeadlineExceeded)) {
+		return true, err
+	}
+	if !wait.Equal(dl) {
+		if err := c.SetReadDeadline(dl); err != nil {
+			return true, err
+		}
+		if err := ctx.Err(); err != nil { // its cut may have been undone
+			return true, err
+		}
+	}
+	return true, nil
 }
 
 // readAnswer reads the answer to req from c, skipping informational

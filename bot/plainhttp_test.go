@@ -314,3 +314,62 @@ func TestPlainHTTPRetriesAWriteOnAResetConnection(t *testing.T) {
 		t.Errorf("%d connections, want 2", got)
 	}
 }
+
+// A server may close its side of a kept-alive connection and go on
+// reading. Waiting for the answer forgets what the connection saw before,
+// so the wait is bounded and the close is still heard long before the
+// request's deadline.
+func TestPlainHTTPHearsACloseWhileTheConnectionSatIdle(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"ok\":true}")
+				c.(*net.TCPConn).CloseWrite()
+				io.Copy(io.Discard, c) // reads on, answers nothing
+			}()
+		}
+	}()
+	tr := newPlainHTTP(http.DefaultTransport, 4)
+	tr.checkAfter = time.Hour // no idle check: the close must be heard otherwise
+	tr.awaitFor = 100 * time.Millisecond
+	client := &http.Client{Transport: tr}
+	post := func() (time.Duration, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+ln.Addr().String()+"/sendMessage", strings.NewReader("text=1"))
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		return time.Since(start), err
+	}
+	if _, err := post(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // the close arrives while the connection is idle
+	took, err := post()
+	if err == nil {
+		t.Fatal("an answer from a connection the server had closed")
+	}
+	if errors.Is(err, context.DeadlineExceeded) || took > 5*time.Second {
+		t.Errorf("the close was heard only after %v: %v", took, err)
+	}
+}

@@ -30,12 +30,14 @@ func aliveAfterIdle(c net.Conn) bool {
 	return err == nil && alive
 }
 
-// awaitAfter runs write and then waits until c has something to read,
-// so that reading the answer does not begin with a read that finds
-// nothing (one system call per request saved). The wait is armed before
-// write: armed after it, an answer quick enough to come in between would
-// be forgotten and the wait would last until the deadline. Anything other
-// than a connection with an empty read buffer just runs write.
+// awaitAfter runs write and then waits until c has something to read or
+// its read deadline passes, so that reading the answer does not begin
+// with a read that finds nothing (one system call per request saved). The
+// wait is armed before write: armed after it, an answer quick enough to
+// come in between would be forgotten and the wait would last until the
+// deadline. Arming it forgets whether the connection was readable before
+// (see send). Anything other than a connection with an empty read buffer
+// just runs write.
 func awaitAfter(c *plainConn, write func() error) error {
 	sc, ok := c.Conn.(syscall.Conn)
 	if !ok || c.br.Buffered() > 0 {

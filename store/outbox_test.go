@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -431,17 +432,36 @@ func TestOutboxGenerationMovesWhenQueuedEntriesChange(t *testing.T) {
 
 // The sender reads the queue through EachOutgoing, keeping a copy of each
 // entry: a copy must not share anything with the next entry decoded into
-// the same value.
+// the same value, in the compact form or the JSON of older databases.
 func TestEachOutgoingGivesEntriesThatCanBeKept(t *testing.T) {
 	s := openTest(t)
 	want := []Outgoing{
 		{Kind: OutDigest, ChatID: -1, AlertIDs: []uint64{1, 2, 3}, Created: time.Unix(100, 0).UTC()},
 		{Kind: OutAlert, ChatID: -2, AlertIDs: []uint64{4}, Created: time.Unix(200, 0).UTC()},
-		{Kind: OutText, ChatID: -3, Text: "Đề nghị Quý đơn vị xác nhận.", Buttons: [][]Button{{{Text: "Đã nhận", Data: "ack:0"}}}, Created: time.Unix(300, 0).UTC()},
-		{Kind: OutDigest, ChatID: -1, AlertIDs: []uint64{5, 6}, Created: time.Unix(400, 0).UTC()},
+		{Kind: OutDigest, ChatID: -1, AlertIDs: []uint64{5, 6, 7}, Created: time.Unix(300, 0).UTC()},
+		{Kind: OutAlert, ChatID: -2, AlertIDs: []uint64{8}, Created: time.Unix(400, 0).UTC()},
+		{Kind: OutText, ChatID: -3, Text: "Đề nghị Quý đơn vị xác nhận.", Buttons: [][]Button{{{Text: "Đã nhận", Data: "ack:0"}}}, Created: time.Unix(500, 0).UTC()},
+		{Kind: OutDigest, ChatID: -1, AlertIDs: []uint64{9, 10}, Created: time.Unix(600, 0).UTC()},
 	}
+	const jsonEntries = 3 // written as older databases hold them
 	must(t, s.Update(func(tx *Tx) error {
 		for i := range want {
+			if i < jsonEntries {
+				b := tx.bucket(bucketOutbox)
+				id, err := b.NextSequence()
+				if err != nil {
+					return err
+				}
+				want[i].ID, want[i].V = id, 1
+				data, err := json.Marshal(want[i])
+				if err != nil {
+					return err
+				}
+				if err := b.Put(u64(id), data); err != nil {
+					return err
+				}
+				continue
+			}
 			id, err := tx.Enqueue(want[i])
 			want[i].ID, want[i].V = id, schemaVersion
 			if err != nil {
