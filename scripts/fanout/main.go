@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command fanout runs the real canhbao binary against the in-process fake
 // Bot API (which enforces Telegram's flood limits) for the fan-out rows of
 // the performance goals, and prints for each: the rate achieved on
@@ -8,6 +10,9 @@
 //
 //	go run ./scripts/fanout            # every row
 //	go run ./scripts/fanout -row 2     # one row
+//
+// It reads the service's CPU time and memory from /proc, so it is built
+// on Linux only.
 //
 // The database of each row is prepared before the service starts: the
 // approved groups, the queued alerts (department advisories, one outbox
