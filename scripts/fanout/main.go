@@ -10,6 +10,7 @@
 //
 //	go run ./scripts/fanout            # every row
 //	go run ./scripts/fanout -row 2     # one row
+//	go run ./scripts/fanout -row 2 -env GOMAXPROCS=1   # the service with more environment
 //
 // It reads the service's CPU time and memory from /proc, so it is built
 // on Linux only.
@@ -62,6 +63,7 @@ var rows = []row{
 
 func main() {
 	only := flag.Int("row", 0, "run only this row (1-based)")
+	flag.Var(&serviceEnv, "env", "a NAME=value the service runs with (repeatable), e.g. GOMAXPROCS=1")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "canhbao-fanout")
 	if err != nil {
@@ -113,6 +115,7 @@ func measure(n int, r row, bin, dir, feedURL string) error {
 	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+tg.Token(), "TELEGRAM_API_ENDPOINT="+tg.Endpoint(),
 		"CANHBAO_DB="+db, fmt.Sprintf("CANHBAO_SEND_RATE=%d", r.rate), fmt.Sprintf("CANHBAO_FEEDS=big=%s?items=%d", feedURL, r.poll),
 		"CANHBAO_POLL_INTERVAL=1h", "CANHBAO_ADMIN_CHAT_ID=-1009000000001", "CANHBAO_ADMIN_IDS=77", "CANHBAO_LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, serviceEnv...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return err
@@ -166,6 +169,24 @@ func measure(n int, r row, bin, dir, feedURL string) error {
 	fmt.Printf("%d. %s\n   achieved %.1f msg/s = %.3f of the ceiling (%.0f/s); 429s %d; lost %d; duplicates %d; CPU %.3f ms per message (%.3f during the fan-out); peak RSS %.1f MB (of which anonymous, sampled: %.1f MB)\n",
 		n, r.name, achieved, achieved/ceiling, ceiling, tg.FloodRefusals(), lost, dups,
 		perMsg(cpu), perMsg(cpuLast-cpuFirst), float64(peak)/1024, float64(peakAnon)/1024)
+	return nil
+}
+
+// serviceEnv is added to the service's environment (-env), so that a
+// setting such as GOMAXPROCS is measured on the service alone and not on
+// this program's fake Bot API as well.
+var serviceEnv envList
+
+// envList collects repeated -env flags.
+type envList []string
+
+func (l *envList) String() string { return strings.Join(*l, " ") }
+
+func (l *envList) Set(v string) error {
+	if !strings.Contains(v, "=") {
+		return fmt.Errorf("%q is not NAME=value", v)
+	}
+	*l = append(*l, v)
 	return nil
 }
 
