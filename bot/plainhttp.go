@@ -187,14 +187,20 @@ func send(c *plainConn, req *http.Request, awaitFor time.Duration) (wrote bool, 
 		return true, err
 	}
 	if !wait.Equal(dl) {
-		if err := c.SetReadDeadline(dl); err != nil {
-			return true, err
-		}
-		if err := ctx.Err(); err != nil { // its cut may have been undone
-			return true, err
-		}
+		return true, readUntilDeadline(c, ctx)
 	}
 	return true, nil
+}
+
+// readUntilDeadline gives c's reads the deadline of ctx again after a
+// shorter one, and reports whether ctx has ended: setting the deadline
+// would have undone the cut made at its end.
+func readUntilDeadline(c *plainConn, ctx context.Context) error {
+	dl, _ := ctx.Deadline()
+	if err := c.SetReadDeadline(dl); err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 // readAnswer reads the answer to req from c, skipping informational
@@ -216,12 +222,7 @@ func answerAfterFailedWrite(c *plainConn, req *http.Request) (*http.Response, bo
 		return nil, false
 	}
 	resp, err := readAnswer(c, req)
-	if err != nil {
-		return nil, false
-	}
-	dl, _ := ctx.Deadline()
-	c.SetReadDeadline(dl)
-	if ctx.Err() != nil { // its cut may have been undone
+	if err != nil || readUntilDeadline(c, ctx) != nil {
 		return nil, false
 	}
 	return resp, true

@@ -12,16 +12,12 @@ import (
 // end of the stream, an error, or an answer nobody asked for all mean the
 // connection cannot carry another request.
 func aliveAfterIdle(c net.Conn) bool {
-	sc, ok := c.(syscall.Conn)
+	raw, ok := rawConn(c)
 	if !ok {
 		return false
 	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
 	alive := false
-	err = raw.Read(func(fd uintptr) bool {
+	err := raw.Read(func(fd uintptr) bool {
 		var b [1]byte
 		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		alive = err == syscall.EAGAIN || err == syscall.EWOULDBLOCK
@@ -39,17 +35,13 @@ func aliveAfterIdle(c net.Conn) bool {
 // (see send). Anything other than a connection with an empty read buffer
 // just runs write.
 func awaitAfter(c *plainConn, write func() error) error {
-	sc, ok := c.Conn.(syscall.Conn)
+	raw, ok := rawConn(c.Conn)
 	if !ok || c.br.Buffered() > 0 {
-		return write()
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
 		return write()
 	}
 	wrote := false
 	var werr error
-	err = raw.Read(func(uintptr) bool {
+	err := raw.Read(func(uintptr) bool {
 		if wrote {
 			return true // readable
 		}
@@ -63,4 +55,15 @@ func awaitAfter(c *plainConn, write func() error) error {
 		return werr
 	}
 	return err
+}
+
+// rawConn is c's file descriptor, for the looks at it that net.Conn has
+// no call for.
+func rawConn(c net.Conn) (syscall.RawConn, bool) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil, false
+	}
+	raw, err := sc.SyscallConn()
+	return raw, err == nil
 }
