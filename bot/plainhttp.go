@@ -272,7 +272,8 @@ func (t *plainHTTP) dial(ctx context.Context, host string) (*plainConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &plainConn{Conn: nc, host: host, br: bufio.NewReaderSize(nc, 4<<10), bw: bufio.NewWriterSize(nc, 4<<10)}, nil
+	rw := socketIO(nc)
+	return &plainConn{Conn: nc, host: host, br: bufio.NewReaderSize(rw, 4<<10), bw: bufio.NewWriterSize(rw, 4<<10)}, nil
 }
 
 // put keeps c for a later request, or closes it when the pool is full.
