@@ -79,7 +79,7 @@ func fanOutCeiling(b *testing.B, groups, alerts int, rateLimit float64, flood in
 	r.s.Rate, r.s.Workers = rateLimit, 12
 	ids := make([]int64, groups)
 	for i := range ids {
-		ids[i] = int64(-1000000000000 - i) // supergroups, as agencies' groups are
+		ids[i] = -1000000000000 - int64(i) // supergroups, as agencies' groups are
 	}
 	r.approve(ids...)
 	for i := range alerts {

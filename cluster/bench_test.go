@@ -96,7 +96,7 @@ func fanOutOnce(b *testing.B, c *etcdtest.Cluster, onEtcd bool) {
 		Log: quiet(), DeptChat: -100, GiveUp: time.Hour, Workers: 12, Rate: 100000}
 	err = s.Update(func(tx *store.Tx) error {
 		for i := range groups {
-			if err := tx.PutChat(store.Chat{ID: -int64(1000000000000 + i), Agency: fmt.Sprint("Đơn vị ", i), Status: store.ChatApproved}); err != nil {
+			if err := tx.PutChat(store.Chat{ID: -1000000000000 - int64(i), Agency: fmt.Sprint("Đơn vị ", i), Status: store.ChatApproved}); err != nil {
 				return err
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -128,7 +129,7 @@ func (m *Mirror) fail(err error) error {
 func (m *Mirror) viaJournal(changes []store.Change) (int64, error) {
 	id := fmt.Sprintf("%s-%d", m.tag, m.journals.Add(1))
 	base := m.layout.journal() + id + "/"
-	parts := chunkBy(changes, 1<<31, maxBytes)
+	parts := chunkBy(changes, math.MaxInt, maxBytes) // bounded by bytes alone
 	commit := clientv3.OpPut(base+"commit", fmt.Sprint(len(parts)))
 	for i, c := range parts {
 		put := clientv3.OpPut(fmt.Sprintf("%s%06d", base, i), encodeChunk(c))

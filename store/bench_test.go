@@ -91,7 +91,7 @@ func BenchmarkEachOutgoing(b *testing.B) {
 	defer s.Close()
 	ids := make([]int64, 5000)
 	for i := range ids {
-		ids[i] = int64(-1000000000000 - i)
+		ids[i] = -1000000000000 - int64(i)
 	}
 	approveBench(b, s, ids)
 	if _, _, err := s.Publish(Alert{Title: "Lỗ hổng nghiêm trọng", Severity: SeverityCritical, Link: "https://example.gov.vn/canh-bao"},

@@ -83,7 +83,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	s := &Server{
 		tb:    t,
-		token: strconv.Itoa(botID) + ":TEST-token-canhbao-0123456789abcdef",
+		token: strconv.FormatInt(botID, 10) + ":TEST-token-canhbao-0123456789abcdef",
 		bot: tgbotapi.User{
 			ID: botID, IsBot: true, FirstName: "Canhbao Test", UserName: "canhbao_test_bot",
 			CanJoinGroups: true,

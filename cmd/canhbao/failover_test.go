@@ -167,7 +167,7 @@ func newFaultRig(t testing.TB, o rigOptions) *faultRig {
 	r.prefix = fmt.Sprintf("/canhbao-%d/", rand.Int64())
 	var chats []store.Chat
 	for i := range o.groups {
-		id := int64(-1001500000000 - i)
+		id := -1001500000000 - int64(i)
 		r.groups[id] = true
 		chats = append(chats, store.Chat{ID: id, Agency: fmt.Sprintf("Đơn vị %d", i+1), Status: store.ChatApproved})
 	}

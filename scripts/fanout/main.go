@@ -235,7 +235,7 @@ func prepare(db string, r row) ([]int64, error) {
 	groups := make([]int64, r.groups)
 	err = st.Update(func(tx *store.Tx) error {
 		for i := range groups {
-			groups[i] = int64(-1000000000000 - i)
+			groups[i] = -1000000000000 - int64(i)
 			if err := tx.PutChat(store.Chat{ID: groups[i], Type: "supergroup", Title: fmt.Sprintf("Nhóm %d", i),
 				Agency: fmt.Sprintf("Đơn vị %d", i), Status: store.ChatApproved}); err != nil {
 				return err
