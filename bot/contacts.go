@@ -13,11 +13,13 @@ import (
 
 // cmdContacts shows the emergency contact points (letter item 3 and 4).
 func (b *Bot) cmdContacts(_ context.Context, q *request) func(tx *store.Tx) error {
-	return func(tx *store.Tx) error { return q.reply(tx, b.Render.ContactsView()) }
+	return func(tx *store.Tx) error { return q.reply(tx, b.Render.ContactsView(q.admin)) }
 }
 
-// ContactsView renders every contact point with its numbers.
-func (r *Renderer) ContactsView() string {
+// ContactsView renders every contact point with its numbers. A point
+// without any is "not published"; department staff (forStaff) are also
+// told where to give it.
+func (r *Renderer) ContactsView(forStaff bool) string {
 	lines := []string{r.T("contacts.title")}
 	for _, c := range r.Contacts {
 		name := Esc(c.Name)
@@ -38,7 +40,11 @@ func (r *Renderer) ContactsView() string {
 		field("contacts.hotline", c.Hotline)
 		field("contacts.email", c.Email)
 		if c.Person == "" && c.Phone == "" && c.Hotline == "" && c.Email == "" {
-			lines = append(lines, r.T("contacts.unset"))
+			if forStaff {
+				lines = append(lines, r.T("contacts.unset_staff"))
+			} else {
+				lines = append(lines, r.T("contacts.unset"))
+			}
 		}
 	}
 	return FitHTML(strings.Join(lines, "\n"), MaxMessage)

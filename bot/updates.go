@@ -217,8 +217,13 @@ func (b *Bot) onMembership(u tgbotapi.Update) error {
 			return b.commit(u, nil) // a change of rights, not an arrival
 		}
 		return b.commit(u, func(tx *store.Tx) error {
-			if m.Chat.IsPrivate() {
+			switch {
+			case m.Chat.IsPrivate():
 				return nil
+			case chat == b.Config.AdminChat:
+				return tx.Reply(chat, 0, b.Render.T("welcome.dept"))
+			case b.Config.AdminChat == 0: // setting up: this may be the department's chat
+				return tx.Reply(chat, 0, b.Render.T("welcome.group")+"\n\n"+b.Render.T("welcome.setup"))
 			}
 			return tx.Reply(chat, 0, b.Render.T("welcome.group"))
 		})

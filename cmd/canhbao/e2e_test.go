@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -218,5 +219,38 @@ func TestEndToEnd(t *testing.T) {
 		if fmt.Sprint(seen) != fmt.Sprint(want) {
 			t.Errorf("cards in %d: %v, want %v", chat, seen, want)
 		}
+	}
+}
+
+// TestWelcome checks what a chat is told when the bot is added to it: an
+// agency's group how to subscribe, the department's chat what comes
+// there, and, while no department chat is set, any group how to make it
+// the department's.
+func TestWelcome(t *testing.T) {
+	tests := []struct {
+		name        string
+		unset       bool // CANHBAO_ADMIN_CHAT_ID not set
+		chat        int64
+		want, never []string
+	}{
+		{"an agency's group", false, -4101, []string{"Kính chào Quý đơn vị", "/subscribe &lt;tên đơn vị&gt;"}, []string{"CANHBAO_ADMIN_CHAT_ID", "nhóm điều hành"}},
+		{"the department's chat", false, deptChat, []string{"nhóm điều hành của Sở Khoa học và Công nghệ", "yêu cầu đăng ký", "/help"}, []string{"/subscribe"}},
+		{"any group while the department's chat is not set", true, -4102, []string{"/subscribe", "Nhóm điều hành của Sở Khoa học và Công nghệ chưa được khai báo", "/id", "CANHBAO_ADMIN_CHAT_ID"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tg := telegramtest.New(t)
+			cfg := testConfig(t, tg)
+			if tt.unset {
+				cfg.AdminChat = 0
+			}
+			start(t, tg, cfg)
+			tg.AddBot(telegramtest.Group(tt.chat, "Nhóm"), telegramtest.NewUser(adminID, "Phạm Quản Trị"))
+			got := tg.WaitMessages(t, tt.chat, 1, 5*time.Second)[0].Text
+			expectAll(t, "the welcome", got, tt.want...)
+			if i := slices.IndexFunc(tt.never, func(n string) bool { return strings.Contains(got, n) }); i >= 0 {
+				t.Errorf("the welcome says %q:\n%s", tt.never[i], got)
+			}
+		})
 	}
 }

@@ -42,7 +42,12 @@ func TestContactsAndTags(t *testing.T) {
 
 	tg.SendText(health, an, "/contacts")
 	c := waitText(t, tg, health.ID, "Đầu mối liên hệ")
-	expectAll(t, "/contacts", c.Plain, "VNCERT/CC", "086.9100.317", "ir@vncert.vn", "NCSC", "038.9942.878", "ais@mic.gov.vn", "Đầu mối liên hệ của Sở Khoa học và Công nghệ", "Chưa cấu hình")
+	expectAll(t, "/contacts", c.Plain, "VNCERT/CC", "086.9100.317", "ir@vncert.vn", "NCSC", "038.9942.878", "ais@mic.gov.vn", "Đầu mối liên hệ của Sở Khoa học và Công nghệ", "Chưa công bố.")
+	if strings.Contains(c.Plain, "CANHBAO_CONTACTS") {
+		t.Errorf("an agency was shown the setting's name: %q", c.Plain)
+	}
+	tg.SendText(dept, admin, "/contacts") // staff are told where to give it
+	waitText(t, tg, deptChat, "Đầu mối liên hệ của Sở Khoa học và Công nghệ", "Chưa công bố: đề nghị khai báo trong tệp đầu mối liên hệ (CANHBAO_CONTACTS)")
 
 	// Tags at approval and with /tag; bad tags get an answer.
 	tg.SendText(dept, admin, "/approve -5103 ubnd-huyen")

@@ -1,3 +1,5 @@
+//go:build linux && !race
+
 package bot
 
 import (
@@ -35,7 +37,7 @@ func socketPair(t *testing.T) (ours net.Conn, rw io.ReadWriter, peer *net.TCPCon
 	}
 	t.Cleanup(func() { ours.Close(); p.Close() })
 	rw = socketIO(ours)
-	if _, ok := rw.(rawSocket); !ok {
+	if _, ok := rw.(*rawSocket); !ok {
 		t.Fatalf("socketIO gave %T for a TCP connection", rw)
 	}
 	return ours, rw, p.(*net.TCPConn)
@@ -134,6 +136,27 @@ func TestRawSocketErrors(t *testing.T) {
 			_, err := rw.Read(make([]byte, 10))
 			return err
 		}, net.ErrClosed},
+		{"our side closes while writing waits", func(ours net.Conn, rw io.ReadWriter, _ *net.TCPConn) error {
+			big := make([]byte, 64<<20) // made before the clock starts: that takes a while
+			time.AfterFunc(20*time.Millisecond, func() { ours.Close() })
+			n, err := rw.Write(big)
+			if n == 0 || n >= 64<<20 {
+				t.Errorf("wrote %d bytes before the close; want some, not all", n)
+			}
+			return err
+		}, net.ErrClosed},
+		{"the peer resets in the middle of a long write", func(_ net.Conn, rw io.ReadWriter, peer *net.TCPConn) error {
+			big := make([]byte, 64<<20)
+			time.AfterFunc(20*time.Millisecond, func() { peer.SetLinger(0); peer.Close() })
+			n, err := rw.Write(big)
+			if n == 0 || n >= 64<<20 {
+				t.Errorf("wrote %d bytes before the reset; want some, not all (%v)", n, err)
+			}
+			if errors.Is(err, syscall.EPIPE) {
+				err = syscall.ECONNRESET
+			}
+			return err
+		}, syscall.ECONNRESET},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,5 +169,44 @@ func TestRawSocketErrors(t *testing.T) {
 				t.Errorf("%v (%T) does not say which connection failed", err, err)
 			}
 		})
+	}
+}
+
+func TestRawSocketEmptyCallsAndOtherConnections(t *testing.T) {
+	_, rw, _ := socketPair(t)
+	if n, err := rw.Read(nil); n != 0 || err != nil {
+		t.Errorf("Read(nil) = %d, %v; want 0, nil", n, err)
+	}
+	if n, err := rw.Write(nil); n != 0 || err != nil {
+		t.Errorf("Write(nil) = %d, %v; want 0, nil", n, err)
+	}
+	a, b := net.Pipe() // no descriptor: used as it is
+	defer a.Close()
+	defer b.Close()
+	if got := socketIO(a); got != io.ReadWriter(a) {
+		t.Errorf("socketIO(a pipe) = %T; want the pipe itself", got)
+	}
+}
+
+// TestRawSocketAllocatesNothing: a request and its answer, each a write
+// and a read, cost no allocation (the functions handed to the runtime are
+// made once per connection).
+func TestRawSocketAllocatesNothing(t *testing.T) {
+	_, rw, peer := socketPair(t)
+	go io.Copy(peer, peer) // an echo
+	msg, back := pattern(512), make([]byte, 512)
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := rw.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(rw, back); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%.1f allocations per write and read; want 0", allocs)
+	}
+	if !bytes.Equal(back, msg) {
+		t.Error("the echo differs from what was written")
 	}
 }
