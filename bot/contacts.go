@@ -13,12 +13,14 @@ import (
 
 // cmdContacts shows the emergency contact points (letter item 3 and 4).
 func (b *Bot) cmdContacts(_ context.Context, q *request) func(tx *store.Tx) error {
-	return func(tx *store.Tx) error { return q.reply(tx, b.Render.ContactsView(q.admin)) }
+	// Where the setting may be named: not in an agency's group.
+	forStaff := q.chat == b.Config.AdminChat || q.admin && q.m.Chat.IsPrivate()
+	return func(tx *store.Tx) error { return q.reply(tx, b.Render.ContactsView(forStaff)) }
 }
 
 // ContactsView renders every contact point with its numbers. A point
-// without any is "not published"; department staff (forStaff) are also
-// told where to give it.
+// without any is "not published"; forStaff (the department's chat, or
+// staff in a private chat) also tells where to set it.
 func (r *Renderer) ContactsView(forStaff bool) string {
 	lines := []string{r.T("contacts.title")}
 	for _, c := range r.Contacts {

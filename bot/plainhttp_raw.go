@@ -94,7 +94,7 @@ func (s *rawSocket) Write(p []byte) (int, error) {
 	case errno != 0:
 		return n, s.opError("write", errno)
 	case n < len(p):
-		return n, io.ErrUnexpectedEOF // the kernel took nothing and said nothing
+		return n, io.ErrShortWrite // the kernel took nothing and said nothing
 	}
 	return n, nil
 }

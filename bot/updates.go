@@ -222,7 +222,8 @@ func (b *Bot) onMembership(u tgbotapi.Update) error {
 				return nil
 			case chat == b.Config.AdminChat:
 				return tx.Reply(chat, 0, b.Render.T("welcome.dept"))
-			case b.Config.AdminChat == 0: // setting up: this may be the department's chat
+			case b.Config.AdminChat == 0 && (len(b.Config.AdminIDs) == 0 || b.isAdmin(m.From.ID)):
+				// Setting up: this may be the department's chat.
 				return tx.Reply(chat, 0, b.Render.T("welcome.group")+"\n\n"+b.Render.T("welcome.setup"))
 			}
 			return tx.Reply(chat, 0, b.Render.T("welcome.group"))

@@ -224,18 +224,28 @@ func TestEndToEnd(t *testing.T) {
 
 // TestWelcome checks what a chat is told when the bot is added to it: an
 // agency's group how to subscribe, the department's chat what comes
-// there, and, while no department chat is set, any group how to make it
-// the department's.
+// there, and, while no department chat is set, a group that department
+// staff (or anyone, before staff are set) add how to make it the
+// department's. An agency never reads that.
 func TestWelcome(t *testing.T) {
+	const contact = 501 // an agency's contact, not staff
 	tests := []struct {
 		name        string
 		unset       bool // CANHBAO_ADMIN_CHAT_ID not set
-		chat        int64
+		noStaff     bool // CANHBAO_ADMIN_IDS not set either
+		chat, by    int64
 		want, never []string
 	}{
-		{"an agency's group", false, -4101, []string{"Kính chào Quý đơn vị", "/subscribe &lt;tên đơn vị&gt;"}, []string{"CANHBAO_ADMIN_CHAT_ID", "nhóm điều hành"}},
-		{"the department's chat", false, deptChat, []string{"nhóm điều hành của Sở Khoa học và Công nghệ", "yêu cầu đăng ký", "/help"}, []string{"/subscribe"}},
-		{"any group while the department's chat is not set", true, -4102, []string{"/subscribe", "Nhóm điều hành của Sở Khoa học và Công nghệ chưa được khai báo", "/id", "CANHBAO_ADMIN_CHAT_ID"}, nil},
+		{"an agency's group", false, false, -4101, contact,
+			[]string{"Kính chào Quý đơn vị", "/subscribe &lt;tên đơn vị&gt;"}, []string{"CANHBAO_ADMIN_CHAT_ID", "nhóm trực"}},
+		{"the department's chat", false, false, deptChat, adminID,
+			[]string{"Nhóm này là nhóm trực của Sở Khoa học và Công nghệ", "yêu cầu đăng ký", "/help"}, []string{"/subscribe"}},
+		{"a group staff add while the department's chat is not set", true, false, -4102, adminID,
+			[]string{"/subscribe", "Nhóm trực của Sở Khoa học và Công nghệ chưa được khai báo", "/id", "CANHBAO_ADMIN_CHAT_ID", "khởi động lại"}, nil},
+		{"any group while neither the chat nor staff are set", true, true, -4103, contact,
+			[]string{"/subscribe", "CANHBAO_ADMIN_CHAT_ID"}, nil},
+		{"an agency's group while only the chat is not set", true, false, -4104, contact,
+			[]string{"/subscribe"}, []string{"CANHBAO_ADMIN_CHAT_ID", "nhóm trực"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,12 +254,19 @@ func TestWelcome(t *testing.T) {
 			if tt.unset {
 				cfg.AdminChat = 0
 			}
+			if tt.noStaff {
+				cfg.AdminIDs = nil
+			}
 			start(t, tg, cfg)
-			tg.AddBot(telegramtest.Group(tt.chat, "Nhóm"), telegramtest.NewUser(adminID, "Phạm Quản Trị"))
+			tg.AddBot(telegramtest.Group(tt.chat, "Nhóm"), telegramtest.NewUser(tt.by, "Người thêm bot"))
 			got := tg.WaitMessages(t, tt.chat, 1, 5*time.Second)[0].Text
 			expectAll(t, "the welcome", got, tt.want...)
 			if i := slices.IndexFunc(tt.never, func(n string) bool { return strings.Contains(got, n) }); i >= 0 {
 				t.Errorf("the welcome says %q:\n%s", tt.never[i], got)
+			}
+			time.Sleep(300 * time.Millisecond)
+			if n := len(tg.Messages(tt.chat)); n != 1 {
+				t.Errorf("%d messages on arrival; want one", n)
 			}
 		})
 	}

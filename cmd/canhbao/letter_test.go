@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/canhbao/canhbao/bot"
 	"github.com/canhbao/canhbao/bot/telegramtest"
@@ -46,8 +47,14 @@ func TestContactsAndTags(t *testing.T) {
 	if strings.Contains(c.Plain, "CANHBAO_CONTACTS") {
 		t.Errorf("an agency was shown the setting's name: %q", c.Plain)
 	}
-	tg.SendText(dept, admin, "/contacts") // staff are told where to give it
+	tg.SendText(dept, admin, "/contacts") // staff are told where to set it
 	waitText(t, tg, deptChat, "Đầu mối liên hệ của Sở Khoa học và Công nghệ", "Chưa công bố: đề nghị khai báo trong tệp đầu mối liên hệ (CANHBAO_CONTACTS)")
+	// but not in an agency's group, where the agency reads it too.
+	n := len(tg.Messages(health.ID))
+	tg.SendText(health, admin, "/contacts")
+	if got := tg.WaitMessages(t, health.ID, n+1, 5*time.Second)[n].Plain; !strings.Contains(got, "Chưa công bố.") || strings.Contains(got, "CANHBAO_CONTACTS") {
+		t.Errorf("/contacts by staff in an agency's group:\n%s", got)
+	}
 
 	// Tags at approval and with /tag; bad tags get an answer.
 	tg.SendText(dept, admin, "/approve -5103 ubnd-huyen")
