@@ -84,6 +84,12 @@ func (s *Server) getUpdates(ctx context.Context, p url.Values, _ map[string]uplo
 	s.notifyLocked()
 	var timer *time.Timer
 	for {
+		// An update that came while this request waited is confirmed
+		// too when it is numbered below offset: Telegram never returns
+		// one (after a week of silence it numbers the next at random).
+		if s.poll == gen {
+			s.confirmLocked(offset)
+		}
 		switch {
 		case s.poll != gen:
 			s.mu.Unlock()

@@ -123,6 +123,28 @@ func TestLongPollTimesOutAndLimits(t *testing.T) {
 	}
 }
 
+// An update numbered below the offset never comes back, also when it
+// arrives while the poll waits (Telegram numbers the first update after a
+// week of silence at random, possibly below the offset the bot holds).
+func TestLongPollNeverReturnsAnUpdateBelowItsOffset(t *testing.T) {
+	s := New(t)
+	bot := s.Client()
+	got := make(chan []tgbotapi.Update, 1)
+	go func() {
+		u, err := bot.GetUpdates(tgbotapi.UpdateConfig{Offset: 900000000, Timeout: 1})
+		if err != nil {
+			t.Error(err)
+		}
+		got <- u
+	}()
+	s.WaitFor(t, 5*time.Second, func() bool { return len(s.Requests("getUpdates")) == 1 }, "the poll")
+	time.Sleep(100 * time.Millisecond) // the poll is waiting
+	s.SendText(soc, alice, "/id")      // numbered far below 900000000
+	if u := <-got; len(u) != 0 {
+		t.Fatalf("the poll returned %d updates below its offset: %+v", len(u), u)
+	}
+}
+
 // The client's context ends the poll at once, on the server too.
 func TestLongPollHonoursCancel(t *testing.T) {
 	s := New(t)
