@@ -244,16 +244,19 @@ func (t *Tx) put(bucket, key []byte, v any) error {
 	return t.bucket(bucket).Put(key, data)
 }
 
-// each calls fn for every value under prefix, decoding into a fresh T.
-// Returning errStop from fn ends the walk without error.
+// each calls fn for every value under prefix, in key order. v is zeroed
+// and reused for the next value (a walk over thousands of records then
+// allocates one), so fn copies what it keeps. Returning errStop from fn
+// ends the walk without error.
 func each[T any](t *Tx, bucket, prefix []byte, fn func(k []byte, v *T) error) error {
 	b := t.bucket(bucket)
 	if b == nil {
 		return nil
 	}
+	v := new(T)
 	c := b.Cursor()
 	for k, data := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, data = c.Next() {
-		v := new(T)
+		*v = *new(T)
 		if err := unmarshalRecord(data, v); err != nil {
 			return fmt.Errorf("store: decode %s/%x: %w", bucket, k, err)
 		}

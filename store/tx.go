@@ -243,25 +243,10 @@ func (t *Tx) Outbox() ([]Outgoing, error) {
 // EachOutgoing calls fn with every queued entry in the order of Outbox,
 // without a copy of the whole queue: the sender reads a queue of
 // thousands at every start, and growing one slice of them cost more than
-// decoding them. o is reused for the next entry, so fn copies what it
-// keeps; fn must not change the outbox.
+// decoding them. o is reused for the next entry (see each), so fn copies
+// what it keeps; fn must not change the outbox.
 func (t *Tx) EachOutgoing(fn func(o *Outgoing) error) error {
-	b := t.bucket(bucketOutbox)
-	if b == nil {
-		return nil
-	}
-	var o Outgoing
-	c := b.Cursor()
-	for k, data := c.First(); k != nil; k, data = c.Next() {
-		o = Outgoing{}
-		if err := unmarshalRecord(data, &o); err != nil {
-			return fmt.Errorf("store: decode %s/%x: %w", bucketOutbox, k, err)
-		}
-		if err := fn(&o); err != nil {
-			return err
-		}
-	}
-	return nil
+	return each(t, bucketOutbox, nil, func(_ []byte, o *Outgoing) error { return fn(o) })
 }
 
 func (t *Tx) putOutgoing(o Outgoing) error {
