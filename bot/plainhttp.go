@@ -183,10 +183,11 @@ func send(c *plainConn, req *http.Request, awaitFor time.Duration) (wrote bool, 
 	if werr != nil {
 		return false, werr
 	}
-	if err != nil && (wait.Equal(dl) || !errors.Is(err, os.ErrDeadlineExceeded)) {
+	bounded := !wait.Equal(dl) // by awaitFor, before the request's own deadline
+	if err != nil && !(bounded && errors.Is(err, os.ErrDeadlineExceeded)) {
 		return true, err
 	}
-	if !wait.Equal(dl) {
+	if bounded {
 		return true, readUntilDeadline(c, ctx)
 	}
 	return true, nil

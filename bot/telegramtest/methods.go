@@ -78,15 +78,15 @@ func (s *Server) getUpdates(ctx context.Context, p url.Values, _ map[string]uplo
 	deadline := time.Now().Add(time.Duration(max(timeout, 0) * float64(time.Second)))
 
 	s.mu.Lock()
-	s.confirmLocked(offset)
 	s.poll++
 	gen := s.poll
 	s.notifyLocked()
 	var timer *time.Timer
 	for {
-		// An update that came while this request waited is confirmed
-		// too when it is numbered below offset: Telegram never returns
-		// one (after a week of silence it numbers the next at random).
+		// The offset confirms the updates below it when the request comes
+		// and again whenever it wakes while waiting: Telegram never
+		// returns an update numbered below the offset (after a week of
+		// silence it numbers the next at random).
 		if s.poll == gen {
 			s.confirmLocked(offset)
 		}
